@@ -1,0 +1,12 @@
+/** Every chaos scenario, in the order `npm run chaos` runs them. */
+import type { Scenario } from '../lib/scenario.js';
+import { apiFailures } from './api-failures.js';
+import { fuzzScenario } from './fuzz.js';
+import { gearmandRestart, zmqDisconnect } from './integrations.js';
+import { killBuilder } from './kill-builder.js';
+import { killNodepoold } from './kill-nodepoold.js';
+import { sqlRestart } from './sql-restart.js';
+import { zookeeperRestart } from './zookeeper-restart.js';
+
+/** All scenarios. */
+export const SCENARIOS: readonly Scenario[] = [killNodepoold, killBuilder, apiFailures, zookeeperRestart, sqlRestart, zmqDisconnect, gearmandRestart, fuzzScenario];

@@ -1,0 +1,16 @@
+/** What upstream's builder refuses to start without (builder spec §1 Startup). */
+import type { CompiledConfig } from '../config/index.js';
+import { BuilderConfigError } from './errors.js';
+
+/**
+ * Checks the config the builder needs, with upstream's messages.
+ * @throws BuilderConfigError
+ */
+export function checkBuilderConfig(
+  config: Pick<CompiledConfig, 'zookeeperServers' | 'imagesDir'>,
+): void {
+  if (config.zookeeperServers.length === 0)
+    throw new BuilderConfigError('No ZooKeeper servers specified in config.');
+  if (config.imagesDir === undefined || config.imagesDir === '')
+    throw new BuilderConfigError('No images-dir specified in config.');
+}

@@ -1,0 +1,98 @@
+/**
+ * Names of uploaded images: the provider's `template-hostname` (default
+ * `template-{image.name}-{timestamp}`) formatted with Python `str.format` rules, as upstream
+ * 0.4.0 does (builder spec §9.2). Supported: `{{`/`}}` escapes, `{timestamp}`,
+ * `{image.name}`, `{image.id}` and `{provider.<attribute>}` with upstream's attribute names.
+ */
+import type { CompiledProvider } from '../config/index.js';
+import { ImageNameTemplateError } from './errors.js';
+
+/** Values a template may use. */
+export interface ImageNameFields {
+  /** The diskimage name. */
+  readonly imageName: string;
+  /** `<image>-<bid>`. */
+  readonly imageId: string;
+  readonly provider: CompiledProvider;
+  /** Whole Unix seconds at upload start. */
+  readonly timestamp: number;
+}
+
+function pyValue(v: string | number | boolean | undefined | null): string {
+  if (v === undefined || v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  return String(v);
+}
+
+/** Upstream's `Provider` attribute names, as far as they can be printed. */
+function providerAttribute(p: CompiledProvider, attr: string): string | undefined {
+  const attrs: Record<string, () => string | number | boolean | undefined> = {
+    name: () => p.name,
+    region_name: () => p.regionName,
+    max_servers: () => p.maxServers,
+    keypair: () => p.keypair,
+    pool: () => p.pool,
+    image_type: () => p.imageType,
+    rate: () => p.rateMs / 1000,
+    boot_timeout: () => p.bootTimeoutMs / 1000,
+    launch_timeout: () => p.launchTimeoutMs / 1000,
+    template_hostname: () => p.templateHostname,
+    clean_floating_ips: () => p.cleanFloatingIps,
+    ipv6_preferred: () => p.ipv6Preferred,
+  };
+  const get = attrs[attr];
+  return get === undefined ? undefined : pyValue(get());
+}
+
+function field(name: string, f: ImageNameFields, template: string): string {
+  if (name === 'timestamp') return String(f.timestamp);
+  if (name === 'image.name') return f.imageName;
+  if (name === 'image.id') return f.imageId;
+  if (name.startsWith('provider.')) {
+    const v = providerAttribute(f.provider, name.slice('provider.'.length));
+    if (v !== undefined) return v;
+  }
+  throw new ImageNameTemplateError(
+    `Cannot name the image of provider "${f.provider.name}": template-hostname "${template}" uses unknown field "{${name}}"`,
+    template,
+  );
+}
+
+/**
+ * Formats a `template-hostname`.
+ * @throws ImageNameTemplateError for an unknown field, a format spec or unbalanced braces
+ */
+export function formatImageName(template: string, fields: ImageNameFields): string {
+  let out = '';
+  let i = 0;
+  while (i < template.length) {
+    const c = template[i];
+    if (c === '{' && template[i + 1] === '{') {
+      out += '{';
+      i += 2;
+    } else if (c === '}' && template[i + 1] === '}') {
+      out += '}';
+      i += 2;
+    } else if (c === '{') {
+      const end = template.indexOf('}', i);
+      const name = end < 0 ? '' : template.slice(i + 1, end);
+      if (end < 0 || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
+        throw new ImageNameTemplateError(
+          `Cannot name the image of provider "${fields.provider.name}": template-hostname "${template}" has an unsupported field at offset ${i}`,
+          template,
+        );
+      }
+      out += field(name, fields, template);
+      i = end + 1;
+    } else if (c === '}') {
+      throw new ImageNameTemplateError(
+        `Cannot name the image of provider "${fields.provider.name}": template-hostname "${template}" has a single "}" at offset ${i}`,
+        template,
+      );
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,126 @@
+/**
+ * Entry point of the `nodepool` operator CLI. Start-up stays cheap: the verb's module
+ * (`VerbEntry.load`), logging, the config loader and the error renderer are imported only
+ * when needed, so `--help` loads commander and little else and each verb only what it uses.
+ */
+import { Command, CommanderError } from 'commander';
+import type { CompiledConfig } from '../config/index.js';
+import { VERBS } from './nodepool/index.js';
+import type { CliContext, VerbEntry } from './nodepool/index.js';
+import { VERSION } from './version.js';
+
+interface GlobalOptions {
+  config: string;
+  secure: string;
+  logconfig?: string;
+  debug?: boolean;
+}
+
+async function makeContext(global: GlobalOptions, json: boolean, closers: Array<() => Promise<void>>): Promise<CliContext> {
+  const { setupLogging } = await import('../log/index.js');
+  // Upstream: `--debug` wins over `-l`; without either, INFO to stderr.
+  const logging = setupLogging(
+    global.debug === true || global.logconfig === undefined
+      ? { defaultLevel: global.debug === true ? 'debug' : 'info' }
+      : { configPath: global.logconfig },
+  );
+  closers.push(() => Promise.resolve(logging.close()));
+  const log = logging.root;
+  let cached: Promise<CompiledConfig> | null = null;
+  return {
+    configPath: global.config,
+    securePath: global.secure,
+    debug: global.debug === true,
+    json,
+    log,
+    out: (text) => {
+      process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    },
+    config: () =>
+      (cached ??= import('../config/index.js').then(({ loadConfig }) =>
+        loadConfig(global.config, { securePath: global.secure }),
+      )),
+    onClose: (fn) => {
+      closers.push(fn);
+    },
+  };
+}
+
+/** Prints `err` for the terminal; resolves to its exit status (see `exit.ts`). */
+async function printError(err: unknown, debug: boolean): Promise<number> {
+  const { exitCodeFor, renderError } = await import('./exit.js');
+  process.stderr.write(renderError(err, debug) + '\n');
+  return exitCodeFor(err);
+}
+
+function addVerb(program: Command, verb: VerbEntry, run: (verb: VerbEntry, args: string[], opts: Record<string, unknown>) => Promise<void>): void {
+  const cmd = program.command(verb.name).description(verb.description);
+  for (const a of verb.arguments ?? []) {
+    cmd.argument(a.required === false ? `[${a.name}]` : `<${a.name}>`, a.description);
+  }
+  for (const o of verb.options ?? []) {
+    if (o.required === true) cmd.requiredOption(o.flags, o.description, o.defaultValue);
+    else cmd.option(o.flags, o.description, o.defaultValue);
+  }
+  if (verb.hasJson === true) cmd.option('--json', 'print JSON instead of a table');
+  cmd.action(async (...params: unknown[]) => {
+    // commander passes the declared arguments, then the options object, then the command.
+    const nArgs = verb.arguments?.length ?? 0;
+    const args = params.slice(0, nArgs).filter((v): v is string => typeof v === 'string');
+    const opts = (params[nArgs] ?? {}) as Record<string, unknown>;
+    await run(verb, args, opts);
+  });
+}
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('nodepool');
+  program
+    .description('Operate a Nodepool installation')
+    .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
+    .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
+    .option('-l, --logconfig <path>', 'path to log config file')
+    .option('--debug', 'print debug level logging and stack traces')
+    .version(VERSION, '--version', 'print the version and exit')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  const closers: Array<() => Promise<void>> = [];
+  let status = 0;
+  for (const verb of VERBS) {
+    addVerb(program, verb, async (v, args, opts) => {
+      const global = program.opts<GlobalOptions>();
+      const ctx = await makeContext(global, opts.json === true, closers);
+      try {
+        const verb = await v.load();
+        await verb.run(ctx, args, opts);
+      } catch (err) {
+        status = await printError(err, global.debug === true);
+      }
+    });
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0; usage errors with 1 → report 2 as argparse.
+      status = err.exitCode === 0 ? 0 : 2;
+    } else {
+      await printError(err, false);
+      status = 1;
+    }
+  } finally {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        await printError(err, false);
+      }
+    }
+  }
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return 2;
+  }
+  return status;
+}

@@ -1,0 +1,26 @@
+import { NotFoundError } from '../../errors.js';
+import { deleteNodeInForeground } from '../../launcher/index.js';
+import { getLogger } from '../../log/index.js';
+import { isOutOfRange, openCliDatabase, parseId, printNodes } from './db-helpers.js';
+import type { CliContext, VerbOptions } from './verb.js';
+
+/**
+ * `nodepool delete ID [--now]`: marks a node for deletion by the daemon's cleanup and
+ * prints it. `--now` (delete in the foreground) needs the provider layer.
+ */
+export async function run(ctx: CliContext, args: readonly string[], opts: VerbOptions): Promise<void> {
+  const id = parseId(args[0] ?? '', 'node');
+  const db = await openCliDatabase(ctx);
+  const existing = isOutOfRange(id) ? undefined : await db.nodes.get(id);
+  if (!existing) throw new NotFoundError(`Node ${id} not found.`);
+  if (opts.now === true) {
+    const config = await ctx.config();
+    const log = getLogger(ctx.log, 'nodepool.NodeDeleter');
+    if (!(await deleteNodeInForeground(config, db, id, { log }))) throw new NotFoundError(`Node ${id} not found.`);
+    return;
+  }
+  const found = await db.nodes.setState(id, 'delete');
+  const node = found ? await db.nodes.get(id) : undefined;
+  if (!node) throw new NotFoundError(`Node ${id} not found.`);
+  printNodes(ctx, [node]);
+}

@@ -1,0 +1,10 @@
+import { NotFoundError } from '../../errors.js';
+import { isOutOfRange, openCliDatabase, parseId } from './db-helpers.js';
+import type { CliContext } from './verb.js';
+
+/** `nodepool job-delete ID`: removes an auto-hold job; prints nothing. */
+export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
+  const id = parseId(args[0] ?? '', 'job');
+  const db = await openCliDatabase(ctx);
+  if (isOutOfRange(id) || !(await db.jobs.delete(id))) throw new NotFoundError(`Job ${id} not found.`);
+}

@@ -1,0 +1,102 @@
+/** `nodepoold`: the launcher daemon (interfaces §8.1, launcher §15). */
+import { InvalidArgumentError } from 'commander';
+import { JenkinsZuulIntegration, createLauncherService } from '../launcher/index.js';
+import { getLogger } from '../log/index.js';
+import { SnapshotImages } from '../snapshot/index.js';
+import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, parseListenAddress } from '../web/index.js';
+import { runDaemonCommand } from './daemon.js';
+import {
+  commonDaemonSettings,
+  daemonProgram,
+  parseCount,
+  parseDaemonArgs,
+  resolveFrom,
+} from './daemon-cli.js';
+import { takeDaemonChildMarker } from './detach.js';
+import { sshSeamFromEnv } from './ssh-seam-env.js';
+
+interface NodepooldOptions {
+  config: string;
+  secure: string;
+  nodaemon?: boolean;
+  logconfig?: string;
+  pidfile: string;
+  builder: boolean;
+  buildWorkers: number;
+  uploadWorkers: number;
+  deletes: boolean;
+  launches: boolean;
+  webapp: boolean;
+  webAddress: { host: string; port: number };
+}
+
+/** commander parser of `--web-address`: a bad value is a usage error. */
+function parseWebAddress(value: string): { host: string; port: number } {
+  try {
+    return parseListenAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const childCwd = takeDaemonChildMarker();
+  const program = daemonProgram('nodepoold', 'Node pool.')
+    .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
+    .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
+    .option('-d, --nodaemon', 'do not run as a daemon')
+    .option('-l, --logconfig <path>', 'path to log config file')
+    .option('-p, --pidfile <path>', 'path to pid file', '/var/run/nodepool/nodepool.pid')
+    .option('--no-builder', 'deprecated: images are built by nodepool-builder')
+    .option('--build-workers <n>', 'deprecated and ignored', parseCount, 1)
+    .option('--upload-workers <n>', 'deprecated and ignored', parseCount, 4)
+    .option('--no-deletes', 'do not delete nodes (no cleanup and check crons, no ZeroMQ listeners)')
+    .option('--no-launches', 'do not launch nodes')
+    .option('--no-webapp', 'do not start the status web app')
+    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT });
+  const early = parseDaemonArgs(program, argv);
+  if (early !== null) return early;
+  const opts = program.opts<NodepooldOptions>();
+  const base = childCwd ?? process.cwd();
+  return runDaemonCommand({
+    name: 'nodepoold',
+    loggerName: 'nodepool.cmd.nodepoold',
+    ...commonDaemonSettings(program, opts, { argv, base, isDaemonChild: childCwd !== undefined }),
+    // Compat: SIGUSR1 stops nodepoold like SIGINT (upstream keeps it for old init scripts).
+    extraStopSignals: ['SIGUSR1'],
+    createServices: (root, log) => {
+      const ssh = sshSeamFromEnv(process.env);
+      if (ssh !== undefined) log.warn('NODEPOOLD_SSH_TARGET is set: node SSH goes to %s', process.env['NODEPOOLD_SSH_TARGET']);
+      if (opts.builder) {
+        log.warn(
+          'Note: nodepool no longer automatically builds images, please ensure the separate ' +
+            "nodepool-builder process is running if you haven't already",
+        );
+      } else {
+        log.warn(
+          '--no-builder is deprecated and will be removed in the near future. Update your service scripts to avoid a breakage.',
+        );
+      }
+      const jenkinsZuul = new JenkinsZuulIntegration({ noDeletes: !opts.deletes }).launcherOptions();
+      // 0.3-era snapshot images (base-image + setup); idle without them.
+      const snapshots = new SnapshotImages({ noLaunches: !opts.launches, noDeletes: !opts.deletes });
+      return [
+        createLauncherService({
+          configPath: resolveFrom(base, opts.config),
+          securePath: resolveFrom(base, opts.secure),
+          log: getLogger(root, 'nodepool.NodePool'),
+          noDeletes: !opts.deletes,
+          noLaunches: !opts.launches,
+          noWebapp: !opts.webapp,
+          webHost: opts.webAddress.host,
+          webPort: opts.webAddress.port,
+          ...(ssh !== undefined ? { ssh } : {}),
+          // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (launcher §11–12).
+          ...jenkinsZuul,
+          integrations: [...jenkinsZuul.integrations, snapshots],
+        }),
+      ];
+    },
+  });
+}

@@ -1,0 +1,22 @@
+import { NodepoolError } from '../errors.js';
+
+/** A database operation failed (connection, SQL, schema creation). */
+export class DatabaseError extends NodepoolError {
+  constructor(message: string, opts: { cause?: unknown; code?: string } = {}) {
+    super(message, { code: opts.code ?? 'ERR_DATABASE', cause: opts.cause });
+  }
+}
+
+/**
+ * A `dburi` is malformed or names a database we cannot use. The message names the scheme
+ * and never contains the password.
+ */
+export class DbUriError extends DatabaseError {
+  /** The scheme as written (`mysql+pymysql`), when one could be read. */
+  readonly scheme?: string;
+
+  constructor(message: string, opts: { scheme?: string; cause?: unknown } = {}) {
+    super(message, { code: 'ERR_DBURI_INVALID', cause: opts.cause });
+    if (opts.scheme !== undefined) this.scheme = opts.scheme;
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The `node` table. Every state change is one UPDATE that also writes `state_time` (whole
+ * Unix seconds) and commits at once; updates write only the columns given, so writers that
+ * touch different columns of one node never undo each other.
+ */
+import type { Knex } from 'knex';
+import { stateCode } from './node-state.js';
+import type { NodeState } from './node-state.js';
+import { insertReturningId, toColumns, toNode } from './records.js';
+import type { NodeRecord, RepoContext } from './records.js';
+
+/** Fields of a new node; `state` defaults to `building`. */
+export interface NewNode {
+  readonly providerName: string;
+  readonly labelName: string;
+  readonly targetName: string;
+  readonly managerName?: string | null;
+  readonly hostname?: string | null;
+  readonly nodename?: string | null;
+  readonly externalId?: string | null;
+  readonly az?: string | null;
+  readonly ip?: string | null;
+  readonly ipPrivate?: string | null;
+  readonly comment?: string | null;
+  /** @default 'building' */
+  readonly state?: NodeState;
+}
+
+/** Columns a caller may change besides the state. */
+export type NodePatch = Partial<Omit<NewNode, 'state'>> & {
+  /** When given, `state_time` is set to now as well. */
+  readonly state?: NodeState;
+};
+
+/** Selects nodes; every given field must match. */
+export interface NodeFilter {
+  readonly provider?: string;
+  readonly label?: string;
+  readonly target?: string;
+  readonly state?: NodeState;
+}
+
+/** A dimension nodes can be counted by. */
+export type NodeCountKey = 'provider' | 'label' | 'target' | 'state';
+
+/** One group of {@link NodeRepo.countBy}: the key values of the group and its size. */
+export interface NodeCount {
+  readonly provider?: string;
+  readonly label?: string;
+  readonly target?: string;
+  /** The stored state code. */
+  readonly state?: number | null;
+  readonly count: number;
+}
+
+const KEY_COLUMN: Readonly<Record<NodeCountKey, string>> = {
+  provider: 'provider_name',
+  label: 'label_name',
+  target: 'target_name',
+  state: 'state',
+};
+
+/** Reads and writes `node` rows. */
+export class NodeRepo {
+  constructor(private readonly ctx: RepoContext) {}
+
+  private filtered(filter: NodeFilter = {}): Knex.QueryBuilder {
+    let q = this.ctx.knex('node');
+    if (filter.provider !== undefined) q = q.where('provider_name', filter.provider);
+    if (filter.label !== undefined) q = q.where('label_name', filter.label);
+    if (filter.target !== undefined) q = q.where('target_name', filter.target);
+    if (filter.state !== undefined) q = q.where('state', stateCode(filter.state));
+    return q;
+  }
+
+  /** Inserts a node (state `building` unless given, `state_time` now) and returns it. */
+  async create(fields: NewNode): Promise<NodeRecord> {
+    const { state = 'building', ...rest } = fields;
+    const row = { ...toColumns(rest), state: stateCode(state), state_time: this.ctx.now() };
+    const id = await insertReturningId(this.ctx, 'node', row);
+    const node = await this.get(id);
+    if (!node) throw new Error(`Cannot read node ${id} back after inserting it`);
+    return node;
+  }
+
+  /** The node with `id`, or undefined. */
+  async get(id: number): Promise<NodeRecord | undefined> {
+    const row = (await this.ctx.knex('node').where('id', id).first()) as Record<string, unknown> | undefined;
+    return row ? toNode(row) : undefined;
+  }
+
+  /** Nodes matching `filter`, ordered by provider name, then label name, then id. */
+  async list(filter: NodeFilter = {}): Promise<NodeRecord[]> {
+    const rows = (await this.filtered(filter).select('*').orderBy([
+      'provider_name',
+      'label_name',
+      'id',
+    ])) as Record<string, unknown>[];
+    return rows.map(toNode);
+  }
+
+  /** The first node with this `nodename` (the Jenkins node name), or undefined. */
+  async getByNodename(nodename: string): Promise<NodeRecord | undefined> {
+    return this.firstWhere({ nodename });
+  }
+
+  /** The first node with this `hostname`, or undefined. */
+  async getByHostname(hostname: string): Promise<NodeRecord | undefined> {
+    return this.firstWhere({ hostname });
+  }
+
+  /** The node of a provider with this cloud server id, or undefined. */
+  async getByExternalId(provider: string, externalId: string): Promise<NodeRecord | undefined> {
+    return this.firstWhere({ provider_name: provider, external_id: externalId });
+  }
+
+  private async firstWhere(where: Record<string, string>): Promise<NodeRecord | undefined> {
+    const row = (await this.ctx.knex('node').where(where).orderBy('id').first()) as Record<string, unknown> | undefined;
+    return row ? toNode(row) : undefined;
+  }
+
+  /**
+   * Writes the given columns of one node; a `state` also sets `state_time` to now. Returns
+   * false when there is no such node.
+   */
+  async update(id: number, patch: NodePatch): Promise<boolean> {
+    const { state, ...rest } = patch;
+    const cols = toColumns(rest);
+    if (state !== undefined) {
+      cols.state = stateCode(state);
+      cols.state_time = this.ctx.now();
+    }
+    if (Object.keys(cols).length === 0) return (await this.get(id)) !== undefined;
+    const n = await this.ctx.knex('node').where('id', id).update(cols);
+    return Number(n) > 0;
+  }
+
+  /**
+   * Sets the state (and `state_time`), plus any other columns in `also` in the same
+   * statement. Returns false when there is no such node.
+   */
+  async setState(id: number, state: NodeState, also: Omit<NodePatch, 'state'> = {}): Promise<boolean> {
+    return this.update(id, { ...also, state });
+  }
+
+  /**
+   * Compare-and-set: sets the state (and `state_time`, plus `also`) only while the node is in
+   * one of the `from` states, in one UPDATE, so a late event never undoes a concurrent
+   * change (e.g. a Jenkins event never turns a `delete` node back into `used`). Returns
+   * false when the node is absent or in another state.
+   */
+  async setStateIf(id: number, from: readonly NodeState[], to: NodeState, also: Omit<NodePatch, 'state'> = {}): Promise<boolean> {
+    if (from.length === 0) return false;
+    const cols = { ...toColumns(also), state: stateCode(to), state_time: this.ctx.now() };
+    const n = await this.ctx.knex('node').where('id', id).whereIn('state', from.map(stateCode)).update(cols);
+    return Number(n) > 0;
+  }
+
+  /** Deletes a node and its subnode rows in one short transaction. False when absent. */
+  async delete(id: number): Promise<boolean> {
+    return this.ctx.knex.transaction(async (trx) => {
+      await trx('subnode').where('node_id', id).delete();
+      const n = await trx('node').where('id', id).delete();
+      return Number(n) > 0;
+    });
+  }
+
+  /** Number of nodes matching `filter`. */
+  async count(filter: NodeFilter = {}): Promise<number> {
+    const row = (await this.filtered(filter).count({ n: '*' }).first()) as { n: unknown } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Node counts grouped by the given keys (e.g. `['target', 'label', 'provider', 'state']`
+   * for the per-target gauges), restricted by `filter`.
+   */
+  async countBy(keys: readonly NodeCountKey[], filter: NodeFilter = {}): Promise<NodeCount[]> {
+    if (keys.length === 0) return [{ count: await this.count(filter) }];
+    const cols = keys.map((k) => KEY_COLUMN[k]);
+    const rows = (await this.filtered(filter)
+      .select(cols)
+      .count({ n: '*' })
+      .groupBy(cols)
+      .orderBy(cols)) as Record<string, unknown>[];
+    return rows.map((r) => {
+      const out: Record<string, unknown> = { count: Number(r.n) };
+      for (const k of keys) {
+        const v = r[KEY_COLUMN[k]];
+        out[k] = k === 'state' ? (v == null ? null : Number(v)) : String(v);
+      }
+      return out as unknown as NodeCount;
+    });
+  }
+}

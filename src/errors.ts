@@ -1,0 +1,61 @@
+/**
+ * Error classes shared by every area. Each carries a stable `code` that the CLI and logs key
+ * on; the message is for people and may change.
+ */
+
+/** Options accepted by every {@link NodepoolError}. */
+export interface NodepoolErrorOptions {
+  code: string;
+  cause?: unknown;
+  /** Launch/delete result key reported to statsd, e.g. `error.quota`. */
+  statsKey?: string;
+}
+
+/** Base of all errors this project throws on purpose. */
+export class NodepoolError extends Error {
+  readonly code: string;
+  readonly statsKey?: string;
+
+  constructor(message: string, opts: NodepoolErrorOptions) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = opts.code;
+    if (opts.statsKey !== undefined) this.statsKey = opts.statsKey;
+  }
+}
+
+/** A command-line usage problem (bad argument, unknown id format). Exit status 2. */
+export class UsageError extends NodepoolError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, { code: 'ERR_USAGE', ...opts });
+  }
+}
+
+/** Something the operator asked for does not exist ("Node 7 not found."). Exit status 1. */
+export class NotFoundError extends NodepoolError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super(message, { code: 'ERR_NOT_FOUND', ...opts });
+  }
+}
+
+/** An operation is not allowed in the object's current state. */
+export class IllegalStateError extends NodepoolError {
+  readonly state: string;
+  constructor(message: string, state: string) {
+    super(message, { code: 'ERR_ILLEGAL_STATE' });
+    this.state = state;
+  }
+}
+
+/** The graceful stop took longer than allowed, or a second signal arrived. */
+export class ShutdownTimeoutError extends NodepoolError {
+  constructor(message: string) {
+    super(message, { code: 'ERR_SHUTDOWN_TIMEOUT' });
+  }
+}
+
+/** Returns a one-line description of any thrown value. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

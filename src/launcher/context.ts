@@ -1,0 +1,85 @@
+/**
+ * What the launcher's parts (launches, deletions, crons, recovery) share: the current
+ * configuration, the database, the providers, the image cache, hooks and timing knobs.
+ * Everything is read through functions at each step, so a reconfigure between two steps of
+ * a launch is picked up (a replaced provider is used for the next call).
+ */
+import type { ActivityCounters } from '../status/index.js';
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import type { Provider } from '../provider/index.js';
+import type { Stats } from '../stats/index.js';
+import type { GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
+import type { ImageCache } from './image-cache.js';
+
+/** Timing knobs; production defaults, tests shorten them. */
+export interface LauncherTiming {
+  /** Longest sleep of the main loop between passes (`WATERMARK_SLEEP`). @default 10_000 */
+  intervalMs: number;
+  /** Wait for a deleted server to disappear. @default 600_000 */
+  deleteTimeoutMs: number;
+  /** Poll interval while a primary node waits for its subnodes. @default 2000 */
+  subnodePollMs: number;
+  /** How long a primary waits for its subnodes before carrying on (8 h − 60 s). */
+  subnodeWaitMs: number;
+  /** Age after which `building`/`used` nodes are deleted by cleanup. @default 8 h */
+  nodeCleanupMs: number;
+  /**
+   * Age (since `state_time`) after which the cleanup cron deletes a `building` node or
+   * subnode that has no launch in flight in this process (an orphan). @default 60_000
+   */
+  orphanGraceMs: number;
+  /** Age after which `test` nodes are deleted by cleanup. @default 5 min */
+  testCleanupMs: number;
+  /** How long stop() lets launches and deletions finish before aborting them. @default 30_000 */
+  stopGraceMs: number;
+  /** Parallel SSH probes of the `check` cron. @default 8 */
+  checkConcurrency: number;
+  /** Timeout of one `check` probe. @default 60_000 */
+  checkTimeoutMs: number;
+  /** Delay between a job's `onFinalized` event and its node's deletion (`DELETE_DELAY`). @default 60_000 */
+  jobDeleteDelayMs: number;
+}
+
+/** Production timing. */
+export const DEFAULT_TIMING: Readonly<LauncherTiming> = Object.freeze({
+  intervalMs: 10_000,
+  deleteTimeoutMs: 600_000,
+  subnodePollMs: 2000,
+  subnodeWaitMs: 8 * 3600_000 - 60_000,
+  nodeCleanupMs: 8 * 3600_000,
+  orphanGraceMs: 60_000,
+  testCleanupMs: 300_000,
+  stopGraceMs: 30_000,
+  checkConcurrency: 8,
+  checkTimeoutMs: 60_000,
+  jobDeleteDelayMs: 60_000,
+});
+
+/** The shared state of one launcher (or of one `nodepool delete --now`). */
+export interface LauncherContext {
+  /** `nodepool.NodePool`; parts derive their upstream-named loggers from it. */
+  readonly log: Logger;
+  readonly stats: Stats;
+  readonly timing: LauncherTiming;
+  readonly ssh: SshSeam;
+  readonly jenkins: JenkinsHooks;
+  readonly gearman: GearmanHooks;
+  /** The configuration in force. */
+  config(): CompiledConfig;
+  /** The database in force. */
+  db(): Database;
+  /** The running provider called `name`, if configured. */
+  provider(name: string): Provider | undefined;
+  /** The image cache, when ZooKeeper is configured. */
+  images(): ImageCache | null;
+  /** Aborted when launches and deletions must give up (end of the stop grace). */
+  readonly signal: AbortSignal;
+  /** Runs the main pass as soon as possible. */
+  wake(): void;
+  /** Node counts changed: the gauges should be sent again. */
+  gaugesChanged(): void;
+  /** Launch and delete counts since start, for the web app's `/metrics`. */
+  readonly activity: ActivityCounters;
+}

@@ -1,0 +1,115 @@
+/**
+ * A small cron scheduler for the `cleanup` and `check` jobs (spec §10.1). Schedules are the
+ * compiled `parserSpec` (seconds first, weekdays already translated from APScheduler's
+ * Monday = 0) read by cron-parser in the local time zone, as APScheduler did. A job still
+ * running when it is due again skips that run (one instance at a time).
+ */
+import { CronExpressionParser } from 'cron-parser';
+import type { Logger } from 'pino';
+import { TaskGroup, delay } from '../../util/index.js';
+
+/** One scheduled job. */
+export interface CronJob {
+  readonly name: string;
+  /** cron-parser form, e.g. `0 * * * * *`. */
+  readonly parserSpec: string;
+  run(signal: AbortSignal): Promise<void>;
+}
+
+const MAX_SLICE_MS = 3_600_000;
+
+interface Entry {
+  job: CronJob;
+  stop: AbortController;
+  running: Promise<void> | null;
+}
+
+/** Runs cron jobs until stopped. */
+export class CronScheduler {
+  private readonly entries = new Map<string, Entry>();
+  private readonly tasks: TaskGroup;
+  private readonly abort = new AbortController();
+
+  constructor(private readonly log: Logger) {
+    this.tasks = new TaskGroup((err, name) => log.error({ err }, 'Cron %s failed', name));
+  }
+
+  /** Names of the jobs running right now. */
+  get running(): string[] {
+    return [...this.entries.values()].filter((e) => e.running !== null).map((e) => e.job.name);
+  }
+
+  /**
+   * Installs or replaces jobs: a job whose spec is unchanged keeps its schedule; a changed
+   * one is rescheduled; jobs not listed are removed.
+   */
+  set(jobs: readonly CronJob[]): void {
+    const names = new Set(jobs.map((j) => j.name));
+    for (const [name, e] of this.entries) {
+      if (!names.has(name)) {
+        e.stop.abort();
+        this.entries.delete(name);
+      }
+    }
+    for (const job of jobs) {
+      const old = this.entries.get(job.name);
+      if (old !== undefined && old.job.parserSpec === job.parserSpec) {
+        old.job = job;
+        continue;
+      }
+      old?.stop.abort();
+      const entry: Entry = { job, stop: new AbortController(), running: old?.running ?? null };
+      this.entries.set(job.name, entry);
+      this.tasks.spawn(`cron ${job.name}`, () => this.loop(entry));
+    }
+  }
+
+  /** Runs a job now unless it is running (tests and operators). */
+  runNow(name: string): Promise<void> {
+    const e = this.entries.get(name);
+    if (e === undefined) return Promise.resolve();
+    this.fire(e);
+    return e.running ?? Promise.resolve();
+  }
+
+  private fire(e: Entry): void {
+    if (e.running !== null) {
+      this.log.debug('Cron %s still running: skipping this run', e.job.name);
+      return;
+    }
+    const p = e.job
+      .run(this.abort.signal)
+      .catch((err: unknown) => {
+        if (!this.abort.signal.aborted) this.log.error({ err }, 'Cron %s failed', e.job.name);
+      })
+      .finally(() => {
+        e.running = null;
+      });
+    e.running = p;
+    this.tasks.spawn(`cron run ${e.job.name}`, () => p);
+  }
+
+  private async loop(e: Entry): Promise<void> {
+    const signal = AbortSignal.any([e.stop.signal, this.abort.signal]);
+    const expr = CronExpressionParser.parse(e.job.parserSpec, { currentDate: new Date() });
+    while (!signal.aborted) {
+      const next = expr.next().getTime();
+      // Timers hold at most 2^31-1 ms (~24.8 days); wait in slices up to the due time.
+      for (let wait = next - Date.now(); wait > 0; wait = next - Date.now()) {
+        try {
+          await delay(Math.min(wait, MAX_SLICE_MS), { signal });
+        } catch {
+          return;
+        }
+      }
+      this.fire(e);
+    }
+  }
+
+  /** Stops scheduling, aborts running jobs and waits for them. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('scheduler stopping'));
+    for (const e of this.entries.values()) e.stop.abort();
+    await this.tasks.drain();
+  }
+}

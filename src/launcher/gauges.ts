@@ -1,0 +1,99 @@
+/**
+ * The node gauges (spec §14): `nodepool.nodes.<state>` and the target/manager, label and
+ * provider variants, plus `max_servers` per provider. Every key of a configured target,
+ * label and provider is sent, zeros included.
+ *
+ * Fix of spec §14/§17.10: upstream threw when a node's label, target or provider was no
+ * longer configured, which aborted the launch or deletion that asked for the update. Here
+ * such a node is counted under its recorded names (1 + 0 subnodes when its label is gone).
+ */
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/index.js';
+import type { NodeRecord } from '../db/index.js';
+import { stateFromCode } from '../db/index.js';
+import {
+  NODE_STATES,
+  labelNodesGauge,
+  managerNodesGauge,
+  nodesGauge,
+  providerMaxServersGauge,
+  providerNodesGauge,
+  targetNodesGauge,
+} from '../stats/index.js';
+import type { NodeStateName, Stats } from '../stats/index.js';
+
+/** Every gauge value for the given nodes, in the order they are sent. */
+export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' | 'providers'>, nodes: Iterable<Pick<NodeRecord, 'state' | 'labelName' | 'targetName' | 'providerName' | 'managerName'>>): Map<string, number> {
+  const out = new Map<string, number>();
+  const zero = (key: (name: string, s: NodeStateName) => string, name: string): void => {
+    for (const s of NODE_STATES) if (!out.has(key(name, s))) out.set(key(name, s), 0);
+  };
+  for (const s of NODE_STATES) out.set(nodesGauge(s), 0);
+  for (const t of config.targets) zero(targetNodesGauge, t.name);
+  for (const l of config.labels) zero(labelNodesGauge, l.name);
+  for (const p of config.providers) zero(providerNodesGauge, p.name);
+  const subnodes = new Map(config.labels.map((l) => [l.name, l.subnodes]));
+  const add = (key: string, n: number): void => {
+    out.set(key, (out.get(key) ?? 0) + n);
+  };
+  for (const node of nodes) {
+    const state = stateFromCode(node.state);
+    if (state === undefined) continue;
+    const n = 1 + (subnodes.get(node.labelName) ?? 0);
+    add(nodesGauge(state), n);
+    if (node.managerName !== null && node.managerName !== '') {
+      zero(managerNodesGauge, node.managerName);
+      add(managerNodesGauge(node.managerName, state), n);
+    } else {
+      zero(targetNodesGauge, node.targetName);
+      add(targetNodesGauge(node.targetName, state), n);
+    }
+    zero(labelNodesGauge, node.labelName);
+    add(labelNodesGauge(node.labelName, state), n);
+    zero(providerNodesGauge, node.providerName);
+    add(providerNodesGauge(node.providerName, state), n);
+  }
+  for (const p of config.providers) out.set(providerMaxServersGauge(p.name), p.maxServers);
+  return out;
+}
+
+/**
+ * Sends the gauges after node changes, coalesced: at most one update runs at a time, and
+ * changes during an update cause exactly one more.
+ */
+export class GaugeReporter {
+  private running: Promise<void> | null = null;
+  private dirty = false;
+
+  constructor(
+    private readonly stats: Stats,
+    private readonly read: () => Promise<{ config: CompiledConfig; nodes: NodeRecord[] }>,
+    private readonly log: Logger,
+  ) {}
+
+  /** Asks for an update (no-op when statsd is off). */
+  changed(): void {
+    if (!this.stats.isEnabled) return;
+    this.dirty = true;
+    this.running ??= this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when no update is pending. */
+  async idle(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false;
+      try {
+        const { config, nodes } = await this.read();
+        for (const [key, value] of computeGauges(config, nodes)) this.stats.gauge(key, value);
+      } catch (err) {
+        this.log.warn({ err }, 'Cannot update node gauges');
+      }
+    }
+  }
+}

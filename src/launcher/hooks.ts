@@ -1,0 +1,60 @@
+/**
+ * Seams the launcher leaves for the Jenkins and Gearman integrations (launcher spec §11–12)
+ * and for tests. Every hook is optional; without them every target is online, no Jenkins
+ * node is registered or removed, and there is no Zuul demand.
+ */
+import type { CompiledLabel, CompiledProvider, CompiledTarget } from '../config/index.js';
+import type { NodeRecord } from '../db/index.js';
+
+/** A node that just became ready, as the Jenkins/Gearman hooks see it. */
+export interface ReadyNodeInfo {
+  readonly node: NodeRecord;
+  readonly label: CompiledLabel;
+  readonly provider: CompiledProvider;
+  readonly target: CompiledTarget;
+  /** The provider image's `username`, `user-home` and `private-key`. */
+  readonly username: string;
+  readonly userHome: string;
+  readonly privateKey: string;
+}
+
+/**
+ * What the Jenkins integration plugs in (spec §5.3 "target online flags", §8.2 step 12,
+ * §9.2 step 3). Errors thrown by `registerNode` fail the launch; by `removeNode` abort the
+ * deletion (the node stays `delete` and is retried by the next cleanup).
+ */
+export interface JenkinsHooks {
+  /** Whether a target takes new nodes this pass. @default every target is online */
+  isTargetOnline?(target: CompiledTarget): boolean | Promise<boolean>;
+  /** Called after the node is `ready` (or `test`). */
+  registerNode?(info: ReadyNodeInfo, options: { signal?: AbortSignal }): Promise<void>;
+  /** Called first when a node is deleted, when it has a `nodename`. */
+  removeNode?(node: NodeRecord, target: CompiledTarget | undefined): Promise<void>;
+}
+
+/** What the Gearman integration plugs in (spec §12). */
+export interface GearmanHooks {
+  /** Assigns a ready node (`assign-via-gearman`); resolves with the manager name. */
+  assignNode?(info: ReadyNodeInfo, options: { signal?: AbortSignal }): Promise<string>;
+  /** Revokes an assigned node on deletion; not awaited by upstream, errors are logged. */
+  revokeNode?(node: NodeRecord): Promise<void>;
+}
+
+/** Queued Zuul jobs per label, asked once per pass. @default no demand */
+export type DemandSource = () => Promise<ReadonlyMap<string, number>>;
+
+/** Where the launcher reaches a node over SSH, and where it writes on it (tests, demos). */
+export interface SshSeam {
+  /**
+   * Maps a node's address to the SSH endpoint to use. Return a host containing `fake` to
+   * get a fake session (as upstream's fake cloud). @default the address itself, port 22;
+   * providers with `auth-url: fake` get a fake session
+   */
+  target?(ip: string, provider: CompiledProvider): { host: string; port?: number };
+  /** Remote directory of the node files. @default '/etc/nodepool' */
+  nodepoolDir?: string;
+  /** Remote directory of ready scripts. @default '/opt/nodepool-scripts' */
+  scriptsDir?: string;
+  /** Pause between SSH attempts. @default 2000 */
+  retryDelayMs?: number;
+}

@@ -1,0 +1,77 @@
+/**
+ * The in-memory Jenkins used for targets whose secure.conf `apikey` is `fake` (upstream
+ * `fakeprovider.FakeJenkins`, used by upstream's tests and quick-start): nodes live in a
+ * map, user `quiet` makes the master quiet down, user `down` makes it unreachable.
+ */
+import { JenkinsUnreachableError, relabelConfig } from '../../jenkins/index.js';
+import type { CreateNodeSpec } from '../../jenkins/index.js';
+import type { JenkinsTarget } from './jenkins-targets.js';
+
+/** A fake Jenkins master for one target. */
+export class FakeJenkinsTarget implements JenkinsTarget {
+  /** Registered nodes by name, with their current label text. */
+  readonly nodes = new Map<string, CreateNodeSpec & { labelText: string }>();
+  /** Builds started (e.g. test jobs). */
+  readonly builds: Array<{ job: string; params: Readonly<Record<string, string>> }> = [];
+  private readonly isQuiet: boolean;
+  private readonly isDown: boolean;
+
+  constructor(
+    readonly name: string,
+    user: string | undefined,
+  ) {
+    this.isQuiet = user === 'quiet';
+    this.isDown = user === 'down';
+  }
+
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  createNode(spec: CreateNodeSpec): Promise<boolean> {
+    this.throwIfDown();
+    if (this.nodes.has(spec.name)) return Promise.resolve(false);
+    this.nodes.set(spec.name, { ...spec, labelText: spec.labels ?? '' });
+    return Promise.resolve(true);
+  }
+
+  nodeExists(name: string): Promise<boolean> {
+    this.throwIfDown();
+    return Promise.resolve(this.nodes.has(name));
+  }
+
+  deleteNode(name: string): Promise<void> {
+    this.throwIfDown();
+    this.nodes.delete(name);
+    return Promise.resolve();
+  }
+
+  relabelNode(name: string, labels: readonly string[]): Promise<string | null> {
+    this.throwIfDown();
+    const node = this.nodes.get(name);
+    if (node === undefined) return Promise.resolve(null);
+    const { old } = relabelConfig(`<label>${node.labelText}</label>`, labels);
+    node.labelText = labels.join(' ');
+    return Promise.resolve(old === '' ? null : old);
+  }
+
+  startBuild(job: string, params: Readonly<Record<string, string>>): Promise<void> {
+    this.throwIfDown();
+    this.builds.push({ job, params: { ...params } });
+    return Promise.resolve();
+  }
+
+  isOnline(): Promise<boolean> {
+    return Promise.resolve(!this.isDown && !this.isQuiet);
+  }
+
+  private throwIfDown(): void {
+    if (this.isDown) {
+      throw new JenkinsUnreachableError(`Cannot reach the fake Jenkins of target "${this.name}": its user is "down"`, { url: 'fake' });
+    }
+  }
+}

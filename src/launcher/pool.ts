@@ -1,0 +1,376 @@
+/**
+ * The launcher service (upstream `NodePool`): start-up recovery, the main loop, launches and
+ * deletions in the background, the crons, and a graceful stop.
+ *
+ * The loop runs a pass at once when something changes (a launch or deletion ends, a new
+ * image upload, a config file change, `wake()` from Jenkins/Gearman events) and at least
+ * every `intervalMs`. Launches and deletions are async state machines owned by one
+ * TaskGroup; the providers' task queues are the only throttle on cloud calls, and every
+ * database access is one short query on the bounded pool.
+ */
+import type { Logger } from 'pino';
+import type { CompiledConfig } from '../config/index.js';
+import type { Database } from '../db/index.js';
+import { IllegalStateError } from '../errors.js';
+import type { Provider } from '../provider/index.js';
+import { createStatsFromEnv } from '../stats/index.js';
+import type { Stats } from '../stats/index.js';
+import { BaseService, TaskGroup, Wakeup, delay } from '../util/index.js';
+import type { ServiceState } from '../util/index.js';
+import { getLogger } from '../log/index.js';
+import { ActivityCounters, NodeHistory } from '../status/index.js';
+import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, createStatusSource, createWebApp } from '../web/index.js';
+import type { WebApp } from '../web/index.js';
+import { ImageBuilds } from '../zk/index.js';
+import { AllocationHistory } from './allocation-history.js';
+import { DEFAULT_TIMING } from './context.js';
+import type { LauncherContext, LauncherTiming } from './context.js';
+import { runCheck } from './cron/check.js';
+import { LeakTracker, runCleanup } from './cron/cleanup.js';
+import type { CleanupDeps } from './cron/cleanup.js';
+import { CronScheduler } from './cron/scheduler.js';
+import { GaugeReporter } from './gauges.js';
+import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
+import { launchNode } from './node-launcher.js';
+import type { LaunchSpec } from './node-launcher.js';
+import { NodeDeleter } from './node-deleter.js';
+import { runPass } from './pass.js';
+import { LauncherRuntime } from './reconfigure.js';
+import { recoverAtStartup } from './startup-recovery.js';
+import { launchSubnode } from './subnode-launcher.js';
+import type { SubnodeLaunchSpec } from './subnode-launcher.js';
+
+/** The pool service; build it with `createLauncherService`. */
+export class LauncherPool extends BaseService implements LauncherService {
+  private readonly log: Logger;
+  private readonly stats: Stats;
+  private readonly ownsStats: boolean;
+  private readonly timing: LauncherTiming;
+  private readonly wakeup = new Wakeup();
+  /** Background work: the loop, launches, deletions. */
+  private readonly tasks: TaskGroup;
+  /** Aborted when in-flight work must give up (end of the stop grace). */
+  private readonly work = new AbortController();
+  private readonly runtime: LauncherRuntime;
+  private readonly ctx: LauncherContext;
+  private readonly deleter: NodeDeleter;
+  private readonly gauges: GaugeReporter;
+  private readonly scheduler: CronScheduler;
+  private readonly leaks = new LeakTracker();
+  private readonly history = new AllocationHistory();
+  /** What the status web app shows beyond the database and ZooKeeper. */
+  private readonly activity = new ActivityCounters();
+  private readonly nodeHistory = new NodeHistory();
+  private web: WebApp | null = null;
+  private readonly refreshed = new WeakMap<Provider, number>();
+  private readonly launching = new Set<number>();
+  private readonly subLaunching = new Set<number>();
+  private isRecovered = false;
+  private passCount = 0;
+  private lastPassAt: number | null = null;
+  private lastPassMs: number | null = null;
+
+  constructor(private readonly options: LauncherOptions) {
+    super();
+    this.log = options.log;
+    this.ownsStats = options.stats === undefined;
+    this.stats = options.stats ?? createStatsFromEnv(process.env, { onError: (err) => this.log.debug({ err }, 'statsd send failed') });
+    this.timing = { ...DEFAULT_TIMING, ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}), ...options.timing };
+    this.tasks = new TaskGroup((err, name) => this.log.error({ err }, 'Launcher task %s failed', name));
+    this.runtime = new LauncherRuntime({
+      configPath: options.configPath,
+      securePath: options.securePath,
+      log: this.log,
+      dbPoolMax: options.dbPoolMax ?? 10,
+      onChange: () => this.wake(),
+      providerDeps: {
+        log: this.log,
+        stats: this.stats,
+        ...(options.providerTuning ? { tuning: options.providerTuning } : {}),
+        ...(options.fakeAuthUrl ? { fakeAuthUrl: options.fakeAuthUrl } : {}),
+      },
+    });
+    const runtime = this.runtime;
+    this.ctx = {
+      log: this.log,
+      stats: this.stats,
+      timing: this.timing,
+      ssh: options.ssh ?? {},
+      jenkins: options.jenkins ?? {},
+      gearman: options.gearman ?? {},
+      signal: this.work.signal,
+      config: () => required(runtime.config, 'config'),
+      db: () => required(runtime.db, 'database'),
+      provider: (name) => runtime.providers.get(name),
+      images: () => runtime.images,
+      wake: () => this.wake(),
+      gaugesChanged: () => this.gauges.changed(),
+      activity: this.activity,
+    };
+    this.deleter = new NodeDeleter(this.ctx, this.tasks);
+    this.gauges = new GaugeReporter(this.stats, async () => ({ config: this.ctx.config(), nodes: await this.ctx.db().nodes.list() }), this.log);
+    this.scheduler = new CronScheduler(this.log);
+    for (const i of options.integrations ?? []) i.attach({ ctx: this.ctx, deleteNode: (id, reason) => this.deleter.deleteNode(id, reason) });
+  }
+
+  protected override onStateChange(from: ServiceState, to: ServiceState): void {
+    this.log.info('Launcher %s (was %s)', to, from);
+  }
+
+  /** Runs a pass as soon as possible. */
+  wake(): void {
+    this.wakeup.wake();
+  }
+
+  get passes(): number {
+    return this.passCount;
+  }
+
+  protected async doStart(): Promise<void> {
+    const { noDeletes, noLaunches, noWebapp } = this.options;
+    this.log.info({ noDeletes, noLaunches, noWebapp }, 'Starting the launcher');
+    if (this.options.watchConfig !== false) this.runtime.watchFiles();
+    // Compat: a start-up failure (bad config, database down) is logged and the loop starts
+    // anyway; it retries on every pass.
+    await this.prepare();
+    if (!noWebapp) await this.startWebApp();
+    this.tasks.spawn('main loop', () => this.loop());
+  }
+
+  get webPort(): number | null {
+    return this.web?.port ?? null;
+  }
+
+  /** The status web app reads the config, ZooKeeper and database in force at each request. */
+  private async startWebApp(): Promise<void> {
+    const runtime = this.runtime;
+    this.web = createWebApp({
+      source: createStatusSource({
+        config: () => runtime.config,
+        imageBuilds: () => {
+          const client = runtime.images?.client;
+          return client === undefined ? null : new ImageBuilds(client);
+        },
+        database: () => runtime.db,
+        history: this.nodeHistory,
+        counters: this.activity,
+      }),
+      host: this.options.webHost ?? DEFAULT_WEB_HOST,
+      port: this.options.webPort ?? DEFAULT_WEB_PORT,
+      log: getLogger(this.log, 'nodepool.WebApp'),
+    });
+    await this.web.start();
+  }
+
+  /** Loads config when due; runs the start-up recovery once a config is in force. */
+  private async prepare(): Promise<boolean> {
+    const due = this.runtime.isDirty || Date.now() - this.runtime.lastLoadAt >= this.timing.intervalMs;
+    if (due) {
+      const ok = await this.runtime.reload(this.signal);
+      if (ok) {
+        this.installCrons();
+        await this.configureIntegrations();
+      }
+    }
+    if (this.runtime.config === null) return false;
+    if (!this.isRecovered) {
+      try {
+        const r = await recoverAtStartup(this.ctx, this.deleter, { noDeletes: this.options.noDeletes });
+        this.isRecovered = true;
+        if (r.nodes + r.subnodes > 0) this.log.info('Start-up recovery: %d building nodes and %d building subnodes to delete', r.nodes, r.subnodes);
+        this.gauges.changed();
+      } catch (err) {
+        this.log.error({ err }, 'Cannot run the start-up recovery: retrying on the next pass');
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Hands the config now in force to each integration (Jenkins, ZeroMQ, Gearman). */
+  private async configureIntegrations(): Promise<void> {
+    for (const i of this.options.integrations ?? []) {
+      try {
+        await i.configure(this.ctx.config());
+      } catch (err) {
+        this.log.error({ err }, 'Cannot configure the %s integration', i.name);
+      }
+    }
+  }
+
+  /** Stops each integration on its own, so one failure does not skip the others. */
+  private async stopIntegrations(): Promise<void> {
+    for (const i of this.options.integrations ?? []) {
+      try {
+        await i.stop();
+      } catch (err) {
+        this.log.error({ err }, 'Cannot stop the %s integration cleanly', i.name);
+      }
+    }
+  }
+
+  /** The launches in flight, for the cleanup cron's orphan rule. */
+  private readonly launchesInFlight = {
+    hasNode: (id: number): boolean => this.launching.has(id),
+    hasSubnode: (id: number): boolean => this.subLaunching.has(id),
+  };
+
+  private cleanupDeps(): CleanupDeps {
+    return { deleter: this.deleter, leaks: this.leaks, launches: this.launchesInFlight };
+  }
+
+  private installCrons(): void {
+    if (this.options.noDeletes) return;
+    const cron = this.ctx.config().cron;
+    this.scheduler.set([
+      { name: 'cleanup', parserSpec: cron.cleanup.parserSpec, run: (signal) => runCleanup(this.ctx, this.cleanupDeps(), signal) },
+      { name: 'check', parserSpec: cron.check.parserSpec, run: (signal) => runCheck(this.ctx, this.deleter, signal) },
+    ]);
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.signal;
+    while (!signal.aborted) {
+      await this.runOnce();
+      try {
+        await this.wakeup.wait(this.timing.intervalMs, { signal });
+      } catch {
+        return; // stopping
+      }
+    }
+  }
+
+  /** One iteration: reload when due, then a pass. Errors are logged; the loop goes on. */
+  private async runOnce(): Promise<void> {
+    const started = Date.now();
+    try {
+      if (!(await this.prepare()) || this.options.noLaunches || this.signal.aborted) return;
+      const result = await runPass(this.ctx, {
+        history: this.history,
+        jenkins: this.ctx.jenkins,
+        ...(this.options.demandSource ? { demandSource: this.options.demandSource } : {}),
+        starter: { launch: (s) => this.startLaunch(s), launchSubnode: (s) => this.startSubnodeLaunch(s) },
+        refreshed: this.refreshed,
+      });
+      if (this.web !== null) this.nodeHistory.recordNodes(await this.ctx.db().nodes.list());
+      if (result.launches + result.subnodeLaunches > 0) {
+        this.log.info('Pass started %d launches and %d subnode launches (%d nodes)', result.launches, result.subnodeLaunches, result.nodes);
+      }
+    } catch (err) {
+      if (!this.signal.aborted) this.log.error({ err }, 'Launcher pass failed');
+    } finally {
+      this.passCount++;
+      this.lastPassAt = Date.now();
+      this.lastPassMs = this.lastPassAt - started;
+    }
+  }
+
+  private startLaunch(spec: LaunchSpec): void {
+    this.launching.add(spec.nodeId);
+    this.tasks.spawn(`launch node ${spec.nodeId}`, async () => {
+      try {
+        await launchNode(this.ctx, spec, (id, reason) => this.deleter.deleteNode(id, reason));
+      } finally {
+        this.launching.delete(spec.nodeId);
+      }
+    });
+  }
+
+  private startSubnodeLaunch(spec: SubnodeLaunchSpec): void {
+    this.subLaunching.add(spec.subnodeId);
+    this.tasks.spawn(`launch subnode ${spec.subnodeId}`, async () => {
+      try {
+        await launchSubnode(this.ctx, spec);
+      } finally {
+        this.subLaunching.delete(spec.subnodeId);
+      }
+    });
+  }
+
+  async runCron(name: 'cleanup' | 'check'): Promise<void> {
+    if (this.runtime.config === null) throw new IllegalStateError(`Cannot run cron ${name}: no config loaded`, this.state);
+    if (name === 'cleanup') await runCleanup(this.ctx, this.cleanupDeps(), this.work.signal);
+    else await runCheck(this.ctx, this.deleter, this.work.signal);
+  }
+
+  /**
+   * Stops the loop and the crons, lets launches and deletions finish for `stopGraceMs`,
+   * then aborts them (launches are left `building` for the next start-up), and closes the
+   * providers, ZooKeeper and the database.
+   */
+  protected async doStop(): Promise<void> {
+    this.wakeup.wake();
+    const steps: Array<[string, () => Promise<void>]> = [
+      ['web app', () => this.web?.stop() ?? Promise.resolve()],
+      ['crons', () => this.scheduler.stop()],
+      ['in-flight work', () => this.drainWithGrace()],
+      // After the drain: launches and deletions still call Jenkins and Gearman.
+      ['integrations', () => this.stopIntegrations()],
+      ['gauges', () => this.gauges.idle()],
+      ['clients', () => this.runtime.close()],
+      ['statsd', () => (this.ownsStats ? this.stats.close() : Promise.resolve())],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.log.error({ err }, 'Cannot stop %s cleanly', what);
+      }
+    }
+  }
+
+  private async drainWithGrace(): Promise<void> {
+    const grace = new AbortController();
+    const drained = this.tasks.drain().finally(() => grace.abort());
+    const inFlight = this.launching.size + this.subLaunching.size + this.deleter.inFlight.length;
+    if (inFlight > 0) this.log.info('Waiting up to %d ms for %d launches/deletions to finish', this.timing.stopGraceMs, inFlight);
+    try {
+      await delay(this.timing.stopGraceMs, { signal: grace.signal });
+      this.log.warn('Stop grace over: abandoning %d launches and %d deletions', this.launching.size + this.subLaunching.size, this.deleter.inFlight.length);
+    } catch {
+      // drained in time
+    }
+    this.work.abort(new Error('launcher stopping'));
+    await drained;
+  }
+
+  diagnostics(): LauncherDiagnostics {
+    const db: Database | null = this.runtime.db;
+    const pool = (db?.knex.client as { pool?: unknown } | undefined)?.pool as { numUsed?(): number; numFree?(): number; numPendingAcquires?(): number } | undefined;
+    const config: CompiledConfig | null = this.runtime.config;
+    return {
+      state: this.state,
+      passes: this.passCount,
+      lastPassAt: this.lastPassAt === null ? null : new Date(this.lastPassAt).toISOString(),
+      lastPassMs: this.lastPassMs,
+      launchesInFlight: [...this.launching],
+      subnodeLaunchesInFlight: [...this.subLaunching],
+      deletesInFlight: this.deleter.inFlight,
+      instanceDeletesInFlight: this.deleter.instancesInFlight,
+      cronsRunning: this.scheduler.running,
+      config: { loads: this.runtime.loads, lastLoadAt: this.runtime.lastLoadAt === 0 ? null : new Date(this.runtime.lastLoadAt).toISOString(), path: this.options.configPath },
+      database: db === null ? null : { dialect: db.dialect, poolMax: db.poolMax, used: pool?.numUsed?.() ?? 0, free: pool?.numFree?.() ?? 0, pendingAcquires: pool?.numPendingAcquires?.() ?? 0 },
+      providers: config?.providers.map((p) => p.name) ?? [],
+      integrations: this.integrationStatus(),
+    };
+  }
+
+  /** Each integration's status; one that throws is reported, not fatal to the report. */
+  private integrationStatus(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const i of this.options.integrations ?? []) {
+      if (i.status === undefined) continue;
+      try {
+        out[i.name] = i.status();
+      } catch (err) {
+        out[i.name] = { error: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    return out;
+  }
+}
+
+function required<T>(value: T | null, what: string): T {
+  if (value === null) throw new IllegalStateError(`Cannot use the ${what}: no configuration is in force yet`, 'unconfigured');
+  return value;
+}

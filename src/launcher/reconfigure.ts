@@ -1,0 +1,176 @@
+/**
+ * Applying configuration (spec §5.3) by value: the database is reopened only when `dburi`
+ * changes, ZooKeeper only when its server list changes, and providers go through
+ * `ProviderSet.reconfigure` (unchanged providers keep their queues and caches). The new
+ * config replaces the old one only after every step succeeded. A file that fails to load
+ * is logged with its located problems and the last good config stays in force.
+ */
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
+import type { CompiledConfig } from '../config/index.js';
+import { openDatabase } from '../db/index.js';
+import type { Database } from '../db/index.js';
+import { describeError } from '../errors.js';
+import { ProviderSet } from '../provider/index.js';
+import type { ProviderDeps } from '../provider/index.js';
+import { ZkClient } from '../zk/index.js';
+import { ImageCache } from './image-cache.js';
+
+/** Options of {@link LauncherRuntime}. */
+export interface RuntimeOptions {
+  configPath: string;
+  securePath: string;
+  log: Logger;
+  providerDeps: ProviderDeps;
+  /** Upper bound of the database pool. @default 10 */
+  dbPoolMax?: number;
+  /** A new image upload or a config file change: run a pass. */
+  onChange: () => void;
+}
+
+/** The configuration in force and the long-lived clients built from it. */
+export class LauncherRuntime {
+  config: CompiledConfig | null = null;
+  db: Database | null = null;
+  images: ImageCache | null = null;
+  readonly providers: ProviderSet;
+  private zk: ZkClient | null = null;
+  private zkKey = '';
+  private lastProblem: string | null = null;
+  private watcher: FSWatcher | null = null;
+  /** Set by the file watcher; the next pass reloads. */
+  isDirty = true;
+  loads = 0;
+  lastLoadAt = 0;
+
+  constructor(private readonly options: RuntimeOptions) {
+    this.providers = new ProviderSet(options.providerDeps);
+  }
+
+  /** Watches the directories of nodepool.yaml and secure.conf (editors replace files). */
+  watchFiles(): void {
+    const { configPath, securePath } = this.options;
+    const names = new Set([basename(configPath), basename(securePath)]);
+    const dirs = new Set([dirname(configPath), dirname(securePath)]);
+    for (const dir of dirs) {
+      try {
+        const w = watch(dir, { persistent: false }, (_event, file) => {
+          if (file === null || names.has(String(file))) {
+            this.isDirty = true;
+            this.options.onChange();
+          }
+        });
+        w.on('error', (err) => this.options.log.warn({ err }, 'Cannot watch %s: relying on the periodic reload', dir));
+        // One watcher per directory; keep the first for close() and chain the others.
+        const prev = this.watcher;
+        this.watcher = prev === null ? w : ({ close: () => { prev.close(); w.close(); } } as FSWatcher);
+      } catch (err) {
+        this.options.log.warn({ err }, 'Cannot watch %s: relying on the periodic reload', dir);
+      }
+    }
+  }
+
+  /** Loads the files and applies them; false (logged) when they fail and the old config stays. */
+  async reload(signal?: AbortSignal): Promise<boolean> {
+    const { log, configPath, securePath } = this.options;
+    this.isDirty = false;
+    let next: CompiledConfig;
+    try {
+      next = await loadConfig(configPath, { securePath, ...(signal ? { signal } : {}) });
+    } catch (err) {
+      this.problem(err, `Cannot load config ${configPath}: keeping the previous one`);
+      return false;
+    }
+    try {
+      await this.apply(next);
+    } catch (err) {
+      this.problem(err, `Cannot apply config ${configPath}: keeping the previous one`);
+      return false;
+    }
+    this.loads++;
+    this.lastLoadAt = Date.now();
+    if (this.lastProblem !== null || this.loads === 1) log.info('Loaded config %s', configPath);
+    this.lastProblem = null;
+    return true;
+  }
+
+  private problem(err: unknown, message: string): void {
+    const { log } = this.options;
+    const text = describeError(err);
+    // Compat: upstream logs a failed reload on every pass; repeats go to debug here.
+    if (text === this.lastProblem) {
+      log.debug('%s: %s', message, text);
+      return;
+    }
+    this.lastProblem = text;
+    if (err instanceof ConfigError) {
+      log.error({ problems: err.problems.map(formatProblem) }, '%s: %d problem(s)', message, err.problems.length);
+      for (const p of err.problems) log.error('  %s', formatProblem(p));
+    } else {
+      log.error({ err }, message);
+    }
+  }
+
+  /** Applies a loaded config; the running one is replaced only when every step succeeded. */
+  async apply(next: CompiledConfig): Promise<void> {
+    const { log } = this.options;
+    if (next.dburi === undefined || next.dburi === '') {
+      throw new ConfigError(this.options.securePath, [{ file: this.options.securePath, path: ['database', 'dburi'], message: 'is required by nodepoold' }]);
+    }
+    if (this.db === null || this.config?.dburi !== next.dburi) {
+      const db = await openDatabase(next.dburi, { log, poolMax: this.options.dbPoolMax ?? 10 });
+      const old = this.db;
+      this.db = db;
+      if (old !== null) await old.close();
+    }
+    const zkKey = JSON.stringify(next.zookeeperServers);
+    if (zkKey !== this.zkKey) {
+      const old = this.zk;
+      const oldImages = this.images;
+      if (next.zookeeperServers.length === 0) {
+        if (next.providers.some((p) => p.images.some((i) => i.baseImage !== undefined))) {
+          log.warn('No zookeeper-servers configured: only snapshot images (base-image) can be used');
+        } else {
+          log.error('No zookeeper-servers configured: no images can be found, so no nodes can be launched');
+        }
+        this.zk = null;
+        this.images = null;
+      } else {
+        const zk = new ZkClient({ servers: next.zookeeperServers, log });
+        await zk.start();
+        this.zk = zk;
+        this.images = new ImageCache(zk, { onChange: this.options.onChange, log });
+      }
+      this.zkKey = zkKey;
+      oldImages?.close();
+      await old?.stop();
+    }
+    const result = await this.providers.reconfigure(next.providers);
+    if (result.started.length + result.stopped.length > 0) {
+      log.info({ ...result }, 'Providers reconfigured: started %s; stopped %s', result.started.join(', ') || 'none', result.stopped.join(', ') || 'none');
+    }
+    for (const w of next.warnings) log.warn('%s', formatProblem(w));
+    this.config = next;
+  }
+
+  /** Closes everything (each step on its own). */
+  async close(): Promise<void> {
+    const steps: Array<() => Promise<void> | void> = [
+      () => this.watcher?.close(),
+      () => this.images?.close(),
+      () => this.providers.stop(),
+      () => this.zk?.stop(),
+      () => this.db?.close(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        this.options.log.warn({ err }, 'Cannot close a launcher resource cleanly');
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/** Reading the `-l` file and building a process's logging from it. */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import type { Logger } from 'pino';
+import { LogConfigError } from './errors.js';
+import { defaultLogConfig } from './log-config.js';
+import type { LogConfig } from './log-config.js';
+import type { LevelName } from './levels.js';
+import { parsePinoLogConfig } from './pino-config.js';
+import { parsePythonLoggingConf } from './python-logging-conf.js';
+import { LogRouter } from './router.js';
+
+/**
+ * Whether `text` is a Python INI logging config rather than YAML/JSON: its first significant
+ * line is a `[section]` header.
+ */
+export function looksLikeIni(text: string): boolean {
+  for (const line of text.split(/\r?\n/)) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
+    return /^\[[^\]\s,]+\]$/.test(t);
+  }
+  return false;
+}
+
+/**
+ * Reads a logging config in either format: Python `logging.conf` INI or the YAML/JSON format
+ * of `pino-config.ts`. `~` is expanded as upstream does.
+ * @throws LogConfigError when the file is missing, unreadable or invalid
+ */
+export function readLogConfig(path: string): LogConfig {
+  const file = path.startsWith('~/') ? homedir() + path.slice(1) : path;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'file not found' : err instanceof Error ? err.message : String(err);
+    throw new LogConfigError(file, reason, {}, { cause: err });
+  }
+  return looksLikeIni(text) ? parsePythonLoggingConf(text, file) : parsePinoLogConfig(text, file);
+}
+
+/** Options of {@link setupLogging}. */
+export interface SetupLoggingOptions {
+  /** The `-l` file; without it, everything at `defaultLevel` goes to stderr. */
+  configPath?: string;
+  /** @default 'debug' (upstream's basicConfig level) */
+  defaultLevel?: LevelName;
+}
+
+/** A process's logging: the root logger and the files it owns. */
+export interface LoggingSetup {
+  /** Pass it to {@link getLogger} to get upstream-named loggers. */
+  readonly root: Logger;
+  /** Closes log files; call last, at exit. */
+  close(): void;
+}
+
+/**
+ * Builds the logging of a daemon from its `-l` file (or the default), opening every log file.
+ * @throws LogConfigError naming the file, section and key at fault
+ */
+export function setupLogging(options: SetupLoggingOptions = {}): LoggingSetup {
+  const config =
+    options.configPath === undefined
+      ? defaultLogConfig(options.defaultLevel ?? 'debug')
+      : readLogConfig(options.configPath);
+  const router = new LogRouter(config);
+  return { root: router.root, close: () => router.close() };
+}

@@ -1,0 +1,83 @@
+/**
+ * What the OpenStack driver takes from a compiled provider: cloud settings for the session,
+ * and the server metadata nodepool writes and reads back (launcher spec §8.3).
+ */
+import type { CompiledProvider } from '../../config/index.js';
+import type { CreateServerRequest } from '../driver.js';
+import { DEFAULT_API_TIMEOUT_MS } from './http.js';
+import type { KeystoneSessionOptions } from './keystone.js';
+
+/** Session options for a provider; `fakeAuthUrl` replaces `auth_url: fake`. */
+export function sessionOptions(config: CompiledProvider, fakeAuthUrl?: string): KeystoneSessionOptions {
+  const cloud = config.cloud;
+  const auth: Record<string, string> = { ...cloud.auth };
+  if (cloud.isFake) {
+    if (!fakeAuthUrl) throw new TypeError(`Cannot start provider "${config.name}": no fake cloud to use for auth-url "fake"`);
+    auth['auth_url'] = fakeAuthUrl;
+  }
+  const regionName = cloud.regionName ?? config.regionName;
+  return {
+    provider: config.name,
+    auth,
+    timeoutMs: cloud.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS,
+    ...(cloud.identityApiVersion ? { identityApiVersion: cloud.identityApiVersion } : {}),
+    ...(regionName ? { regionName } : {}),
+    ...(cloud.interface ? { interface: cloud.interface } : {}),
+  };
+}
+
+/** Nodepool's own metadata, as read back from a server. */
+export interface NodepoolMetadata {
+  providerName: string;
+  nodeId?: number;
+  imageName?: string;
+  snapshotImageId?: number;
+}
+
+/**
+ * The two metadata keys nodepool puts on every server, JSON-encoded as upstream 0.4.0:
+ * `groups` = `["<provider>", "<image>"]` and
+ * `nodepool` = `{"provider_name": ..., "node_id": <int>, "image_name": ...}`.
+ * Leak cleanup finds our servers by these keys, so their spelling is part of the contract.
+ */
+export function nodepoolMetadata(provider: string, req: Pick<CreateServerRequest, 'nodeId' | 'imageName' | 'snapshotImageId'>): Record<string, string> {
+  const meta: Record<string, string | number> = { provider_name: provider };
+  const groups = [provider];
+  if (req.nodeId !== undefined) meta['node_id'] = req.nodeId;
+  // 0.3.1 template servers: the snapshot_image row instead of a node.
+  if (req.snapshotImageId !== undefined) meta['snapshot_image_id'] = req.snapshotImageId;
+  if (req.imageName !== undefined) {
+    meta['image_name'] = req.imageName;
+    groups.push(req.imageName);
+  }
+  // Compat: Python's json.dumps separators (", " and ": ").
+  return { groups: pyJson(groups), nodepool: pyJson(meta) };
+}
+
+function pyJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Parses the `nodepool` metadata key; null when absent or not ours. */
+export function parseNodepoolMetadata(metadata: Readonly<Record<string, string>>): NodepoolMetadata | null {
+  const raw = metadata['nodepool'];
+  if (raw === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object') return null;
+  const p = parsed as Record<string, unknown>;
+  if (typeof p['provider_name'] !== 'string') return null;
+  const out: NodepoolMetadata = { providerName: p['provider_name'] };
+  if (typeof p['node_id'] === 'number') out.nodeId = p['node_id'];
+  if (typeof p['image_name'] === 'string') out.imageName = p['image_name'];
+  if (typeof p['snapshot_image_id'] === 'number') out.snapshotImageId = p['snapshot_image_id'];
+  return out;
+}

@@ -1,0 +1,286 @@
+/**
+ * Keystone password authentication (identity v3 and v2.0), token caching and renewal, and
+ * service catalog lookup. {@link KeystoneSession.request} is how the other clients call their
+ * services: it adds the token and re-authenticates once on 401.
+ */
+import { ProviderError, UnauthorizedError } from '../errors.js';
+import { httpRequest } from './http.js';
+import type { HttpContext, HttpRequest, HttpResponse } from './http.js';
+
+/** Password credentials in os-client-config spelling (`auth` block of clouds.yaml). */
+export type AuthSettings = Readonly<Record<string, string>>;
+
+/** One catalog endpoint. */
+export interface CatalogEndpoint {
+  interface: string;
+  region?: string;
+  url: string;
+}
+
+/** One catalog service. */
+export interface CatalogService {
+  type: string;
+  name?: string;
+  endpoints: CatalogEndpoint[];
+}
+
+/** A token and what came with it. */
+export interface Token {
+  id: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  issuedAt: number;
+  projectId?: string;
+  catalog: CatalogService[];
+}
+
+/** Options of {@link KeystoneSession}. */
+export interface KeystoneSessionOptions {
+  provider: string;
+  auth: AuthSettings;
+  /** `3` or `2.0`; used only when `auth_url` carries no version. @default '3' */
+  identityApiVersion?: string;
+  regionName?: string;
+  /** `public`, `internal` or `admin` (`publicURL` spellings accepted). @default 'public' */
+  interface?: string;
+  timeoutMs: number;
+  /** Wall clock in epoch ms (token expiry is wall-clock time). */
+  now?: () => number;
+}
+
+/** Which service to call. */
+export interface ServiceRef {
+  type: string;
+  name?: string;
+  /** Turns the catalog URL into the versioned base URL (e.g. adds `/v2` for Glance). */
+  normalize?: (url: string) => string;
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** A Keystone session for one provider. */
+export class KeystoneSession {
+  private current: Token | null = null;
+  private pending: Promise<Token> | null = null;
+  private readonly now: () => number;
+  private readonly ctx: HttpContext;
+  /** How many times we authenticated (for tests and diagnostics). */
+  authCount = 0;
+
+  constructor(private readonly options: KeystoneSessionOptions) {
+    this.now = options.now ?? Date.now;
+    this.ctx = { provider: options.provider, service: 'identity', timeoutMs: options.timeoutMs };
+  }
+
+  /** The cached token, renewed when missing or close to expiry. Concurrent callers share one auth. */
+  async token(signal?: AbortSignal): Promise<Token> {
+    signal?.throwIfAborted();
+    const t = this.current;
+    if (t && !this.nearExpiry(t)) return t;
+    // The shared authentication is bounded by api-timeout, not by one caller's signal.
+    this.pending ??= this.authenticate().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  /** Forgets `token` (after a 401) so the next call authenticates again. */
+  invalidate(token: Token): void {
+    if (this.current === token) this.current = null;
+  }
+
+  private nearExpiry(t: Token): boolean {
+    // Renew a minute early, or a tenth of the lifetime early for short-lived tokens.
+    const margin = Math.min(60_000, (t.expiresAt - t.issuedAt) / 10);
+    return this.now() >= t.expiresAt - margin;
+  }
+
+  private version(): { version: '3' | '2.0'; base: string } {
+    const url = trimSlash(this.options.auth['auth_url'] ?? '');
+    if (url === '') {
+      throw new UnauthorizedError(`Cannot authenticate provider "${this.options.provider}": auth_url is not set`, {
+        provider: this.options.provider,
+        service: 'identity',
+      });
+    }
+    if (/\/v3$/.test(url)) return { version: '3', base: url };
+    if (/\/v2\.0$/.test(url)) return { version: '2.0', base: url };
+    const wanted = this.options.identityApiVersion ?? '3';
+    return wanted.startsWith('2') ? { version: '2.0', base: `${url}/v2.0` } : { version: '3', base: `${url}/v3` };
+  }
+
+  private async authenticate(): Promise<Token> {
+    const { version, base } = this.version();
+    const token = version === '3' ? await this.authV3(base) : await this.authV2(base);
+    this.authCount += 1;
+    this.current = token;
+    return token;
+  }
+
+  private async authV3(base: string): Promise<Token> {
+    const a = this.options.auth;
+    const domain = (id?: string, name?: string): Record<string, string> =>
+      id ? { id } : { name: name ?? 'Default' };
+    const user: Record<string, unknown> = { password: a['password'] ?? '' };
+    if (a['user_id']) user['id'] = a['user_id'];
+    else {
+      user['name'] = a['username'] ?? '';
+      user['domain'] = domain(a['user_domain_id'] ?? a['domain_id'], a['user_domain_name'] ?? a['domain_name']);
+    }
+    const projectId = a['project_id'] ?? a['tenant_id'];
+    const projectName = a['project_name'] ?? a['tenant_name'];
+    let scope: unknown;
+    if (projectId) scope = { project: { id: projectId } };
+    else if (projectName) {
+      scope = {
+        project: {
+          name: projectName,
+          domain: domain(a['project_domain_id'] ?? a['domain_id'], a['project_domain_name'] ?? a['domain_name']),
+        },
+      };
+    }
+    const res = await httpRequest(this.ctx, {
+      method: 'POST',
+      url: `${base}/auth/tokens`,
+      action: 'authenticate (identity v3)',
+      json: { auth: { identity: { methods: ['password'], password: { user } }, ...(scope ? { scope } : {}) } },
+    });
+    const id = res.headers.get('x-subject-token');
+    const t = obj(obj(res.body)['token']);
+    if (!id) throw this.badAnswer('identity v3 sent no X-Subject-Token', res);
+    const catalog = Array.isArray(t['catalog']) ? (t['catalog'] as unknown[]) : [];
+    return {
+      id,
+      expiresAt: Date.parse(str(t['expires_at']) ?? '') || this.now() + 3_600_000,
+      issuedAt: Date.parse(str(t['issued_at']) ?? '') || this.now(),
+      ...(str(obj(t['project'])['id']) ? { projectId: str(obj(t['project'])['id'])! } : {}),
+      catalog: catalog.map((s) => {
+        const so = obj(s);
+        return {
+          type: str(so['type']) ?? '',
+          ...(str(so['name']) ? { name: str(so['name'])! } : {}),
+          endpoints: (Array.isArray(so['endpoints']) ? (so['endpoints'] as unknown[]) : []).map((e) => {
+            const eo = obj(e);
+            const region = str(eo['region_id']) ?? str(eo['region']);
+            return { interface: str(eo['interface']) ?? '', url: str(eo['url']) ?? '', ...(region ? { region } : {}) };
+          }),
+        };
+      }),
+    };
+  }
+
+  private async authV2(base: string): Promise<Token> {
+    const a = this.options.auth;
+    const auth: Record<string, unknown> = {
+      passwordCredentials: { username: a['username'] ?? '', password: a['password'] ?? '' },
+    };
+    const tenantId = a['project_id'] ?? a['tenant_id'];
+    const tenantName = a['project_name'] ?? a['tenant_name'];
+    if (tenantId) auth['tenantId'] = tenantId;
+    else if (tenantName) auth['tenantName'] = tenantName;
+    const res = await httpRequest(this.ctx, {
+      method: 'POST',
+      url: `${base}/tokens`,
+      action: 'authenticate (identity v2.0)',
+      json: { auth },
+    });
+    const access = obj(obj(res.body)['access']);
+    const tok = obj(access['token']);
+    const id = str(tok['id']);
+    if (!id) throw this.badAnswer('identity v2.0 sent no token id', res);
+    const catalog = Array.isArray(access['serviceCatalog']) ? (access['serviceCatalog'] as unknown[]) : [];
+    const tenantIdOut = str(obj(tok['tenant'])['id']);
+    return {
+      id,
+      expiresAt: Date.parse(str(tok['expires']) ?? '') || this.now() + 3_600_000,
+      issuedAt: Date.parse(str(tok['issued_at']) ?? '') || this.now(),
+      ...(tenantIdOut ? { projectId: tenantIdOut } : {}),
+      catalog: catalog.map((s) => {
+        const so = obj(s);
+        const endpoints: CatalogEndpoint[] = [];
+        for (const e of Array.isArray(so['endpoints']) ? (so['endpoints'] as unknown[]) : []) {
+          const eo = obj(e);
+          const region = str(eo['region']);
+          for (const iface of ['public', 'internal', 'admin']) {
+            const url = str(eo[`${iface}URL`]);
+            if (url) endpoints.push({ interface: iface, url, ...(region ? { region } : {}) });
+          }
+        }
+        return { type: str(so['type']) ?? '', ...(str(so['name']) ? { name: str(so['name'])! } : {}), endpoints };
+      }),
+    };
+  }
+
+  private badAnswer(what: string, res: HttpResponse): ProviderError {
+    return new ProviderError(`Cannot authenticate provider "${this.options.provider}": ${what}`, {
+      provider: this.options.provider,
+      service: 'identity',
+      status: res.status,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+    });
+  }
+
+  /**
+   * The endpoint URL of a service from the token's catalog, chosen by type (and name when
+   * given), region (when configured) and interface.
+   * @throws ProviderError when the catalog has no matching endpoint
+   */
+  endpointFor(token: Token, ref: ServiceRef): string {
+    const wantedIface = (this.options.interface ?? 'public').replace(/URL$/, '');
+    const region = this.options.regionName;
+    for (const svc of token.catalog) {
+      if (svc.type !== ref.type) continue;
+      if (ref.name && svc.name !== ref.name) continue;
+      const ep = svc.endpoints.find(
+        (e) => e.interface === wantedIface && (!region || e.region === region),
+      );
+      if (ep) return (ref.normalize ?? trimSlash)(ep.url);
+    }
+    const named = ref.name ? ` named "${ref.name}"` : '';
+    const inRegion = region ? ` in region "${region}"` : '';
+    throw new ProviderError(
+      `Cannot find service "${ref.type}"${named} with a ${wantedIface} endpoint${inRegion} in the catalog of provider "${this.options.provider}"`,
+      { provider: this.options.provider, service: ref.type, code: 'ERR_PROVIDER_NO_ENDPOINT' },
+    );
+  }
+
+  /** True when the catalog has the service (e.g. Neutron may be absent). */
+  async hasService(ref: ServiceRef, signal?: AbortSignal): Promise<boolean> {
+    const token = await this.token(signal);
+    return token.catalog.some((s) => s.type === ref.type && (!ref.name || s.name === ref.name));
+  }
+
+  /**
+   * Calls a service: `path` is appended to its endpoint. Re-authenticates once on 401.
+   */
+  async request(
+    ctx: HttpContext,
+    ref: ServiceRef,
+    path: string,
+    req: Omit<HttpRequest, 'url'>,
+  ): Promise<HttpResponse> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.token(req.signal);
+      const url = `${this.endpointFor(token, ref)}${path}`;
+      try {
+        return await httpRequest(ctx, { ...req, url, headers: { ...req.headers, 'X-Auth-Token': token.id } });
+      } catch (err) {
+        if (err instanceof UnauthorizedError && attempt === 0) {
+          this.invalidate(token);
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * One FIFO of cloud API calls per provider (upstream 0.4.0 `task_manager.py`): calls run one
+ * at a time, each starting at least `rateMs` after the previous one started, and each is
+ * timed under `nodepool.task.<provider>.<TaskName>`.
+ */
+import type { Logger } from 'pino';
+import { taskMetric } from '../stats/index.js';
+import type { Stats } from '../stats/index.js';
+import { BaseService, delay, onAbort } from '../util/index.js';
+import { ProviderStoppedError } from './errors.js';
+
+/** Time source of the queue; tests pass a fake one. */
+export interface Clock {
+  /** Milliseconds on a monotonic scale. */
+  now(): number;
+  /** Resolves after `ms`; rejects with `signal.reason` when it aborts. */
+  sleep(ms: number, options?: { signal?: AbortSignal }): Promise<void>;
+}
+
+/** The real clock: `performance.now()` and the abortable `delay`. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms, options) => delay(ms, options),
+};
+
+/** Options of {@link TaskQueue}. */
+export interface TaskQueueOptions {
+  /** Provider (or Jenkins target) name: the `<provider>` part of the metric. */
+  name: string;
+  /** Minimum time between the starts of two calls. */
+  rateMs: number;
+  stats: Stats;
+  log?: Logger;
+  /** @default systemClock */
+  clock?: Clock;
+  /** How many recent starts {@link TaskQueue.recentStarts} keeps. @default 1000 */
+  historySize?: number;
+  /**
+   * How many calls may run at once. Starts stay `rateMs` apart and in FIFO order either
+   * way; with more than one, a slow call no longer holds back the next start, so the queue
+   * reaches its `1 / rate` ceiling. 1 is upstream's single task thread.
+   * @default 1
+   */
+  maxInFlight?: number;
+}
+
+/** One recorded task start. */
+export interface TaskStart {
+  task: string;
+  /** Clock time the call started. */
+  at: number;
+}
+
+interface Entry {
+  task: string;
+  fn: (signal?: AbortSignal) => Promise<unknown>;
+  signal?: AbortSignal;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  /** Cancels the abort callback (see `onAbort` in util). */
+  cancelAbort?: () => void;
+}
+
+/**
+ * A rate-limited FIFO. `submit()` resolves with the call's result once it ran. Stopping
+ * rejects queued calls with {@link ProviderStoppedError} and waits for the running one.
+ */
+export class TaskQueue extends BaseService {
+  private readonly queue: Entry[] = [];
+  private readonly clock: Clock;
+  private readonly history: TaskStart[] = [];
+  private pumping: Promise<void> = Promise.resolve();
+  private isPumping = false;
+  private lastStart = Number.NEGATIVE_INFINITY;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: TaskQueueOptions) {
+    super();
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Calls waiting to run (not counting the running one). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** The most recent call starts, oldest first (for tests and diagnostics). */
+  recentStarts(): TaskStart[] {
+    return [...this.history];
+  }
+
+  /**
+   * Queues `fn` under the task name `task`. A call whose signal aborts while queued is dropped
+   * (rejects with `signal.reason`) and never runs; the signal is passed to `fn` too.
+   * @throws ProviderStoppedError when the queue is stopping or stopped
+   */
+  submit<T>(task: string, fn: (signal?: AbortSignal) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'failed') {
+      return Promise.reject(new ProviderStoppedError(this.options.name));
+    }
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const entry: Entry = { task, fn, resolve: resolve as (v: unknown) => void, reject };
+      if (signal) {
+        entry.signal = signal;
+        entry.cancelAbort = onAbort(signal, () => {
+          const i = this.queue.indexOf(entry);
+          if (i >= 0) {
+            this.queue.splice(i, 1);
+            reject(signal.reason);
+          }
+        });
+      }
+      this.queue.push(entry);
+      this.kick();
+    });
+  }
+
+  protected doStart(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  protected async doStop(): Promise<void> {
+    for (const entry of this.queue.splice(0)) {
+      this.detach(entry);
+      entry.reject(new ProviderStoppedError(this.options.name));
+    }
+    await this.pumping;
+    await Promise.all([...this.running]);
+  }
+
+  /** Calls running right now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  private detach(entry: Entry): void {
+    entry.cancelAbort?.();
+  }
+
+  private kick(): void {
+    if (this.isPumping) return;
+    this.isPumping = true;
+    this.pumping = this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        const entry = this.queue[0];
+        // Leaving here runs `finally` in this same step, so a submit that comes right after
+        // finds no pump and starts one; a submit before this check is seen by it.
+        if (!entry) return;
+        if (this.running.size >= Math.max(1, this.options.maxInFlight ?? 1)) {
+          await Promise.race(this.running);
+          continue;
+        }
+        const wait = this.lastStart + this.options.rateMs - this.clock.now();
+        if (wait > 0) {
+          try {
+            const signals = [this.signal, ...(entry.signal ? [entry.signal] : [])];
+            await this.clock.sleep(Math.ceil(wait), { signal: AbortSignal.any(signals) });
+          } catch {
+            // Stopped (doStop rejected the queue) or this entry aborted (its listener
+            // removed it); either way look at the queue again.
+          }
+          // Timers may fire a fraction of a millisecond early against the monotonic clock:
+          // measure again rather than start a call less than `rate` after the last one.
+          continue;
+        }
+        if (this.queue[0] !== entry) continue;
+        this.queue.shift();
+        this.detach(entry);
+        // run() never rejects: it settles the entry's own promise.
+        const running: Promise<void> = this.run(entry).finally(() => this.running.delete(running));
+        this.running.add(running);
+      }
+    } finally {
+      this.isPumping = false;
+    }
+  }
+
+  private async run(entry: Entry): Promise<void> {
+    const start = this.clock.now();
+    this.lastStart = start;
+    this.history.push({ task: entry.task, at: start });
+    if (this.history.length > (this.options.historySize ?? 1000)) this.history.shift();
+    this.options.log?.debug('Manager %s running task %s (queue: %d)', this.options.name, entry.task, this.queue.length);
+    try {
+      entry.resolve(await entry.fn(entry.signal));
+    } catch (err) {
+      entry.reject(err);
+    } finally {
+      const ms = this.clock.now() - start;
+      this.options.log?.debug('Manager %s ran task %s in %d ms', this.options.name, entry.task, Math.round(ms));
+      const key = taskMetric(this.options.name, entry.task);
+      this.options.stats.timing(key, ms);
+      this.options.stats.increment(key);
+    }
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Errors of the SSH area. Launch results key on `statsKey` (spec launcher §8.2): a node that
+ * never answers is `error.ssh`, one that answers but fails the `echo` check is `error.auth`,
+ * everything else is `error.unknown` as in upstream 0.4.0.
+ */
+import { NodepoolError } from '../errors.js';
+
+/** Why one connection attempt failed; decides whether and how loudly a retry is logged. */
+export type SshFailureKind =
+  'refused' | 'unreachable' | 'timeout' | 'auth' | 'negotiation' | 'host-key' | 'closed' | 'other';
+
+/** One connection attempt to `<user>@<host>:<port>` failed. */
+export class SshConnectError extends NodepoolError {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly kind: SshFailureKind;
+  constructor(
+    message: string,
+    opts: {
+      host: string;
+      port: number;
+      username: string;
+      kind: SshFailureKind;
+      cause?: unknown;
+      code?: string;
+    },
+  ) {
+    super(message, {
+      code: opts.code ?? 'ERR_SSH_CONNECT',
+      cause: opts.cause,
+      statsKey: 'error.ssh',
+    });
+    this.host = opts.host;
+    this.port = opts.port;
+    this.username = opts.username;
+    this.kind = opts.kind;
+  }
+}
+
+/** The server refused every key offered (wrong key, or the user does not exist yet). */
+export class SshAuthError extends SshConnectError {
+  constructor(
+    message: string,
+    opts: { host: string; port: number; username: string; cause?: unknown },
+  ) {
+    super(message, { ...opts, kind: 'auth', code: 'ERR_SSH_AUTH' });
+  }
+}
+
+/**
+ * No SSH access or host key could be obtained from a node. Launches report it as
+ * `error.ssh`; {@link SshTimeoutError} and {@link HostKeyMismatchError} are the cases.
+ */
+export class KeyscanError extends NodepoolError {
+  readonly host: string;
+  readonly port: number;
+  constructor(
+    message: string,
+    opts: { host: string; port: number; code?: string; cause?: unknown },
+  ) {
+    super(message, {
+      code: opts.code ?? 'ERR_SSH_KEYSCAN',
+      cause: opts.cause,
+      statsKey: 'error.ssh',
+    });
+    this.host = opts.host;
+    this.port = opts.port;
+  }
+}
+
+/**
+ * SSH did not answer within the boot timeout (upstream `SSHTimeoutException`). `cause` is
+ * the last attempt's {@link SshConnectError}, so an authentication problem stays visible.
+ */
+export class SshTimeoutError extends KeyscanError {
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  constructor(
+    message: string,
+    opts: { host: string; port: number; timeoutMs: number; attempts: number; cause?: unknown },
+  ) {
+    super(message, { ...opts, code: 'ERR_SSH_TIMEOUT' });
+    this.timeoutMs = opts.timeoutMs;
+    this.attempts = opts.attempts;
+  }
+}
+
+/** The server presented a host key other than the expected one. Never retried. */
+export class HostKeyMismatchError extends KeyscanError {
+  readonly expected: string;
+  readonly actual: string;
+  constructor(
+    message: string,
+    opts: { host: string; port: number; expected: string; actual: string },
+  ) {
+    super(message, { host: opts.host, port: opts.port, code: 'ERR_SSH_HOST_KEY' });
+    this.expected = opts.expected;
+    this.actual = opts.actual;
+  }
+}
+
+/** Logged in, but `echo access okay` did not print `access okay` (upstream `error.auth`). */
+export class SshAccessError extends NodepoolError {
+  readonly host: string;
+  readonly output: string;
+  constructor(message: string, opts: { host: string; output: string; cause?: unknown }) {
+    super(message, { code: 'ERR_SSH_ACCESS', cause: opts.cause, statsKey: 'error.auth' });
+    this.host = opts.host;
+    this.output = opts.output;
+  }
+}
+
+/** A remote command exited non-zero, was killed, or lost its connection. */
+export class SshCommandError extends NodepoolError {
+  readonly host: string;
+  readonly command: string;
+  /** Null when killed by a signal or when the connection dropped. */
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  constructor(
+    message: string,
+    opts: {
+      host: string;
+      command: string;
+      exitCode: number | null;
+      signal: string | null;
+      stdout: string;
+      stderr: string;
+      code?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(message, {
+      code: opts.code ?? 'ERR_SSH_COMMAND',
+      cause: opts.cause,
+      statsKey: 'error.unknown',
+    });
+    this.host = opts.host;
+    this.command = opts.command;
+    this.exitCode = opts.exitCode;
+    this.signal = opts.signal;
+    this.stdout = opts.stdout;
+    this.stderr = opts.stderr;
+  }
+}
+
+/** A remote command ran longer than its `timeoutMs`; it was closed. */
+export class SshCommandTimeoutError extends NodepoolError {
+  readonly host: string;
+  readonly command: string;
+  readonly timeoutMs: number;
+  constructor(message: string, opts: { host: string; command: string; timeoutMs: number }) {
+    super(message, { code: 'ERR_SSH_COMMAND_TIMEOUT', statsKey: 'error.unknown' });
+    this.host = opts.host;
+    this.command = opts.command;
+    this.timeoutMs = opts.timeoutMs;
+  }
+}
+
+/** An SFTP operation (open, write, chmod, mkdir, stat) failed. */
+export class SftpError extends NodepoolError {
+  readonly host: string;
+  readonly path: string;
+  readonly operation: string;
+  constructor(
+    message: string,
+    opts: { host: string; path: string; operation: string; cause?: unknown },
+  ) {
+    super(message, { code: 'ERR_SSH_SFTP', cause: opts.cause, statsKey: 'error.unknown' });
+    this.host = opts.host;
+    this.path = opts.path;
+    this.operation = opts.operation;
+  }
+}
+
+/** The private key file named by `private-key` cannot be read. */
+export class SshKeyError extends NodepoolError {
+  readonly path: string;
+  constructor(message: string, opts: { path: string; cause?: unknown }) {
+    super(message, { code: 'ERR_SSH_KEY', cause: opts.cause, statsKey: 'error.ssh' });
+    this.path = opts.path;
+  }
+}
+
+/** The node has no `/etc/nodepool` directory (the image must provide it; spec §8.5). */
+export class NodepoolDirMissingError extends NodepoolError {
+  readonly host: string;
+  readonly dir: string;
+  constructor(message: string, opts: { host: string; dir: string; cause?: unknown }) {
+    super(message, {
+      code: 'ERR_NODEPOOL_DIR_MISSING',
+      cause: opts.cause,
+      statsKey: 'error.unknown',
+    });
+    this.host = opts.host;
+    this.dir = opts.dir;
+  }
+}
+
+/** What a script run on a node or template server left behind when it failed. */
+export interface ScriptFailure {
+  host: string;
+  script: string;
+  exitCode: number | null;
+  /** Combined output (scripts run with a pty, as upstream). */
+  output: string;
+  cause?: unknown;
+}
+
+/** A script run over SSH exited non-zero; base of the ready-script and setup-script errors. */
+abstract class ScriptError extends NodepoolError {
+  readonly host: string;
+  readonly script: string;
+  readonly exitCode: number | null;
+  /** Combined output (the script runs with a pty, as upstream). */
+  readonly output: string;
+  protected constructor(message: string, opts: ScriptFailure, code: string, statsKey?: string) {
+    super(message, { code, cause: opts.cause, ...(statsKey !== undefined ? { statsKey } : {}) });
+    this.host = opts.host;
+    this.script = opts.script;
+    this.exitCode = opts.exitCode;
+    this.output = opts.output;
+  }
+}
+
+/** The label's `ready-script` exited non-zero on a node (spec §8.6). */
+export class ReadyScriptError extends ScriptError {
+  constructor(message: string, opts: ScriptFailure) {
+    super(message, opts, 'ERR_READY_SCRIPT', 'error.unknown');
+  }
+}
+
+/** A snapshot image's `setup` script exited non-zero on the template server (0.3-era). */
+export class SetupScriptError extends ScriptError {
+  constructor(message: string, opts: ScriptFailure) {
+    super(message, opts, 'ERR_SETUP_SCRIPT');
+  }
+}

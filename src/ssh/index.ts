@@ -1,0 +1,53 @@
+/**
+ * Public surface of the SSH area: reaching nodes (§8.4), the `/etc/nodepool` files (§8.5),
+ * the ready script (§8.6), the `check` cron probe (§10.3) and 0.3-era template servers.
+ */
+export { SshConnection } from './connection.js';
+export type { SshConnectionOptions } from './connection.js';
+export { connectSsh, waitForSsh, checkNode } from './wait.js';
+export type { WaitForSshOptions, NodeCheckResult } from './wait.js';
+export type {
+  SshSession,
+  ExecOptions,
+  ExecResult,
+  WriteFileOptions,
+  MkdirOptions,
+  UploadOptions,
+} from './session.js';
+export { FakeSshSession, FAKE_HOST_KEY } from './fake.js';
+export { bareHost, formatHostPort, isFakeHost, describeHostKey, loadPrivateKey } from './host.js';
+export type { SshHostKey, PrivateKeySource } from './host.js';
+export {
+  NODEPOOL_DIR,
+  generateNodeSetKey,
+  buildNodepoolFiles,
+  writeNodepoolFiles,
+} from './node-files.js';
+export type {
+  NodeSetKey,
+  NodeAddress,
+  NodepoolFilesInput,
+  NodepoolFile,
+  WriteNodepoolFilesOptions,
+} from './node-files.js';
+export { SCRIPTS_DIR, buildReadyScriptCommand, runReadyScript } from './ready-script.js';
+export type { ReadyScriptCommandOptions, RunReadyScriptOptions } from './ready-script.js';
+export { bootstrapTemplateServer } from './template-server.js';
+export type { BootstrapTemplateOptions } from './template-server.js';
+export { shellQuote, nodepoolEnvAssignments } from './shell.js';
+export {
+  SshConnectError,
+  SshAuthError,
+  KeyscanError,
+  SshTimeoutError,
+  HostKeyMismatchError,
+  SshAccessError,
+  SshCommandError,
+  SshCommandTimeoutError,
+  SftpError,
+  SshKeyError,
+  NodepoolDirMissingError,
+  ReadyScriptError,
+  SetupScriptError,
+} from './errors.js';
+export type { SshFailureKind } from './errors.js';

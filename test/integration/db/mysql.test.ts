@@ -1,0 +1,3 @@
+import { defineSqlConformance } from '../../conformance/sql.suite.js';
+
+defineSqlConformance('mysql');

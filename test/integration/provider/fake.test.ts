@@ -1,0 +1,119 @@
+/**
+ * The provider conformance suite against the bundled fake cloud over HTTP, with its fault
+ * knobs; plus what only the fake can show (Keystone v2.0, `auth-url: fake`).
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CompiledProvider } from '../../../src/config/index.js';
+import { DEFAULT_KNOBS, FakeCloud, stopSharedFakeCloud } from '../../../src/fakecloud/index.js';
+import { ProviderSet } from '../../../src/provider/index.js';
+import type { OpenStackProvider } from '../../../src/provider/index.js';
+import { createNoopStats } from '../../../src/stats/index.js';
+import { providerConformanceSuite } from '../../conformance/provider.suite.js';
+import type { ProviderSuiteTarget } from '../../conformance/provider.suite.js';
+
+let cloud: FakeCloud;
+const knobs = { ...DEFAULT_KNOBS, autoFloatingIp: false, buildDelayMs: 200 };
+
+beforeAll(async () => {
+  cloud = new FakeCloud({ ...knobs });
+  await cloud.start();
+});
+
+afterAll(async () => {
+  await cloud?.stop();
+  await stopSharedFakeCloud();
+});
+
+function config(overrides: Partial<CompiledProvider> = {}, authUrl?: string): CompiledProvider {
+  return {
+    name: 'fake',
+    driver: 'openstack',
+    cloud: {
+      auth: {
+        auth_url: authUrl ?? cloud.authUrl,
+        username: 'demo',
+        password: 'secret',
+        project_name: 'demo',
+        user_domain_name: 'Default',
+        project_domain_name: 'Default',
+      },
+      regionName: 'RegionOne',
+      interface: 'public',
+      identityApiVersion: '3',
+      apiTimeoutMs: 30_000,
+      imageFormat: 'qcow2',
+      isFake: false,
+      extra: {},
+    },
+    maxServers: 10,
+    imageType: 'qcow2',
+    networks: [{ name: 'private' }],
+    ipv6Preferred: false,
+    bootTimeoutMs: 60_000,
+    launchTimeoutMs: 600_000,
+    rateMs: 0,
+    templateHostname: 'template-{image.name}-{timestamp}',
+    cleanFloatingIps: false,
+    images: [],
+    ...overrides,
+  };
+}
+
+const target: ProviderSuiteTarget = {
+  config: (o) => config(o),
+  expectsFloatingIp: true,
+  async setInstanceQuota(n) {
+    cloud.setKnobs({ quota: { ...DEFAULT_KNOBS.quota, instances: n ?? DEFAULT_KNOBS.quota.instances } });
+  },
+  faults: {
+    setTokenTtlMs: (ms) => cloud.setKnobs({ tokenTtlMs: ms }),
+    revokeTokens: () => cloud.expireTokens(),
+    failNextCreate: (kind) => cloud.failNext('create', 1, kind),
+    setLatencyMs: (ms) => cloud.setKnobs({ latencyMs: ms }),
+    reset: () => cloud.setKnobs({ ...knobs, quota: { ...knobs.quota } }),
+  },
+};
+
+providerConformanceSuite('the fake cloud', () => target);
+
+describe('OpenStackProvider with the fake cloud only', () => {
+  const log = pino({ level: 'silent' });
+
+  it('authenticates with Keystone v2.0 when the auth URL says so', async () => {
+    const set = new ProviderSet({ log, stats: createNoopStats() });
+    const authUrl = cloud.authUrl.replace(/\/v3$/, '/v2.0');
+    await set.reconfigure([config({ name: 'v2' }, authUrl)]);
+    const p = set.get('v2') as OpenStackProvider;
+    expect((await p.listFlavors()).length).toBeGreaterThan(0);
+    expect(p.keystone?.authCount).toBe(1);
+    await set.stop();
+  });
+
+  it('uses the shared bundled fake cloud for auth-url: fake', async () => {
+    const set = new ProviderSet({ log, stats: createNoopStats() });
+    const base = config({ name: 'fake-provider' }, 'fake');
+    await set.reconfigure([{ ...base, cloud: { ...base.cloud, isFake: true } }]);
+    const p = set.get('fake-provider')!;
+    expect((await p.listServers()).length).toBeGreaterThanOrEqual(0);
+    expect((await p.getQuota()).maxInstances).toBeGreaterThan(0);
+    await set.stop();
+  });
+
+  it('keeps unchanged providers and replaces changed ones on reconfigure', async () => {
+    const set = new ProviderSet({ log, stats: createNoopStats() });
+    const a = config({ name: 'a' });
+    const b = config({ name: 'b' });
+    expect(await set.reconfigure([a, b])).toEqual({ started: ['a', 'b'], stopped: [], kept: [] });
+    const oldA = set.get('a')!;
+    const oldB = set.get('b')!;
+    const result = await set.reconfigure([structuredClone(a), { ...b, rateMs: 500 }]);
+    expect(result).toEqual({ started: ['b'], stopped: ['b'], kept: ['a'] });
+    expect(set.get('a')).toBe(oldA);
+    expect(set.get('b')).not.toBe(oldB);
+    expect(oldB.state).toBe('stopped');
+    expect(await set.reconfigure([])).toEqual({ started: [], stopped: ['a', 'b'], kept: [] });
+    expect(oldA.state).toBe('stopped');
+    await expect(set.reconfigure([{ ...a, driver: 'nope' }])).rejects.toThrow('Cannot find provider driver "nope": available drivers are "openstack"');
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Every seed document's configuration, run against the fake cloud, reaches its labels'
+ * `min-ready` (issue #11):
+ * - seed 002 (infra page): a snapshot image (`base-image` + `setup` from `script-dir`), its
+ *   label written as `targets[].images`, the database from the YAML `dburi` (no secure.conf);
+ * - seed 004 (2017 walkthrough): provider image `centos-7` built by the builder from diskimage
+ *   `dib-centos-7`, cloud settings from clouds.yaml; then `nodepool image-upload`,
+ *   `image-list` and the one-ID `image-delete` on what it built.
+ */
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { NodePoolBuilder } from '../../../src/builder/index.js';
+import { SnapshotImages } from '../../../src/snapshot/index.js';
+import { runCli } from '../../support/nodepool-cli.js';
+import { seedConfig } from '../../support/seed-fixtures.js';
+import { waitFor } from '../../support/wait-for.js';
+import { sharedZooKeeper } from '../../support/zk-fixture.js';
+import { LauncherHarness } from '../launcher/harness.js';
+
+const zk = sharedZooKeeper();
+const sqlite = inject('sqlBackends').find((b) => b.name === 'sqlite' && b.available);
+const skip = zk.address === null || sqlite === undefined;
+if (skip) process.stderr.write(`SKIPPED seed configuration tests: ${zk.reason ?? 'SQLite unavailable'}\n`);
+
+/** A disk-image-create stand-in that accepts any elements (the shared fake checks upstream's fixture env). */
+const ANY_DIB = `#!/bin/bash
+out=; types=qcow2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -o) out=$2; shift 2 ;;
+    -t) types=$2; shift 2 ;;
+    --qemu-img-options) shift 2 ;;
+    -*) shift ;;
+    *) shift ;;
+  esac
+done
+for t in \${types//,/ }; do echo fake-data > "$out.$t"; done
+mkdir -p "$out.d"
+`;
+
+describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
+  let h: LauncherHarness | null = null;
+  const stops: Array<() => Promise<void>> = [];
+  const savedEnv = process.env['OS_CLIENT_CONFIG_FILE'];
+
+  afterEach(async () => {
+    for (const s of stops.splice(0).reverse()) await s().catch(() => undefined);
+    await h?.stop();
+    h = null;
+    if (savedEnv === undefined) delete process.env['OS_CLIENT_CONFIG_FILE'];
+    else process.env['OS_CLIENT_CONFIG_FILE'] = savedEnv;
+  });
+
+  it('seed 002: keeps 2 ready nodes booted from a snapshot image made by its setup script', async () => {
+    const t = await LauncherHarness.create({ backend: sqlite!, zookeeper: zk.address! });
+    h = t;
+    const scripts = join(t.dir, 'scripts');
+    await mkdir(scripts);
+    await writeFile(join(scripts, 'prepare_node_tripleo.sh'), '#!/bin/sh\necho prepared\n');
+    await chmod(join(scripts, 'prepare_node_tripleo.sh'), 0o755);
+    // The cloud has the page's base image.
+    const base = [...t.cloud.store.images.values()][0]!;
+    base.name = 'Ubuntu Precise 12.04 LTS Server 64-bit';
+    await t.writeConfig(seedConfig('002-infra.yaml', { script_dir: scripts, dburi: t.sql.dburi, auth_url: 'fake', private_key: join(t.dir, 'id_rsa') }));
+    // As on the page, there is no secure.conf: the database comes from nodepool.yaml.
+    await rm(t.securePath);
+    const snapshots = new SnapshotImages({ timing: { settleMs: 0, checkIntervalMs: 200 } });
+    stops.push(() => snapshots.stop());
+    await t.start({ integrations: [snapshots], providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50, imagePollMs: 50 } });
+    const ready = await t.waitReady({ 'tripleo-precise': 2 }, 60_000);
+    const [snap] = await t.db.snapshotImages.list();
+    expect(snap).toMatchObject({ providerName: 'tripleo-test-cloud', imageName: 'tripleo-precise', state: 2 });
+    // No provider keypair: a temporary key pair was imported for the template server; it goes
+    // with the server, after the snapshot (and so maybe after the nodes) is ready.
+    expect(Object.entries(t.cloud.calls()).some(([k]) => k.startsWith('compute POST') && k.endsWith('/os-keypairs'))).toBe(true);
+    await waitFor(() => t.cloud.snapshot().keypairs.length === 0, { timeoutMs: 30_000, what: 'the temporary key pair to be deleted' });
+    const state = t.cloud.snapshot();
+    const servers = state.servers;
+    for (const n of ready) {
+      expect(n.targetName).toBe('fake-jenkins');
+      expect(servers.find((s) => s.id === n.externalId)?.imageId).toBe(snap!.externalId);
+    }
+  });
+
+  it('seed 004: builds dib-centos-7, uploads it as centos-7, keeps 1 ready node; image-upload, image-list, image-delete ID', async () => {
+    const t = await LauncherHarness.create({ backend: sqlite!, zookeeper: zk.address! });
+    h = t;
+    const cloudsPath = join(t.dir, 'clouds.yaml');
+    await writeFile(cloudsPath, t.cloud.cloudsYaml('le-cloud'));
+    process.env['OS_CLIENT_CONFIG_FILE'] = cloudsPath;
+    // The walkthrough's network.
+    const net = [...t.cloud.store.networks.values()].find((n) => n.name === 'private')!;
+    net.name = 'defaultnet';
+    const imagesDir = join(t.dir, 'dib');
+    await mkdir(imagesDir);
+    await mkdir(join(t.dir, 'elements'));
+    const dib = join(t.dir, 'disk-image-create');
+    await writeFile(dib, ANY_DIB);
+    await chmod(dib, 0o755);
+    const server = t.chroot.servers[0]!;
+    // The walkthrough predates ZooKeeper; the builder and nodepoold meet there now. Its
+    // `rate: 10.0` (10 s between API calls) is lowered so the test runs in seconds.
+    const text =
+      seedConfig('004-walkthrough.yaml', { elements_dir: join(t.dir, 'elements'), images_dir: imagesDir }).replace('rate: 10.0', 'rate: 0.001') +
+      `\nzookeeper-servers:\n  - host: ${server.host}\n    port: ${server.port}\n    chroot: ${t.chroot.path}\n`;
+    await t.writeConfig(text);
+    const builder = new NodePoolBuilder({
+      configPath: t.configPath,
+      log: pino({ level: process.env['LAUNCHER_TEST_LOG'] ?? 'silent' }),
+      buildWorkers: 1,
+      uploadWorkers: 1,
+      dibCmd: dib,
+      hostname: 'nb-seed',
+      buildLogDir: join(t.dir, 'logs'),
+      // Short loops and upload retries: nothing here waits for a production interval.
+      intervals: { buildMs: 100, uploadMs: 100, cleanupMs: 100, errorMs: 100 },
+      uploadRetry: { baseMs: 100, maxMs: 400 },
+      providerDeps: { tuning: { imagePollMs: 20 } },
+    });
+    stops.push(() => builder.stop());
+    await builder.start();
+    await t.start({
+      timing: { intervalMs: 200, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000 },
+      providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50, imagePollMs: 50 },
+      ssh: { retryDelayMs: 100, target: (ip) => ({ host: `fake-${ip}` }) },
+    });
+    // Well within the test's own time limit, so that a failure names what it waited for.
+    const [node] = await t.waitReady({ 'centos-7': 1 }, 30_000);
+    expect(node).toMatchObject({ providerName: 'default', labelName: 'centos-7', targetName: 'default' });
+    const [build] = await t.images.getMostRecentBuilds('dib-centos-7', { state: 'ready', count: 1 });
+    expect(build?.formats).toEqual(['raw']);
+    const [first] = await t.images.getMostRecentBuildUploads('dib-centos-7', build!.id, 'default', { state: 'ready', count: 1 });
+    expect(t.cloud.snapshot().servers.find((s) => s.id === node!.externalId)?.imageId).toBe(first!.externalId);
+
+    // `nodepool image-upload default centos-7`: a new upload of the newest build, now.
+    const files = { configPath: t.configPath, securePath: t.securePath };
+    const up = await runCli(files, ['image-upload', 'default', 'centos-7']);
+    expect(up.status, up.stderr).toBe(0);
+    const uploads = await t.images.getUploads('dib-centos-7', build!.id, 'default');
+    const ready = uploads.filter((u) => u.state === 'ready');
+    expect(ready.length).toBeGreaterThanOrEqual(2);
+    const added = ready.find((u) => u.id !== first!.id)!;
+    expect(t.cloud.snapshot().images.some((i) => i.id === added.externalId)).toBe(true);
+
+    const list = await runCli(files, ['image-list']);
+    expect(list.status).toBe(0);
+    expect(list.stdout).toContain(`| ${build!.id} | ${added.id} | default  | dib-centos-7 |`);
+
+    // `nodepool image-delete ID` with the upload written as one id.
+    const del = await runCli(files, ['image-delete', `dib-centos-7-${build!.id}-default-${added.id}`]);
+    expect(del).toEqual({ status: 0, stdout: '', stderr: '' });
+    expect((await t.images.getUpload('dib-centos-7', build!.id, 'default', added.id))?.state).toBe('deleting');
+    await waitFor(async () => (await t.images.getUpload('dib-centos-7', build!.id, 'default', added.id)) === null, {
+      timeoutMs: 20_000,
+      what: 'the builder to delete the marked upload',
+    });
+  });
+});

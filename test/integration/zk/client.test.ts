@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BadVersionError,
+  NoNodeError,
+  NodeExistsError,
+  NotEmptyError,
+  SessionExpiredError,
+  ZkClient,
+  ZkLock,
+  ZooKeeperConnectTimeoutError,
+} from '../../../src/zk/index.js';
+import type { ZkSessionEvent, ZkWatchEvent } from '../../../src/zk/index.js';
+import { expireSession, sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
+import { freePort, ZooKeeperServer } from '../../support/zookeeper.js';
+import { waitFor } from '../../support/wait-for.js';
+
+const { address, reason } = sharedZooKeeper();
+if (address === null) process.stderr.write(`SKIPPED ZkClient tests: ${reason}\n`);
+
+describe.skipIf(address === null)('ZkClient', () => {
+  const fx = useZkFixture(address);
+
+  it('creates, reads, updates and deletes znodes under the chroot', async () => {
+    const zk = await fx.client();
+    expect(await zk.create('/a', { data: 'one' })).toBe('/a');
+    const { data, stat } = await zk.get('/a');
+    expect(data.toString()).toBe('one');
+    const after = await zk.set('/a', 'two', { version: stat.version });
+    expect(after.version).toBe(stat.version + 1);
+    await expect(zk.set('/a', 'three', { version: stat.version })).rejects.toThrow(BadVersionError);
+    await expect(zk.create('/a')).rejects.toThrow(NodeExistsError);
+    await expect(zk.get('/missing')).rejects.toThrow(NoNodeError);
+    expect(await zk.exists('/missing')).toBeNull();
+    await zk.create('/a/b/c', { makeParents: true });
+    await expect(zk.delete('/a')).rejects.toThrow(NotEmptyError);
+    await zk.delete('/a', { recursive: true });
+    expect(await zk.exists('/a')).toBeNull();
+
+    // Everything lives under the chroot on the server.
+    const root = await fx.rootClient();
+    expect(await root.getChildren(fx.chroot.path)).toEqual([]);
+  });
+
+  it('creates a multi-level chroot that does not exist yet', async () => {
+    const root = await fx.rootClient();
+    expect(await root.exists(fx.chroot.path)).toBeNull();
+    const zk = await fx.client();
+    await zk.create('/x', { data: 'y' });
+    expect((await root.get(`${fx.chroot.path}/x`)).data.toString()).toBe('y');
+  });
+
+  it('names sequential children with bare 10-digit numbers when the path ends in "/"', async () => {
+    const zk = await fx.client();
+    const first = await zk.create('/seq/', { mode: 'persistent_sequential', makeParents: true });
+    const second = await zk.create('/seq/', { mode: 'persistent_sequential' });
+    expect(first).toBe('/seq/0000000000');
+    expect(second).toBe('/seq/0000000001');
+    await zk.delete(second);
+    // Deleting does not give the number back.
+    expect(await zk.create('/seq/', { mode: 'persistent_sequential' })).toBe('/seq/0000000002');
+    expect((await zk.getChildren('/seq')).sort()).toEqual(['0000000000', '0000000002']);
+  });
+
+  it('removes ephemeral nodes when the session closes', async () => {
+    const a = await fx.client();
+    const b = await fx.client();
+    await a.create('/eph', { mode: 'ephemeral' });
+    expect(await b.exists('/eph')).not.toBeNull();
+    await a.stop();
+    expect(await b.exists('/eph')).toBeNull();
+    await expect(a.get('/eph')).rejects.toThrow(SessionExpiredError);
+  });
+
+  it('fires watches with chroot-relative paths', async () => {
+    const a = await fx.client();
+    const b = await fx.client();
+    const events: ZkWatchEvent[] = [];
+    expect(await a.exists('/w', { watch: (e) => events.push(e) })).toBeNull();
+    await b.create('/w');
+    await waitFor(() => events.length === 1);
+    await a.getChildren('/w', { watch: (e) => events.push(e) });
+    await a.get('/w', { watch: (e) => events.push(e) });
+    await b.create('/w/child');
+    await b.set('/w', 'changed');
+    await waitFor(() => events.length === 3);
+    expect(events).toEqual([
+      { type: 'created', path: '/w' },
+      { type: 'children', path: '/w' },
+      { type: 'changed', path: '/w' },
+    ]);
+  });
+
+  it('uses the one chroot for every server of a multi-server list', async () => {
+    // One dead and one live server with the same chroot: whichever is tried first, the
+    // client ends up on the live one and writes under the chroot (upstream bug §2).
+    const dead = await freePort();
+    const servers = [{ host: '127.0.0.1', port: dead, chroot: fx.chroot.path }, ...fx.servers];
+    const zk = new ZkClient({ servers });
+    fx.defer(() => zk.stop());
+    expect(zk.hosts).toBe(`127.0.0.1:${dead},127.0.0.1:${address!.port}`);
+    expect(zk.chroot).toBe(fx.chroot.path);
+    await zk.start();
+    await zk.create('/multi', { data: 'ok' });
+    const root = await fx.rootClient();
+    expect((await root.get(`${fx.chroot.path}/multi`)).data.toString()).toBe('ok');
+  });
+
+  it('fails to start with a clear error when no server answers', async () => {
+    const zk = new ZkClient({
+      servers: [{ host: '127.0.0.1', port: await freePort() }],
+      connectTimeoutMs: 1500,
+    });
+    await expect(zk.start()).rejects.toThrow(ZooKeeperConnectTimeoutError);
+    await expect(zk.start()).rejects.toThrow(/Cannot start a service twice/);
+    await zk.stop();
+  });
+
+  it('reports a lost session and opens a new one after expiry', async () => {
+    const zk = await fx.proxiedClient({ sessionTimeoutMs: 4000 });
+    const events: ZkSessionEvent[] = [];
+    zk.onSessionEvent((e) => events.push(e));
+    await zk.create('/eph', { mode: 'ephemeral' });
+    const before = { id: zk.sessionId, generation: zk.generation };
+    await expireSession(zk, address!);
+    await waitFor(() => events.some((e) => e.kind === 'connected' && e.isNewSession), {
+      timeoutMs: 20_000,
+    });
+    expect(events.map((e) => e.kind)).toContain('lost');
+    expect(zk.generation).toBe(before.generation + 1);
+    expect(zk.sessionId).not.toBe(before.id);
+    expect(await zk.exists('/eph')).toBeNull();
+    // The new session works.
+    await zk.create('/after');
+  });
+});
+
+describe.skipIf(address === null)('ZkClient with a server restart', () => {
+  const fx = useZkFixture(address);
+
+  it('goes suspended while the server is down and resumes the same session', async () => {
+    const server = await ZooKeeperServer.start();
+    fx.defer(() => server.stop());
+    const zk = new ZkClient({ servers: [server.entry('/restart')], sessionTimeoutMs: 20_000 });
+    fx.defer(() => zk.stop());
+    await zk.start();
+    const events: ZkSessionEvent[] = [];
+    zk.onSessionEvent((e) => events.push(e));
+    await zk.create('/eph', { mode: 'ephemeral' });
+    const lock = new ZkLock(zk, '/lock');
+    await lock.acquire();
+    const sid = zk.sessionId;
+    await server.kill();
+    await waitFor(() => zk.connectionState === 'suspended');
+    // Reads wait for the connection instead of failing.
+    const pending = zk.exists('/eph');
+    await server.restart();
+    expect(await pending).not.toBeNull();
+    await waitFor(() => zk.isConnected, { timeoutMs: 20_000 });
+    expect(zk.sessionId).toBe(sid);
+    expect(events.map((e) => e.kind)).toEqual(['suspended', 'connected']);
+    expect(events[1]!.isNewSession).toBe(false);
+    // A lock held across the outage is still held: the session survived.
+    expect(lock.isAcquired).toBe(true);
+    expect(lock.signal.aborted).toBe(false);
+    expect(await lock.contenders()).toEqual([lock.nodeName]);
+    await lock.release();
+  }, 180_000);
+});

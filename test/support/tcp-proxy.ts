@@ -1,0 +1,69 @@
+/**
+ * A TCP proxy on 127.0.0.1 that tests can cut: `pause()` drops every connection and refuses
+ * new ones until `resume()`. Used to hold a ZooKeeper client off its server, like a network
+ * partition.
+ */
+import net from 'node:net';
+
+/** A pausable TCP forwarder to one target. */
+export class TcpProxy {
+  private paused = false;
+  private readonly sockets = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
+
+  /** Listens on a free 127.0.0.1 port and forwards to `target`. */
+  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
+    let proxy: TcpProxy | null = null;
+    const server = net.createServer((client) => proxy?.accept(client, target));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const addr = server.address();
+    if (typeof addr !== 'object' || addr === null) throw new Error('proxy has no port');
+    proxy = new TcpProxy(server, addr.port);
+    return proxy;
+  }
+
+  private track(s: net.Socket): void {
+    this.sockets.add(s);
+    s.once('close', () => this.sockets.delete(s));
+  }
+
+  private accept(client: net.Socket, target: { host: string; port: number }): void {
+    if (this.paused) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(target);
+    this.track(client);
+    this.track(upstream);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
+  }
+
+  /** Drops every open connection and refuses new ones. */
+  pause(): void {
+    this.paused = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Accepts connections again. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Closes the listener and every connection. */
+  async stop(): Promise<void> {
+    this.pause();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
