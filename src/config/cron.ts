@@ -6,8 +6,33 @@
  * `cron-parser` wants seconds FIRST. APScheduler also numbers weekdays from Monday = 0,
  * while cron numbers them from Sunday = 0, so numeric weekdays are rewritten too.
  */
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type * as CronParserModule from 'cron-parser';
+import { CRON } from './schema.js';
 import type { CompiledCron } from './types.js';
+
+type CronParser = typeof CronParserModule.CronExpressionParser;
+
+/**
+ * cron-parser (and luxon under it) is loaded on the first schedule that needs checking:
+ * a CLI verb over a config that keeps the default schedules never pays for it.
+ */
+let parser: CronParser | undefined;
+function cronParser(): CronParser {
+  parser ??= (createRequire(import.meta.url)('cron-parser') as typeof CronParserModule).CronExpressionParser;
+  return parser;
+}
+
+/**
+ * Schedules already checked, and what was wrong with each (undefined: valid). Seeded with
+ * the schema's defaults, which the cron unit tests check against cron-parser itself.
+ */
+const checked = new Map<string, string | undefined>(defaultCronSpecs().map((spec) => [spec, undefined]));
+
+/** The schema's default schedules (checked against cron-parser by the unit tests). */
+export function defaultCronSpecs(): string[] {
+  return Object.values(CRON.fields).flatMap((f) => ('default' in f && typeof f.default === 'string' ? [f.default] : []));
+}
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
@@ -80,13 +105,16 @@ export function toParserSpec(spec: string): string {
  * Checks an upstream cron string; returns what is wrong, or undefined when it is valid.
  */
 export function cronProblem(spec: string): string | undefined {
+  if (checked.has(spec)) return checked.get(spec);
+  let problem: string | undefined;
   try {
-    CronExpressionParser.parse(toParserSpec(spec), { tz: 'UTC' });
-    return undefined;
+    cronParser().parse(toParserSpec(spec), { tz: 'UTC' });
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    return `not a valid cron schedule "${spec}": ${reason}`;
+    problem = `not a valid cron schedule "${spec}": ${reason}`;
   }
+  checked.set(spec, problem);
+  return problem;
 }
 
 /**

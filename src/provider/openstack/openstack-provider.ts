@@ -54,10 +54,10 @@ function cacheSettings(config: CompiledProvider): { serverListAgeMs?: number } {
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? { serverListAgeMs: seconds * 1000 } : {};
 }
 
-/** One OpenStack cloud provider. */
 /** Cloud API calls of one provider that may be in flight at once. */
 const PROVIDER_MAX_IN_FLIGHT = 8;
 
+/** One OpenStack cloud provider. */
 export class OpenStackProvider extends BaseService implements Provider {
   readonly name: string;
   /** The provider's task queue (exposed for tests: recorded starts). */

@@ -4,6 +4,7 @@ import {
   compileCron,
   convertDayOfWeek,
   cronProblem,
+  defaultCronSpecs,
   toParserSpec,
 } from '../../../src/config/cron.js';
 
@@ -82,5 +83,23 @@ describe('compileCron', () => {
   it('accepts the defaults and the 0.3-era update-image default', () => {
     for (const spec of ['* * * * *', '*/15 * * * *', '14 2 * * *'])
       expect(cronProblem(spec)).toBeUndefined();
+  });
+});
+
+describe('the default schedules', () => {
+  // cronProblem() takes the defaults as valid without parsing them, so the CLI need not
+  // load cron-parser for a config that keeps them: this is the check it skips.
+  it('are the schema defaults, and cron-parser accepts every one', () => {
+    expect(defaultCronSpecs()).toEqual(['* * * * *', '*/15 * * * *', '14 2 * * *']);
+    for (const spec of defaultCronSpecs()) {
+      expect(() => CronExpressionParser.parse(toParserSpec(spec), { tz: 'UTC' })).not.toThrow();
+      expect(cronProblem(spec)).toBeUndefined();
+    }
+  });
+
+  it('a bad schedule is reported the same way every time it is checked', () => {
+    const first = cronProblem('61 * * * *');
+    expect(first).toMatch(/not a valid cron schedule "61 \* \* \* \*"/);
+    expect(cronProblem('61 * * * *')).toBe(first);
   });
 });
