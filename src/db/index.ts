@@ -12,7 +12,7 @@ export type { NodeRecord, SubnodeRecord, JobRecord } from './records.js';
 export { NodeRepo } from './node-repo.js';
 export type { NewNode, NodePatch, NodeFilter, NodeCount, NodeCountKey } from './node-repo.js';
 export { SubnodeRepo } from './subnode-repo.js';
-export type { NewSubnode, SubnodePatch } from './subnode-repo.js';
+export type { NewSubnode, SubnodePatch, SubnodeTally, ParentGroupCount } from './subnode-repo.js';
 export { JobRepo } from './job-repo.js';
 export {
   SnapshotImageRepo,

@@ -38,6 +38,8 @@ export interface NodeFilter {
   readonly label?: string;
   readonly target?: string;
   readonly state?: NodeState;
+  /** Any of these labels (an empty list matches no node). */
+  readonly labels?: readonly string[];
 }
 
 /** A dimension nodes can be counted by. */
@@ -70,6 +72,7 @@ export class NodeRepo {
     if (filter.label !== undefined) q = q.where('label_name', filter.label);
     if (filter.target !== undefined) q = q.where('target_name', filter.target);
     if (filter.state !== undefined) q = q.where('state', stateCode(filter.state));
+    if (filter.labels !== undefined) q = q.whereIn('label_name', [...filter.labels]);
     return q;
   }
 

@@ -21,6 +21,21 @@ export interface NewSubnode {
 /** Columns a caller may change; a `state` also sets `state_time` to now. */
 export type SubnodePatch = Partial<Omit<NewSubnode, 'nodeId' | 'state'>> & { readonly state?: NodeState };
 
+/** Subnode rows of one parent node: all of them, and those not in `delete`. */
+export interface SubnodeTally {
+  readonly all: number;
+  readonly active: number;
+}
+
+/** Subnode rows whose parents share one (provider, label, target, state code). */
+export interface ParentGroupCount {
+  readonly provider: string;
+  readonly label: string;
+  readonly target: string;
+  readonly state: number | null;
+  readonly count: number;
+}
+
 /** Reads and writes `subnode` rows. */
 export class SubnodeRepo {
   constructor(private readonly ctx: RepoContext) {}
@@ -60,6 +75,49 @@ export class SubnodeRepo {
     }
     const row = (await q.count({ n: '*' }).first()) as { n: unknown } | undefined;
     return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Subnode counts per parent node, for the parents whose label is one of `labels`: every
+   * subnode, and those not in `delete` (NULL states count as not deleted). One query.
+   */
+  async tallyByParent(labels: readonly string[]): Promise<Map<number, SubnodeTally>> {
+    const out = new Map<number, { all: number; active: number }>();
+    if (labels.length === 0) return out;
+    type Row = { node_id: unknown; state: unknown; n: unknown };
+    const rows: Row[] = await this.ctx
+      .knex('subnode')
+      .join('node', 'node.id', 'subnode.node_id')
+      .whereIn('node.label_name', [...labels])
+      .select('subnode.node_id', 'subnode.state')
+      .count({ n: '*' })
+      .groupBy('subnode.node_id', 'subnode.state');
+    const deleted = stateCode('delete');
+    for (const r of rows) {
+      const id = Number(r.node_id);
+      const tally = out.get(id) ?? { all: 0, active: 0 };
+      tally.all += Number(r.n);
+      if (r.state === null || Number(r.state) !== deleted) tally.active += Number(r.n);
+      out.set(id, tally);
+    }
+    return out;
+  }
+
+  /**
+   * Subnode counts grouped by their parent's provider, label, target and state: what the
+   * launcher adds to each provider's use. Subnodes without a parent row are not counted.
+   */
+  async countByParentGroup(): Promise<ParentGroupCount[]> {
+    const cols = ['node.provider_name', 'node.label_name', 'node.target_name', 'node.state'];
+    type Row = { provider_name: unknown; label_name: unknown; target_name: unknown; state: unknown; n: unknown };
+    const rows: Row[] = await this.ctx.knex('subnode').join('node', 'node.id', 'subnode.node_id').select(cols).count({ n: '*' }).groupBy(cols);
+    return rows.map((r) => ({
+      provider: String(r.provider_name),
+      label: String(r.label_name),
+      target: String(r.target_name),
+      state: r.state === null ? null : Number(r.state),
+      count: Number(r.n),
+    }));
   }
 
   /** Writes the given columns; a `state` also sets `state_time`. False when absent. */

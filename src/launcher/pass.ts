@@ -1,7 +1,8 @@
 /**
  * One pass of the main loop (spec §5.2): subnode deficits first, then demand and
  * allocation with the pure core, then one row insert and one background launch per node.
- * Two queries read the state (nodes, subnode counts); nothing here waits on the cloud.
+ * Grouped queries read the state (node and subnode counts; node rows only of labels with
+ * subnodes); nothing here waits on the cloud.
  */
 import type { CompiledConfig } from '../config/index.js';
 import { stateFromCode } from '../db/index.js';
@@ -9,9 +10,9 @@ import type { Database } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
 import type { AllocationHistory } from './allocation-history.js';
 import type { LauncherContext } from './context.js';
-import { countNodes, subnodeDeficits } from './demand.js';
+import { subnodeDeficits } from './demand.js';
 import { currentCloudImage } from './image-source.js';
-import type { NodeSummary, SubnodeStatus } from './demand.js';
+import type { NodeCount, SubnodeStatus } from './demand.js';
 import type { DemandSource, JenkinsHooks } from './hooks.js';
 import { planLaunches } from './launch-plan.js';
 import type { LaunchSpec } from './node-launcher.js';
@@ -30,25 +31,28 @@ export interface PassResult {
   readonly nodes: number;
 }
 
-interface SubnodeCounts {
-  all: number;
-  active: number;
-}
+/**
+ * The node counts demand works from, in two grouped queries (no row per node): nodes per
+ * (provider, label, target, state), with the subnodes of each group's nodes added in.
+ * Rows with a state code 0.4.0 never writes are left out, as everywhere else.
+ */
+type MutableCount = { -readonly [K in keyof NodeCount]: NodeCount[K] };
 
-/** Subnode rows per parent: all of them, and those not in `delete` (4). */
-async function subnodeCounts(db: Database): Promise<Map<number, SubnodeCounts>> {
-  // The repositories have no cross-node query; one grouped read keeps the pass at two queries.
-  type Row = { node_id: unknown; state: unknown; n: unknown };
-  const rows: Row[] = await db.knex('subnode').select('node_id', 'state').count({ n: '*' }).groupBy('node_id', 'state');
-  const out = new Map<number, SubnodeCounts>();
-  for (const r of rows) {
-    const id = Number(r.node_id);
-    const c = out.get(id) ?? { all: 0, active: 0 };
-    c.all += Number(r.n);
-    if (Number(r.state) !== 4) c.active += Number(r.n);
-    out.set(id, c);
+async function nodeGroups(db: Database): Promise<{ counts: MutableCount[]; nodes: number }> {
+  const groups = await db.nodes.countBy(['provider', 'label', 'target', 'state']);
+  const subs = await db.subnodes.countByParentGroup();
+  const key = (g: { provider?: string; label?: string; target?: string; state?: number | null }): string =>
+    `${g.provider}\0${g.label}\0${g.target}\0${g.state}`;
+  const subsByGroup = new Map(subs.map((g) => [key(g), g.count]));
+  const counts: MutableCount[] = [];
+  let nodes = 0;
+  for (const g of groups) {
+    const state = stateFromCode(g.state);
+    nodes += g.count;
+    if (state === undefined) continue;
+    counts.push({ provider: g.provider!, label: g.label!, target: g.target!, state, nodes: g.count, subnodes: subsByGroup.get(key(g)) ?? 0 });
   }
-  return out;
+  return { counts, nodes };
 }
 
 async function onlineTargets(config: CompiledConfig, jenkins: JenkinsHooks): Promise<Set<string>> {
@@ -97,23 +101,22 @@ export async function runPass(
 ): Promise<PassResult> {
   const config = ctx.config();
   const db = ctx.db();
-  const nodes = await db.nodes.list();
-  const subs = await subnodeCounts(db);
   const labels = new Map(config.labels.map((l) => [l.name, l]));
   const providers = new Map(config.providers.map((p) => [p.name, p]));
   const targets = new Map(config.targets.map((t) => [t.name, t]));
+  const { counts, nodes } = await nodeGroups(db);
 
-  // Step 4: subnode deficits, before any new node.
+  // Step 4: subnode deficits, before any new node. Only nodes of labels with subnodes are
+  // read row by row.
+  const subnodeLabels = config.labels.filter((l) => l.subnodes > 0).map((l) => l.name);
+  const parents = subnodeLabels.length === 0 ? [] : await db.nodes.list({ labels: subnodeLabels });
+  const tallies = await db.subnodes.tallyByParent(subnodeLabels);
   const statuses: SubnodeStatus[] = [];
-  const summaries = new Map<number, { -readonly [K in keyof NodeSummary]: NodeSummary[K] }>();
-  for (const n of nodes) {
+  for (const n of parents) {
     const state = stateFromCode(n.state);
-    if (state === undefined) continue;
-    const c = subs.get(n.id);
-    statuses.push({ nodeId: n.id, label: n.labelName, state, activeSubnodes: c?.active ?? 0 });
-    summaries.set(n.id, { provider: n.providerName, label: n.labelName, target: n.targetName, state, subnodes: c?.all ?? 0 });
+    if (state !== undefined) statuses.push({ nodeId: n.id, label: n.labelName, state, activeSubnodes: tallies.get(n.id)?.active ?? 0 });
   }
-  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const byId = new Map(parents.map((n) => [n.id, n]));
   let subnodeLaunches = 0;
   for (const d of subnodeDeficits(config, statuses)) {
     const parent = byId.get(d.nodeId);
@@ -121,11 +124,12 @@ export async function runPass(
     const provider = parent && providers.get(parent.providerName);
     const target = parent && targets.get(parent.targetName);
     if (!parent || !label || !provider || !target) continue;
+    const state = stateFromCode(parent.state);
+    const group = counts.find((c) => c.provider === parent.providerName && c.label === parent.labelName && c.target === parent.targetName && c.state === state);
     for (let i = 0; i < d.count; i++) {
       const row = await db.subnodes.create({ nodeId: parent.id });
       // Counts toward the provider's use at once (it is a server being built).
-      const summary = summaries.get(parent.id);
-      if (summary) summary.subnodes += 1;
+      if (group) group.subnodes += 1;
       deps.starter.launchSubnode({ nodeId: parent.id, subnodeId: row.id, label, provider, target, az: parent.az, manager: parent.managerName });
       subnodeLaunches++;
     }
@@ -149,7 +153,7 @@ export async function runPass(
   }
   const plan = planLaunches(
     config,
-    { counts: countNodes(summaries.values()), gearmanDemand, onlineTargets: await onlineTargets(config, deps.jenkins) },
+    { counts, gearmanDemand, onlineTargets: await onlineTargets(config, deps.jenkins) },
     { history: deps.history, hasImage: (image, provider) => hasImage.has(`${image}\0${provider}`) },
   );
   for (const p of plan.demand.providers) {
@@ -170,5 +174,5 @@ export async function runPass(
     }
   }
   if (launches + subnodeLaunches > 0) ctx.gaugesChanged();
-  return { launches, subnodeLaunches, nodes: nodes.length };
+  return { launches, subnodeLaunches, nodes };
 }

@@ -18,7 +18,7 @@ import type { Stats } from '../stats/index.js';
 import { BaseService, TaskGroup, Wakeup, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { getLogger } from '../log/index.js';
-import { ActivityCounters, NodeHistory } from '../status/index.js';
+import { ActivityCounters, NodeHistory, stateCountsOf } from '../status/index.js';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, createStatusSource, createWebApp } from '../web/index.js';
 import type { WebApp } from '../web/index.js';
 import { ImageBuilds } from '../zk/index.js';
@@ -252,7 +252,7 @@ export class LauncherPool extends BaseService implements LauncherService {
         starter: { launch: (s) => this.startLaunch(s), launchSubnode: (s) => this.startSubnodeLaunch(s) },
         refreshed: this.refreshed,
       });
-      if (this.web !== null) this.nodeHistory.recordNodes(await this.ctx.db().nodes.list());
+      if (this.web !== null) this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));
       if (result.launches + result.subnodeLaunches > 0) {
         this.log.info('Pass started %d launches and %d subnode launches (%d nodes)', result.launches, result.subnodeLaunches, result.nodes);
       }

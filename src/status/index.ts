@@ -22,6 +22,7 @@ export {
   NODE_LIST_HEADERS,
   PROVIDER_LIST_HEADERS,
   countByState,
+  stateCountsOf,
   emptyStateCounts,
   labelListTable,
   nodeJson,

@@ -60,7 +60,7 @@ export class NodeHistory {
     if (this.ring.length > this.capacity) this.ring.splice(0, this.ring.length - this.capacity);
   }
 
-  /** Counts `nodes` by state and records them (what the launcher calls once per pass). */
+  /** Counts `nodes` by state and records them. */
   recordNodes(nodes: readonly Pick<NodeRecord, 'state'>[], time: number = Date.now()): void {
     this.record(countByState(nodes), time);
   }

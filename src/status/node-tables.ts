@@ -89,6 +89,16 @@ export function countByState(nodes: readonly Pick<NodeRecord, 'state'>[]): State
   return out;
 }
 
+/** Counts by state from grouped counts (as `NodeRepo.countBy(['state'])` returns them). */
+export function stateCountsOf(groups: readonly { readonly state?: number | null; readonly count: number }[]): StateCounts {
+  const out = emptyStateCounts();
+  for (const g of groups) {
+    const s = stateFromCode(g.state);
+    if (s !== undefined) out[s] += g.count;
+  }
+  return out;
+}
+
 /** What the summary needs to know of a configured label. */
 export interface LabelInfo {
   readonly name: string;

@@ -65,6 +65,8 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       expect((await db.nodes.list({ provider: 'p2', state: 'hold' })).map((n) => n.id)).toEqual([ids[3]]);
       expect((await db.nodes.list({ label: 'l2' })).map((n) => n.id)).toEqual([ids[1]]);
       expect(await db.nodes.list({ target: 'nope' })).toEqual([]);
+      expect((await db.nodes.list({ labels: ['l2', 'nope'] })).map((n) => n.id)).toEqual([ids[1]]);
+      expect(await db.nodes.list({ labels: [] })).toEqual([]);
     });
 
     it('counts nodes overall and grouped by any keys', async () => {
@@ -144,6 +146,33 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       expect(await db.subnodes.delete(s2.id)).toBe(true);
       expect((await db.subnodes.listByNode(parent.id)).map((s) => s.id)).toEqual([s1.id]);
       expect(await db.subnodes.delete(s2.id)).toBe(false);
+    });
+
+    it('tallies subnodes per parent of given labels and counts them by parent group', async () => {
+      const { db, tdb } = get();
+      const a = await db.nodes.create(node('p1', 'multi', { state: 'ready' }));
+      const b = await db.nodes.create(node('p1', 'multi', { state: 'ready' }));
+      const c = await db.nodes.create(node('p2', 'other', { state: 'used' }));
+      await db.nodes.create(node('p1', 'multi', { state: 'ready' })); // no subnodes
+      await db.subnodes.create({ nodeId: a.id, state: 'ready' });
+      await db.subnodes.create({ nodeId: a.id, state: 'delete' });
+      await db.subnodes.create({ nodeId: b.id, state: 'building' });
+      await db.subnodes.create({ nodeId: c.id, state: 'ready' });
+      // A NULL state counts as not deleted; a subnode without its parent row counts nowhere.
+      await tdb.knex('subnode').insert({ node_id: b.id, state: null, state_time: 1 });
+      await tdb.knex('subnode').insert({ node_id: 999_999, state: 2, state_time: 1 });
+      expect(await db.subnodes.tallyByParent(['multi'])).toEqual(
+        new Map([
+          [a.id, { all: 2, active: 1 }],
+          [b.id, { all: 2, active: 2 }],
+        ]),
+      );
+      expect(await db.subnodes.tallyByParent([])).toEqual(new Map());
+      const groups = await db.subnodes.countByParentGroup();
+      expect(groups.sort((x, y) => x.provider.localeCompare(y.provider))).toEqual([
+        { provider: 'p1', label: 'multi', target: 'fake-target', state: 2, count: 4 },
+        { provider: 'p2', label: 'other', target: 'fake-target', state: 3, count: 1 },
+      ]);
     });
   });
 
