@@ -178,6 +178,11 @@ export interface ProviderTuning {
   limitsAgeMs?: number;
   /** Refuse creates beyond the cloud's limits before asking. @default true */
   checkQuota?: boolean;
+  /**
+   * Calls of one provider that may be in flight at once; starts stay `rate` apart either
+   * way. @default 8
+   */
+  maxInFlight?: number;
 }
 
 /** A cloud driver: turns a compiled provider config into a running {@link Provider}. */

@@ -15,13 +15,22 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`; rejects with `signal.reason` when it aborts. */
   sleep(ms: number, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Resolves after one turn of the event loop (I/O runs in between), for waits shorter
+   * than a timer's millisecond. Without it such waits sleep 1 ms.
+   */
+  turn?(): Promise<void>;
 }
 
-/** The real clock: `performance.now()` and the abortable `delay`. */
+/** The real clock: `performance.now()`, the abortable `delay` and `setImmediate`. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: (ms, options) => delay(ms, options),
+  turn: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };
+
+/** How close to a start the queue stops sleeping on timers and waits in event-loop turns. */
+const PRECISE_MS = 1;
 
 /** Options of {@link TaskQueue}. */
 export interface TaskQueueOptions {
@@ -158,15 +167,17 @@ export class TaskQueue extends BaseService {
         }
         const wait = this.lastStart + this.options.rateMs - this.clock.now();
         if (wait > 0) {
+          // Timers count whole milliseconds and fire up to one early or late: sleep to just
+          // before the start is due, then wait out the last fraction in event-loop turns, so
+          // starts come `rate` apart, not `rate` plus up to 2 ms.
           try {
-            const signals = [this.signal, ...(entry.signal ? [entry.signal] : [])];
-            await this.clock.sleep(Math.ceil(wait), { signal: AbortSignal.any(signals) });
+            if (wait >= PRECISE_MS || this.clock.turn === undefined) await this.clock.sleep(Math.max(1, Math.floor(wait - PRECISE_MS + 1)), { signal: this.signal });
+            else await this.clock.turn();
           } catch {
-            // Stopped (doStop rejected the queue) or this entry aborted (its listener
-            // removed it); either way look at the queue again.
+            // Stopped: doStop rejected the queue; look at it again.
           }
-          // Timers may fire a fraction of a millisecond early against the monotonic clock:
-          // measure again rather than start a call less than `rate` after the last one.
+          // An entry that aborted meanwhile left the queue (its listener removed it); the
+          // next one waits for the same start time.
           continue;
         }
         if (this.queue[0] !== entry) continue;

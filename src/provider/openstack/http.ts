@@ -12,7 +12,7 @@ import {
   ServerError,
   UnauthorizedError,
 } from '../errors.js';
-import { FileReadFailure, sendFile } from './send-file.js';
+import { FileReadFailure, SendTimeout, send } from './send.js';
 
 /** Default for `api-timeout` when the provider sets none. */
 export const DEFAULT_API_TIMEOUT_MS = 60_000;
@@ -35,8 +35,8 @@ export interface HttpRequest {
   /** A body factory (called again if the request is re-sent after re-authentication). */
   body?: () => string | Uint8Array;
   /**
-   * A local file sent as the body, streamed over `node:http` with backpressure (image data;
-   * `fetch` would buffer it). Read again if the request is re-sent after re-authentication.
+   * A local file sent as the body, streamed with backpressure (image data). Read again if
+   * the request is re-sent after re-authentication.
    */
   bodyFile?: string;
   headers?: Record<string, string>;
@@ -119,11 +119,8 @@ export function errorFromStatus(
  */
 export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<HttpResponse> {
   const timeoutMs = req.timeoutMs ?? ctx.timeoutMs;
-  const timeout = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined;
-  const signals = [req.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
-  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
   const headers: Record<string, string> = { Accept: 'application/json', ...req.headers };
-  let body: RequestInit['body'];
+  let body: string | Uint8Array | undefined;
   if (req.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(req.json);
@@ -134,17 +131,16 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
   let res: { status: number; headers: Headers };
   let text: string;
   try {
-    if (req.bodyFile !== undefined) {
-      const file = req.bodyFile;
-      ({ text, ...res } = await sendFile(req.url, { method: req.method, headers, file, ...(signal ? { signal } : {}) }));
-    } else {
-      const answer = await fetch(req.url, { method: req.method, headers, body, signal });
-      text = await answer.text();
-      res = answer;
-    }
+    ({ text, ...res } = await send(req.url, {
+      method: req.method,
+      headers,
+      ...(req.bodyFile !== undefined ? { file: req.bodyFile } : body !== undefined ? { body } : {}),
+      ...(req.signal ? { signal: req.signal } : {}),
+      timeoutMs,
+    }));
   } catch (err) {
     if (req.signal?.aborted) throw req.signal.reason;
-    if (timeout?.aborted) {
+    if (err instanceof SendTimeout) {
       throw new ApiTimeoutError(
         `Cannot ${req.action} in provider "${ctx.provider}": ${ctx.service} did not answer within ${timeoutMs} ms`,
         { ...opts, cause: err },
@@ -157,8 +153,7 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
         cause: err,
       });
     }
-    // fetch wraps the socket's error in a TypeError; node:http throws it as it is.
-    const detail = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    const detail = err instanceof Error ? err.message : String(err);
     throw new ProviderConnectionError(
       `Cannot ${req.action} in provider "${ctx.provider}": ${ctx.service} at "${new URL(req.url).origin}" is unreachable: ${detail}`,
       { ...opts, cause: err },

@@ -40,6 +40,8 @@ const DEFAULTS = {
   floatingIpTimeoutMs: 120_000,
   limitsAgeMs: 300_000,
   checkQuota: true,
+  /** Cloud API calls of one provider that may be in flight at once. */
+  maxInFlight: 8,
 };
 
 /**
@@ -53,9 +55,6 @@ function cacheSettings(config: CompiledProvider): { serverListAgeMs?: number } {
   const seconds = typeof server === 'string' ? Number(server) : server;
   return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? { serverListAgeMs: seconds * 1000 } : {};
 }
-
-/** Cloud API calls of one provider that may be in flight at once. */
-const PROVIDER_MAX_IN_FLIGHT = 8;
 
 /** One OpenStack cloud provider. */
 export class OpenStackProvider extends BaseService implements Provider {
@@ -96,7 +95,7 @@ export class OpenStackProvider extends BaseService implements Provider {
       stats: this.stats,
       log: this.log,
       clock: this.clock,
-      maxInFlight: PROVIDER_MAX_IN_FLIGHT,
+      maxInFlight: this.tuning.maxInFlight,
     });
   }
 

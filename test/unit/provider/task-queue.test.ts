@@ -159,6 +159,43 @@ describe('TaskQueue', () => {
     await q.stop();
   });
 
+  it('on the real clock, never starts two calls less than rate apart', async () => {
+    const q = new TaskQueue({ name: 'p', rateMs: 3, stats: recordingStats(), maxInFlight: 4 });
+    await q.start();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => q.submit(`T${i}`, async () => i)));
+    const starts = q.recentStarts().map((s) => s.at);
+    expect(starts).toHaveLength(40);
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(3);
+    await q.stop();
+  });
+
+  it('waits out a sub-millisecond remainder in event-loop turns, not a 1 ms sleep', async () => {
+    const clock = {
+      t: 1000,
+      sleeps: [] as number[],
+      turns: 0,
+      now: () => clock.t,
+      sleep: async (ms: number) => {
+        clock.sleeps.push(ms);
+        clock.t += ms - 0.4; // timers fire a fraction early
+      },
+      turn: async () => {
+        clock.turns++;
+        clock.t += 0.1;
+      },
+    };
+    const q = new TaskQueue({ name: 'p', rateMs: 10, stats: recordingStats(), clock });
+    await q.start();
+    await Promise.all([q.submit('A', async () => 'a'), q.submit('B', async () => 'b')]);
+    const [a, b] = q.recentStarts().map((s) => s.at);
+    expect(b! - a!).toBeGreaterThanOrEqual(10);
+    expect(b! - a!).toBeLessThan(10.2);
+    expect(clock.sleeps).toEqual([10]);
+    expect(clock.turns).toBe(4);
+    await q.stop();
+  });
+
   it('accepts a call submitted right after the queue drained', async () => {
     const q = new TaskQueue({ name: 'p', rateMs: 0, stats: recordingStats(), clock: fakeClock() });
     await q.start();
