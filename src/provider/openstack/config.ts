@@ -2,10 +2,50 @@
  * What the OpenStack driver takes from a compiled provider: cloud settings for the session,
  * and the server metadata nodepool writes and reads back (launcher spec §8.3).
  */
+import { readFileSync } from 'node:fs';
 import type { CompiledProvider } from '../../config/index.js';
 import type { CreateServerRequest } from '../driver.js';
+import { ProviderError } from '../errors.js';
 import { DEFAULT_API_TIMEOUT_MS } from './http.js';
 import type { KeystoneSessionOptions } from './keystone.js';
+import type { TlsSettings } from './send.js';
+
+/**
+ * TLS settings from clouds.yaml, as os-client-config read them: `verify: false` (or
+ * `insecure: true`) accepts any certificate; otherwise `cacert` names the CA bundle to
+ * trust, and `cert` + `key` a client certificate. Files are read once, here.
+ * @throws ProviderError naming the setting and the file when one cannot be read.
+ */
+export function tlsSettings(config: CompiledProvider): TlsSettings | undefined {
+  const cloud = config.cloud;
+  const extra = cloud.extra ?? {};
+  const read = (key: 'cacert' | 'cert' | 'key'): string | undefined => {
+    const file = extra[key];
+    if (file === undefined || file === null || file === '') return undefined;
+    try {
+      return readFileSync(String(file), 'utf8');
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new ProviderError(`Cannot start provider "${config.name}": cannot read clouds.yaml "${key}" file "${String(file)}": ${reason}`, {
+        provider: config.name,
+        service: 'identity',
+        code: 'ERR_PROVIDER_TLS_FILE',
+        cause: err,
+      });
+    }
+  };
+  const tls: TlsSettings = {};
+  if (cloud.verify === false) tls.rejectUnauthorized = false;
+  else {
+    const ca = read('cacert');
+    if (ca !== undefined) tls.ca = ca;
+  }
+  const cert = read('cert');
+  const key = read('key');
+  if (cert !== undefined) tls.cert = cert;
+  if (key !== undefined) tls.key = key;
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
 
 /** Session options for a provider; `fakeAuthUrl` replaces `auth_url: fake`. */
 export function sessionOptions(config: CompiledProvider, fakeAuthUrl?: string): KeystoneSessionOptions {
@@ -16,6 +56,7 @@ export function sessionOptions(config: CompiledProvider, fakeAuthUrl?: string): 
     auth['auth_url'] = fakeAuthUrl;
   }
   const regionName = cloud.regionName ?? config.regionName;
+  const tls = tlsSettings(config);
   return {
     provider: config.name,
     auth,
@@ -23,6 +64,7 @@ export function sessionOptions(config: CompiledProvider, fakeAuthUrl?: string): 
     ...(cloud.identityApiVersion ? { identityApiVersion: cloud.identityApiVersion } : {}),
     ...(regionName ? { regionName } : {}),
     ...(cloud.interface ? { interface: cloud.interface } : {}),
+    ...(tls ? { tls } : {}),
   };
 }
 

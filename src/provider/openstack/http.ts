@@ -13,6 +13,7 @@ import {
   UnauthorizedError,
 } from '../errors.js';
 import { FileReadFailure, SendTimeout, send } from './send.js';
+import type { TlsSettings } from './send.js';
 
 /** Default for `api-timeout` when the provider sets none. */
 export const DEFAULT_API_TIMEOUT_MS = 60_000;
@@ -23,6 +24,8 @@ export interface HttpContext {
   /** `identity`, `compute`, `image` or `network`. */
   service: string;
   timeoutMs: number;
+  /** For `https:` endpoints; absent: the system's CAs, verified. */
+  tls?: TlsSettings;
 }
 
 /** One request. */
@@ -136,6 +139,7 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
       headers,
       ...(req.bodyFile !== undefined ? { file: req.bodyFile } : body !== undefined ? { body } : {}),
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(ctx.tls ? { tls: ctx.tls } : {}),
       timeoutMs,
     }));
   } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { ProviderError, UnauthorizedError } from '../errors.js';
 import { httpRequest } from './http.js';
+import type { TlsSettings } from './send.js';
 import type { HttpContext, HttpRequest, HttpResponse } from './http.js';
 
 /** Password credentials in os-client-config spelling (`auth` block of clouds.yaml). */
@@ -44,6 +45,8 @@ export interface KeystoneSessionOptions {
   /** `public`, `internal` or `admin` (`publicURL` spellings accepted). @default 'public' */
   interface?: string;
   timeoutMs: number;
+  /** TLS settings for every `https:` call of the session (identity and services). */
+  tls?: TlsSettings;
   /** Wall clock in epoch ms (token expiry is wall-clock time). */
   now?: () => number;
 }
@@ -79,7 +82,7 @@ export class KeystoneSession {
 
   constructor(private readonly options: KeystoneSessionOptions) {
     this.now = options.now ?? Date.now;
-    this.ctx = { provider: options.provider, service: 'identity', timeoutMs: options.timeoutMs };
+    this.ctx = { provider: options.provider, service: 'identity', timeoutMs: options.timeoutMs, ...(options.tls ? { tls: options.tls } : {}) };
   }
 
   /** The cached token, renewed when missing or close to expiry. Concurrent callers share one auth. */
@@ -273,7 +276,8 @@ export class KeystoneSession {
       const token = await this.token(req.signal);
       const url = `${this.endpointFor(token, ref)}${path}`;
       try {
-        return await httpRequest(ctx, { ...req, url, headers: { ...req.headers, 'X-Auth-Token': token.id } });
+        const withTls = this.options.tls ? { ...ctx, tls: this.options.tls } : ctx;
+        return await httpRequest(withTls, { ...req, url, headers: { ...req.headers, 'X-Auth-Token': token.id } });
       } catch (err) {
         if (err instanceof UnauthorizedError && attempt === 0) {
           this.invalidate(token);

@@ -110,8 +110,9 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   protected async doStart(): Promise<void> {
     const fake = this.config.cloud.isFake ? await this.options.fakeAuthUrl?.() : undefined;
-    const session = new KeystoneSession(sessionOptions(this.config, fake));
-    const timeoutMs = sessionOptions(this.config, fake).timeoutMs;
+    const options = sessionOptions(this.config, fake);
+    const session = new KeystoneSession(options);
+    const timeoutMs = options.timeoutMs;
     this.session = session;
     const cloud = this.config.cloud;
     this.nova = new NovaClient(session, {

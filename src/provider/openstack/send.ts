@@ -27,6 +27,19 @@ export interface SendOptions {
   signal?: AbortSignal;
   /** Time allowed for the whole exchange; 0 or absent: no limit. */
   timeoutMs?: number;
+  /** TLS settings for an `https:` URL (ignored for `http:`). */
+  tls?: TlsSettings;
+}
+
+/** How an `https:` endpoint is checked and what we present (clouds.yaml `verify`, `cacert`, `cert`, `key`). */
+export interface TlsSettings {
+  /** False: accept any certificate (clouds.yaml `verify: false` / `insecure: true`). */
+  rejectUnauthorized?: boolean;
+  /** PEM CA bundle to trust instead of the system's (clouds.yaml `cacert`). */
+  ca?: string;
+  /** PEM client certificate and key (clouds.yaml `cert`, `key`). */
+  cert?: string;
+  key?: string;
 }
 
 /** The server's answer, whatever its status. */
@@ -105,11 +118,13 @@ export async function send(url: string, o: SendOptions): Promise<SentAnswer> {
     size = o.body === undefined ? 0 : typeof o.body === 'string' ? Buffer.byteLength(o.body) : o.body.byteLength;
   }
   const target = new URL(url);
-  const client = target.protocol === 'https:' ? https : http;
+  const secure = target.protocol === 'https:';
+  const client = secure ? https : http;
+  const tls = secure && o.tls !== undefined ? o.tls : {};
   const headers = o.body !== undefined || o.file !== undefined ? { ...o.headers, 'Content-Length': String(size) } : o.headers;
   const deadline = o.timeoutMs ? performance.now() + o.timeoutMs : undefined;
   for (let attempt = 1; ; attempt++) {
-    const req = client.request(target, { method: o.method, headers, ...(o.signal ? { signal: o.signal } : {}) });
+    const req = client.request(target, { method: o.method, headers, ...tls, ...(o.signal ? { signal: o.signal } : {}) });
     const left = deadline === undefined ? undefined : Math.max(1, deadline - performance.now());
     const timer = left === undefined ? undefined : setTimeout(() => req.destroy(new SendTimeout(o.timeoutMs ?? 0)), left);
     try {
