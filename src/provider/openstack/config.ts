@@ -19,19 +19,22 @@ import type { TlsSettings } from './send.js';
 export function tlsSettings(config: CompiledProvider): TlsSettings | undefined {
   const cloud = config.cloud;
   const extra = cloud.extra ?? {};
+  const fail = (message: string, cause?: unknown): never => {
+    throw new ProviderError(`Cannot start provider "${config.name}": ${message}`, {
+      provider: config.name,
+      service: 'identity',
+      code: 'ERR_PROVIDER_TLS_FILE',
+      ...(cause === undefined ? {} : { cause }),
+    });
+  };
   const read = (key: 'cacert' | 'cert' | 'key'): string | undefined => {
     const file = extra[key];
     if (file === undefined || file === null || file === '') return undefined;
+    if (typeof file !== 'string') return fail(`clouds.yaml "${key}" must be a file path, not ${JSON.stringify(file)}`);
     try {
-      return readFileSync(String(file), 'utf8');
+      return readFileSync(file, 'utf8');
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      throw new ProviderError(`Cannot start provider "${config.name}": cannot read clouds.yaml "${key}" file "${String(file)}": ${reason}`, {
-        provider: config.name,
-        service: 'identity',
-        code: 'ERR_PROVIDER_TLS_FILE',
-        cause: err,
-      });
+      return fail(`cannot read clouds.yaml "${key}" file "${file}": ${err instanceof Error ? err.message : String(err)}`, err);
     }
   };
   const tls: TlsSettings = {};

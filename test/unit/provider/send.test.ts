@@ -155,5 +155,6 @@ describe('send over https', () => {
     expect(() => tlsSettings(provider({ extra: { cacert: path.join(dir, 'missing.pem') } }))).toThrow(
       `Cannot start provider "p": cannot read clouds.yaml "cacert" file "${path.join(dir, 'missing.pem')}": ENOENT`,
     );
+    expect(() => tlsSettings(provider({ extra: { key: ['a'] } }))).toThrow('Cannot start provider "p": clouds.yaml "key" must be a file path, not ["a"]');
   });
 });
