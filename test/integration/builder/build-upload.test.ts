@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStats } from '../../../src/stats/index.js';
 import { StatsdCapture } from '../../support/statsd.js';
+import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { useBuilderFixture } from './helpers.js';
 
@@ -109,7 +110,9 @@ describe.skipIf(address === null)('NodePoolBuilder builds and uploads', () => {
     const kept = await fx.images.getMostRecentUpload('fake-image', 'fake-provider');
     await fx.useConfig('node_two_provider_remove.yaml');
     await fx.waitForImageDeletion('fake-provider2', 'fake-image');
-    expect(fx.cloud.store.images.has(gone.externalId ?? '')).toBe(false);
+    // The record leaves `ready` (to `deleting`) before the cloud delete call: wait for that.
+    expect(gone.externalId).toBeTruthy();
+    await waitFor(() => !fx.cloud.store.images.has(gone.externalId ?? ''), { what: "the removed provider's cloud image to be deleted" });
     const still = await fx.images.getMostRecentUpload('fake-image', 'fake-provider');
     expect(still).toEqual(kept);
   });
