@@ -1,5 +1,5 @@
 /**
- * Benchmark: the launcher's real main-loop pass (spec §5.2: read the node rows and subnode
+ * Benchmark: the launcher's real main-loop pass (spec §5.2: read the node and subnode
  * counts, demand, allocation) over 10,000 node rows, on every SQL backend that answers.
  * The pool is woken 20 times; each pass's CPU time is this process's CPU time between the
  * wake and the pass count moving (the fake cloud runs as a separate process, so this is
