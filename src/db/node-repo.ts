@@ -43,13 +43,15 @@ export interface NodeFilter {
 }
 
 /** A dimension nodes can be counted by. */
-export type NodeCountKey = 'provider' | 'label' | 'target' | 'state';
+export type NodeCountKey = 'provider' | 'label' | 'target' | 'manager' | 'state';
 
 /** One group of {@link NodeRepo.countBy}: the key values of the group and its size. */
 export interface NodeCount {
   readonly provider?: string;
   readonly label?: string;
   readonly target?: string;
+  /** `manager_name` (NULL until a Gearman manager took the node). */
+  readonly manager?: string | null;
   /** The stored state code. */
   readonly state?: number | null;
   readonly count: number;
@@ -59,6 +61,7 @@ const KEY_COLUMN: Readonly<Record<NodeCountKey, string>> = {
   provider: 'provider_name',
   label: 'label_name',
   target: 'target_name',
+  manager: 'manager_name',
   state: 'state',
 };
 
@@ -189,8 +192,9 @@ export class NodeRepo {
     return rows.map((r) => {
       const out: Record<string, unknown> = { count: Number(r.n) };
       for (const k of keys) {
-        const v = r[KEY_COLUMN[k]];
-        out[k] = k === 'state' ? (v == null ? null : Number(v)) : String(v);
+        // Drivers return these columns as strings and numbers (state); NULL stays null.
+        const v = r[KEY_COLUMN[k]] as string | number | null | undefined;
+        out[k] = v === null || v === undefined ? null : k === 'state' ? Number(v) : String(v);
       }
       return out as unknown as NodeCount;
     });

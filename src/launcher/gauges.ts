@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { NodeRecord } from '../db/index.js';
+import type { Database, NodeRecord } from '../db/index.js';
 import { stateFromCode } from '../db/index.js';
 import {
   NODE_STATES,
@@ -22,8 +22,11 @@ import {
 } from '../stats/index.js';
 import type { NodeStateName, Stats } from '../stats/index.js';
 
-/** Every gauge value for the given nodes, in the order they are sent. */
-export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' | 'providers'>, nodes: Iterable<Pick<NodeRecord, 'state' | 'labelName' | 'targetName' | 'providerName' | 'managerName'>>): Map<string, number> {
+/** Nodes sharing a state, label, target, provider and manager; `count` of them (default 1). */
+export type GaugeNodes = Pick<NodeRecord, 'state' | 'labelName' | 'targetName' | 'providerName' | 'managerName'> & { readonly count?: number };
+
+/** Every gauge value for the given nodes (or groups of nodes), in the order they are sent. */
+export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' | 'providers'>, nodes: Iterable<GaugeNodes>): Map<string, number> {
   const out = new Map<string, number>();
   const zero = (key: (name: string, s: NodeStateName) => string, name: string): void => {
     for (const s of NODE_STATES) if (!out.has(key(name, s))) out.set(key(name, s), 0);
@@ -39,7 +42,7 @@ export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' 
   for (const node of nodes) {
     const state = stateFromCode(node.state);
     if (state === undefined) continue;
-    const n = 1 + (subnodes.get(node.labelName) ?? 0);
+    const n = (1 + (subnodes.get(node.labelName) ?? 0)) * (node.count ?? 1);
     add(nodesGauge(state), n);
     if (node.managerName !== null && node.managerName !== '') {
       zero(managerNodesGauge, node.managerName);
@@ -58,6 +61,22 @@ export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' 
 }
 
 /**
+ * The node groups the gauges count, in one `GROUP BY` (a pool of 10,000 nodes is a few
+ * dozen rows, not 10,000 row objects per update).
+ */
+export async function gaugeGroups(db: Database): Promise<GaugeNodes[]> {
+  const groups = await db.nodes.countBy(['state', 'label', 'target', 'provider', 'manager']);
+  return groups.map((g) => ({
+    state: g.state ?? null,
+    labelName: g.label ?? '',
+    targetName: g.target ?? '',
+    providerName: g.provider ?? '',
+    managerName: g.manager ?? null,
+    count: g.count,
+  }));
+}
+
+/**
  * Sends the gauges after node changes, coalesced: at most one update runs at a time, and
  * changes during an update cause exactly one more.
  */
@@ -67,7 +86,7 @@ export class GaugeReporter {
 
   constructor(
     private readonly stats: Stats,
-    private readonly read: () => Promise<{ config: CompiledConfig; nodes: NodeRecord[] }>,
+    private readonly read: () => Promise<{ config: CompiledConfig; nodes: Iterable<GaugeNodes> }>,
     private readonly log: Logger,
   ) {}
 

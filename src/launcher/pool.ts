@@ -29,7 +29,7 @@ import { runCheck } from './cron/check.js';
 import { LeakTracker, runCleanup } from './cron/cleanup.js';
 import type { CleanupDeps } from './cron/cleanup.js';
 import { CronScheduler } from './cron/scheduler.js';
-import { GaugeReporter } from './gauges.js';
+import { GaugeReporter, gaugeGroups } from './gauges.js';
 import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
 import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
@@ -108,7 +108,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       activity: this.activity,
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
-    this.gauges = new GaugeReporter(this.stats, async () => ({ config: this.ctx.config(), nodes: await this.ctx.db().nodes.list() }), this.log);
+    this.gauges = new GaugeReporter(this.stats, async () => ({ config: this.ctx.config(), nodes: await gaugeGroups(this.ctx.db()) }), this.log);
     this.scheduler = new CronScheduler(this.log);
     for (const i of options.integrations ?? []) i.attach({ ctx: this.ctx, deleteNode: (id, reason) => this.deleter.deleteNode(id, reason) });
   }

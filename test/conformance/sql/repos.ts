@@ -1,6 +1,7 @@
 /** Repository part of the SQL conformance suite: nodes, subnodes, jobs, states. */
 import { describe, expect, it } from 'vitest';
 import { stateName } from '../../../src/db/index.js';
+import { computeGauges, gaugeGroups } from '../../../src/launcher/gauges.js';
 import type { Database, NewNode } from '../../../src/db/index.js';
 import type { SqlSuiteEnv } from '../sql.suite.js';
 
@@ -84,6 +85,21 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
         { state: 5, count: 1 },
       ]);
       expect(await db.nodes.countBy(['target'])).toEqual([{ target: 'fake-target', count: 4 }]);
+    });
+
+    it('groups by manager with NULL kept apart, and the gauges agree with a count of every row', async () => {
+      const { db } = get();
+      const ids = await seed(db);
+      await db.nodes.update(ids[0]!, { managerName: 'zuul-1' });
+      await db.nodes.update(ids[2]!, { managerName: 'zuul-1' });
+      // NULLs sort first on SQLite and MariaDB, last on PostgreSQL.
+      const byManager = (await db.nodes.countBy(['manager'])).sort((a, b) => (a.manager ?? '').localeCompare(b.manager ?? ''));
+      expect(byManager).toEqual([
+        { manager: null, count: 2 },
+        { manager: 'zuul-1', count: 2 },
+      ]);
+      const config = { labels: [{ name: 'l1', subnodes: 1 }], targets: [{ name: 'fake-target' }], providers: [{ name: 'p1', maxServers: 5 }] } as never;
+      expect(computeGauges(config, await gaugeGroups(db))).toEqual(computeGauges(config, await db.nodes.list()));
     });
 
     it('finds nodes by nodename, hostname and provider server id', async () => {

@@ -48,4 +48,10 @@ describe('computeGauges', () => {
     expect(g.get('nodepool.manager.m1.nodes.ready')).toBe(0);
     expect(g.has('nodepool.target.old.nodes.used')).toBe(false);
   });
+
+  it('counts a group of nodes as many times as its count', () => {
+    const node = { state: 2, labelName: 'l1', targetName: 't1', providerName: 'p1', managerName: null };
+    const used = { ...node, state: 3, managerName: 'm1' };
+    expect(computeGauges(config, [{ ...node, count: 3 }, { ...used, count: 2 }])).toEqual(computeGauges(config, [node, node, node, used, used]));
+  });
 });
