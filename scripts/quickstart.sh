@@ -10,7 +10,7 @@
 #
 #   --until-ready   exit 0 as soon as the pool is ready (stopping everything), or 1 when
 #                   it is not ready within --timeout seconds (default 300)
-#   --skip-install  do not run scripts/install-deps.sh, npm ci and the build
+#   --skip-install  do not run scripts/install-deps.sh, scripts/install-npm.sh and the build
 #
 # Environment: QUICKSTART_DIR (default: .quickstart in the repository), QUICKSTART_WEB_PORT
 # (status page port; default 8005, or a free port when 8005 is taken).
@@ -45,10 +45,8 @@ cd "$ROOT"
 if [ "$INSTALL" = 1 ]; then
   say "installing Debian packages (scripts/install-deps.sh)"
   bash scripts/install-deps.sh
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    say "installing npm modules (npm ci)"
-    npm ci --no-audit --no-fund
-  fi
+  say "installing npm modules when needed (scripts/install-npm.sh)"
+  bash scripts/install-npm.sh
   say "building (npm run build)"
   npm run --silent build
 fi
