@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,6 +86,7 @@ export class ZooKeeperServer implements ZooKeeperAddress {
   static async start(options: { tickTimeMs?: number } = {}): Promise<ZooKeeperServer> {
     const reason = zooKeeperUnavailableReason();
     if (reason !== null) throw new Error(`Cannot start ZooKeeper: ${reason}`);
+    await reapOrphans();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'nodepool-zk-'));
     const port = await freePort();
     const tick = options.tickTimeMs ?? 500;
@@ -138,6 +139,8 @@ export class ZooKeeperServer implements ZooKeeperAddress {
       closeSync(logFd);
     }
     const child = this.child;
+    // For reapOrphans(): who started this server, and its pid.
+    await writeFile(path.join(this.dir, 'owner'), `${process.pid} ${child.pid ?? ''}\n`);
     // Do not outlive the test process, even when it exits without running teardown.
     const killOnExit = (): void => {
       child.kill('SIGKILL');
@@ -183,6 +186,34 @@ export class ZooKeeperServer implements ZooKeeperAddress {
   async stop(): Promise<void> {
     await this.kill();
     await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops servers whose test process died without its teardown (a worker killed by SIGKILL
+ * or a V8 fatal error runs no exit handler) and removes their temp dirs. A server is ours
+ * to kill only while its command line still names its own dir.
+ */
+async function reapOrphans(): Promise<void> {
+  for (const name of await readdir(os.tmpdir()).catch(() => [])) {
+    if (!name.startsWith('nodepool-zk-')) continue;
+    const dir = path.join(os.tmpdir(), name);
+    const [owner, java] = (await readFile(path.join(dir, 'owner'), 'utf8').catch(() => '')).trim().split(' ').map(Number);
+    if (!owner || alive(owner)) continue;
+    if (java && alive(java)) {
+      const cmdline = await readFile(`/proc/${java}/cmdline`, 'utf8').catch(() => '');
+      if (cmdline.includes(dir)) process.kill(java, 'SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
