@@ -31,13 +31,13 @@ export interface PassResult {
   readonly nodes: number;
 }
 
+type MutableCount = { -readonly [K in keyof NodeCount]: NodeCount[K] };
+
 /**
  * The node counts demand works from, in two grouped queries (no row per node): nodes per
  * (provider, label, target, state), with the subnodes of each group's nodes added in.
  * Rows with a state code 0.4.0 never writes are left out, as everywhere else.
  */
-type MutableCount = { -readonly [K in keyof NodeCount]: NodeCount[K] };
-
 async function nodeGroups(db: Database): Promise<{ counts: MutableCount[]; nodes: number }> {
   const groups = await db.nodes.countBy(['provider', 'label', 'target', 'state']);
   const subs = await db.subnodes.countByParentGroup();

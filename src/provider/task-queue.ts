@@ -29,9 +29,6 @@ export const systemClock: Clock = {
   turn: () => new Promise<void>((resolve) => setImmediate(resolve)),
 };
 
-/** How close to a start the queue stops sleeping on timers and waits in event-loop turns. */
-const PRECISE_MS = 1;
-
 /** Options of {@link TaskQueue}. */
 export interface TaskQueueOptions {
   /** Provider (or Jenkins target) name: the `<provider>` part of the metric. */
@@ -167,12 +164,12 @@ export class TaskQueue extends BaseService {
         }
         const wait = this.lastStart + this.options.rateMs - this.clock.now();
         if (wait > 0) {
-          // Timers count whole milliseconds and fire up to one early or late: sleep to just
-          // before the start is due, then wait out the last fraction in event-loop turns, so
-          // starts come `rate` apart, not `rate` plus up to 2 ms.
+          // Timers count whole milliseconds and may fire a fraction early: sleep the whole
+          // milliseconds, then wait out the last fraction in event-loop turns, so starts come
+          // `rate` apart, not `rate` plus up to 2 ms.
           try {
-            if (wait >= PRECISE_MS || this.clock.turn === undefined) await this.clock.sleep(Math.max(1, Math.floor(wait - PRECISE_MS + 1)), { signal: this.signal });
-            else await this.clock.turn();
+            if (wait < 1 && this.clock.turn !== undefined) await this.clock.turn();
+            else await this.clock.sleep(Math.max(1, Math.floor(wait)), { signal: this.signal });
           } catch {
             // Stopped: doStop rejected the queue; look at it again.
           }

@@ -11,6 +11,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from '../../src/cmd/pidfile.js';
 import { ZkClient } from '../../src/zk/index.js';
 import type { CompiledZooKeeperServer } from '../../src/config/index.js';
 
@@ -189,15 +190,6 @@ export class ZooKeeperServer implements ZooKeeperAddress {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Stops servers whose test process died without its teardown (a worker killed by SIGKILL
  * or a V8 fatal error runs no exit handler) and removes their temp dirs. A server is ours
@@ -208,8 +200,8 @@ async function reapOrphans(): Promise<void> {
     if (!name.startsWith('nodepool-zk-')) continue;
     const dir = path.join(os.tmpdir(), name);
     const [owner, java] = (await readFile(path.join(dir, 'owner'), 'utf8').catch(() => '')).trim().split(' ').map(Number);
-    if (!owner || alive(owner)) continue;
-    if (java && alive(java)) {
+    if (!owner || isProcessAlive(owner)) continue;
+    if (java && isProcessAlive(java)) {
       const cmdline = await readFile(`/proc/${java}/cmdline`, 'utf8').catch(() => '');
       if (cmdline.includes(dir)) process.kill(java, 'SIGKILL');
     }
