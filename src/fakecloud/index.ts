@@ -4,8 +4,8 @@
  */
 export { FakeCloud } from './fake-cloud.js';
 export type { FakeCloudServiceOptions } from './fake-cloud.js';
-export { getSharedFakeCloud, stopSharedFakeCloud } from './shared.js';
-export type { SharedFakeCloudOptions } from './shared.js';
+export { FakeCloudDriver } from './fake-cloud-driver.js';
+export type { FakeCloudDriverOptions, FakeCloudEndpoint } from './fake-cloud-driver.js';
 export { DEFAULT_KNOBS } from './options.js';
 export type {
   FailureMode,

@@ -5,8 +5,8 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledProvider } from '../../../src/config/index.js';
-import { DEFAULT_KNOBS, FakeCloud, stopSharedFakeCloud } from '../../../src/fakecloud/index.js';
-import { ProviderSet } from '../../../src/provider/index.js';
+import { DEFAULT_KNOBS, FakeCloud, FakeCloudDriver } from '../../../src/fakecloud/index.js';
+import { BUILTIN_DRIVERS, DriverRegistry, ProviderSet } from '../../../src/provider/index.js';
 import type { OpenStackProvider } from '../../../src/provider/index.js';
 import { createNoopStats } from '../../../src/stats/index.js';
 import { providerConformanceSuite } from '../../conformance/provider.suite.js';
@@ -22,7 +22,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  await stopSharedFakeCloud();
 });
 
 function config(overrides: Partial<CompiledProvider> = {}, authUrl?: string): CompiledProvider {
@@ -100,14 +99,31 @@ describe('OpenStackProvider with the fake cloud only', () => {
     }
   });
 
-  it('uses the shared bundled fake cloud for auth-url: fake', async () => {
-    const set = new ProviderSet({ log, stats: createNoopStats() });
-    const base = config({ name: 'fake-provider' }, 'fake');
-    await set.reconfigure([{ ...base, cloud: { ...base.cloud, isFake: true } }]);
-    const p = set.get('fake-provider')!;
+  it('serves auth-url: fake from the fake cloud driver, which owns and stops its cloud', async () => {
+    const driver = new FakeCloudDriver();
+    await driver.start();
+    const set = new ProviderSet({ log, stats: createNoopStats() }, { registry: new DriverRegistry([...BUILTIN_DRIVERS, driver]) });
+    const base = config({ name: 'fake-provider', regionName: 'my-region' }, 'fake');
+    await set.reconfigure([{ ...base, cloud: { ...base.cloud, regionName: 'my-region', isFake: true } }]);
+    const p = set.get('fake-provider') as OpenStackProvider;
     expect((await p.listServers()).length).toBeGreaterThanOrEqual(0);
     expect((await p.getQuota()).maxInstances).toBeGreaterThan(0);
+    const own = await driver.ownCloud();
+    expect(own).not.toBe(cloud);
+    expect(own.snapshot().calls).not.toEqual({});
     await set.stop();
+    await driver.stop();
+    expect(own.state).toBe('stopped');
+    await expect(driver.ownCloud()).rejects.toThrow('Cannot start the fake cloud of auth-url "fake": the fake cloud driver is not running: state is "stopped"');
+  });
+
+  it('refuses auth-url: fake when the program registers no fake cloud driver', async () => {
+    const set = new ProviderSet({ log, stats: createNoopStats() });
+    const base = config({ name: 'fake-provider' }, 'fake');
+    await expect(set.reconfigure([{ ...base, cloud: { ...base.cloud, isFake: true } }])).rejects.toThrow(
+      'Cannot use provider "fake-provider": auth-url "fake" needs the fake cloud driver, which this program does not register: available drivers are "openstack"',
+    );
+    expect(set.all()).toEqual([]);
   });
 
   it('keeps unchanged providers and replaces changed ones on reconfigure', async () => {
