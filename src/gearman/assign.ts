@@ -2,7 +2,7 @@
  * Node assignment through Gearman for `assign-via-gearman` targets (launcher spec §12.3,
  * upstream `jobs.NodeAssignmentJob` / `NodeRevokeJob`).
  */
-import { pythonJsonDumps } from '../util/index.js';
+import { jsonDumps } from '../compat/python/index.js';
 import type { GearmanClient } from './client.js';
 import { GearmanAssignmentReplyError } from './errors.js';
 
@@ -49,7 +49,7 @@ export function revokeFunction(manager: string): string {
 
 /** The JSON arguments of `node_assign:<target>`, byte for byte as upstream sends them. */
 export function assignmentArguments(req: NodeAssignmentRequest): string {
-  return pythonJsonDumps({
+  return jsonDumps({
     name: req.name,
     host: req.host,
     description: `Dynamic single use ${req.label} node`,
@@ -119,7 +119,7 @@ export async function revokeNode(
   nodename: string,
   options: { submitTimeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  await client.submitJob(revokeFunction(manager), pythonJsonDumps({ name: nodename }), {
+  await client.submitJob(revokeFunction(manager), jsonDumps({ name: nodename }), {
     timeoutMs: options.submitTimeoutMs ?? 300_000,
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -6,7 +6,6 @@ import {
   encodePacket,
   splitArgs,
 } from '../../../src/gearman/index.js';
-import { pythonJsonDumps } from '../../../src/util/index.js';
 
 describe('encodePacket', () => {
   it('frames a request with magic, type, length and NUL-separated arguments', () => {
@@ -60,13 +59,5 @@ describe('StreamDecoder', () => {
     const e = new StreamDecoder();
     e.push(Buffer.from('\0XYZ\0\0\0\x08\0\0\0\0'));
     expect(() => e.next(null)).toThrow('Cannot decode the Gearman stream: bad packet magic');
-  });
-});
-
-describe('pythonJsonDumps', () => {
-  it('writes JSON as Python json.dumps does', () => {
-    expect(pythonJsonDumps({ a: 'x', b: [1, null, true], c: { d: 'é' } })).toBe(
-      '{"a": "x", "b": [1, null, true], "c": {"d": "\\u00e9"}}',
-    );
   });
 });

@@ -21,6 +21,22 @@ describe('nodepoolMetadata', () => {
     });
   });
 
+  it('escapes a non-ASCII provider or image name as upstream json.dumps does (ensure_ascii)', () => {
+    // Bytes from: python3 -c 'import json; print(json.dumps({"provider_name": "fournisseur-é",
+    //   "node_id": 7, "image_name": "镜像-ubuntu"}))'
+    const meta = nodepoolMetadata('fournisseur-é', { nodeId: 7, imageName: '镜像-ubuntu' });
+    expect(meta).toEqual({
+      groups: '["fournisseur-\\u00e9", "\\u955c\\u50cf-ubuntu"]',
+      nodepool:
+        '{"provider_name": "fournisseur-\\u00e9", "node_id": 7, "image_name": "\\u955c\\u50cf-ubuntu"}',
+    });
+    expect(parseNodepoolMetadata(meta)).toEqual({
+      providerName: 'fournisseur-é',
+      nodeId: 7,
+      imageName: '镜像-ubuntu',
+    });
+  });
+
   it('reads nothing from foreign or broken metadata', () => {
     expect(parseNodepoolMetadata({})).toBeNull();
     expect(parseNodepoolMetadata({ nodepool: 'not json' })).toBeNull();
