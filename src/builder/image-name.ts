@@ -6,7 +6,7 @@
  */
 import type { CompiledProvider } from '../config/index.js';
 import { FormatSyntaxError, pyStr, strFormat } from '../compat/python/index.js';
-import { ImageNameTemplateError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 
 /** Values a template may use. */
 export interface ImageNameFields {
@@ -47,21 +47,21 @@ function field(name: string, f: ImageNameFields, template: string): string {
     const v = providerAttribute(f.provider, name.slice('provider.'.length));
     if (v !== undefined) return v;
   }
-  throw new ImageNameTemplateError(
+  throw new NodepoolError(
     `Cannot name the image of provider "${f.provider.name}": template-hostname "${template}" uses unknown field "{${name}}"`,
-    template,
+    { code: 'ERR_BUILDER_IMAGE_NAME', details: { template } },
   );
 }
 
 /**
  * Formats a `template-hostname`.
- * @throws ImageNameTemplateError for an unknown field, a format spec or unbalanced braces
+ * @throws NodepoolError `ERR_BUILDER_IMAGE_NAME` for an unknown field, a format spec or unbalanced braces
  */
 export function formatImageName(template: string, fields: ImageNameFields): string {
-  const fail = (problem: string): ImageNameTemplateError =>
-    new ImageNameTemplateError(
+  const fail = (problem: string): NodepoolError =>
+    new NodepoolError(
       `Cannot name the image of provider "${fields.provider.name}": template-hostname "${template}" ${problem}`,
-      template,
+      { code: 'ERR_BUILDER_IMAGE_NAME', details: { template } },
     );
   try {
     return strFormat(template, (f) => {
