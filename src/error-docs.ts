@@ -5,7 +5,7 @@ import type { ErrorCodeInfo } from './error-codes.js';
 /** The whole text of docs/errors.md. */
 export function renderErrorsDoc(): string {
   const byArea = new Map<string, [string, ErrorCodeInfo][]>();
-  for (const [code, info] of Object.entries(ERROR_CODES) as [string, ErrorCodeInfo][]) {
+  for (const [code, info] of Object.entries<ErrorCodeInfo>(ERROR_CODES)) {
     const list = byArea.get(info.area) ?? [];
     list.push([code, info]);
     byArea.set(info.area, list);
