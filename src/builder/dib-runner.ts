@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { CompiledDiskImage } from '../config/index.js';
-import { BuilderError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 import { schedule } from '../util/index.js';
 
 /** `--qemu-img-options` value upstream passes whenever a qcow2 is built. */
@@ -178,7 +178,8 @@ async function runChild(
     await spawned;
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new BuilderError(`Failed to exec '${command.argv.join(' ')}'. Error: '${reason}'`, {
+    throw new NodepoolError(`Failed to exec '${command.argv.join(' ')}'. Error: '${reason}'`, {
+      code: 'ERR_BUILDER',
       cause: err,
     });
   }

@@ -10,7 +10,7 @@ import { ProviderSet } from '../provider/index.js';
 import type { Provider } from '../provider/index.js';
 import { imageUpdateMetric } from '../stats/index.js';
 import type { ImageBuild, ImageUploadData, ZkLock } from '../zk/index.js';
-import { BuilderInvalidCommandError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 import { findBuildFiles, readChecksums } from './image-files.js';
 import type { DibImageFile } from './image-files.js';
 import { formatImageName } from './image-name.js';
@@ -206,8 +206,9 @@ export class UploadWorker extends BuilderWorker {
     try {
       const file = files.find((f) => f.extension === provider.imageType);
       if (file === undefined) {
-        throw new BuilderInvalidCommandError(
+        throw new NodepoolError(
           `Unable to find image file of type ${provider.imageType} for id ${build.id} to upload`,
+          { code: 'ERR_BUILDER_INVALID_COMMAND' },
         );
       }
       const client = this.client(provider.name);
@@ -308,8 +309,11 @@ export class UploadWorker extends BuilderWorker {
   private client(name: string): Provider & Required<Pick<Provider, 'uploadImage'>> {
     const p = this.providers.get(name);
     if (p?.uploadImage === undefined) {
-      throw new BuilderInvalidCommandError(
+      throw new NodepoolError(
         `Cannot upload to provider "${name}": its driver cannot upload images`,
+        {
+          code: 'ERR_BUILDER_INVALID_COMMAND',
+        },
       );
     }
     return p as Provider & Required<Pick<Provider, 'uploadImage'>>;

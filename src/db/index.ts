@@ -1,7 +1,7 @@
 /** Public surface of the database area: dburi parsing, the pool, repositories, states. */
 export { parseDbUri, redactDbUri } from './dburi.js';
 export type { Dialect, ParsedDbUri } from './dburi.js';
-export { DatabaseError, DbUriError } from './errors.js';
+export { DbUriError } from './errors.js';
 export { buildKnexConfig, DEFAULT_POOL_MAX } from './knex-config.js';
 export type { BuiltKnexConfig, PoolOptions } from './knex-config.js';
 export { Database, openDatabase, acquireDatabase } from './database.js';

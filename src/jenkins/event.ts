@@ -4,8 +4,6 @@
  * event, a reason to ignore the message (no node name, as upstream), or a located error.
  */
 
-import { jsonErrorOffset } from './json-error-offset.js';
-
 /** Build phases the plugin publishes, by topic. */
 export const JENKINS_TOPICS = {
   onStarted: 'started',
@@ -111,11 +109,10 @@ export function parseJenkinsEvent(message: string | Uint8Array): JenkinsEventPar
   try {
     body = JSON.parse(text.slice(jsonStart));
   } catch (err) {
-    const offset = jsonStart + (jsonErrorOffset(text.slice(jsonStart)) ?? 0);
-    return fail(
-      `Cannot parse Jenkins ${topic} event JSON at offset ${offset}: ${(err as Error).message}`,
-      { offset },
-    );
+    // V8 names a position for some syntax errors only; otherwise point at the JSON's start.
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    const offset = jsonStart + (position === undefined ? 0 : Number(position));
+    return fail(`Cannot parse Jenkins ${topic} event JSON: ${(err as Error).message}`, { offset });
   }
   if (!isObject(body))
     return fail(`Cannot read Jenkins ${topic} event: the JSON is not an object`, {

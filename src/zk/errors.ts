@@ -112,52 +112,6 @@ export class SessionExpiredError extends ZooKeeperError {
   }
 }
 
-/** Could not reach any ZooKeeper server within the connect timeout. */
-export class ZooKeeperConnectTimeoutError extends ZooKeeperError {
-  constructor(hosts: string, timeoutMs: number) {
-    super(`Cannot connect to ZooKeeper at "${hosts}": no session within ${timeoutMs} ms`, {
-      code: 'ERR_ZK_CONNECT_TIMEOUT',
-    });
-  }
-}
-
-/**
- * A non-blocking lock attempt found the lock busy. Upstream's `ZKLockException("Did not get
- * lock on <path>")`; callers treat it as "someone else is working on it; skip".
- */
-export class LockNotAcquiredError extends NodepoolError {
-  readonly lockPath: string;
-  constructor(lockPath: string) {
-    super(`Did not get lock on "${lockPath}"`, { code: 'ERR_ZK_LOCK_BUSY' });
-    this.lockPath = lockPath;
-  }
-}
-
-/** A blocking lock attempt with a timeout gave up. Upstream's `TimeoutException`. */
-export class LockTimeoutError extends NodepoolError {
-  readonly lockPath: string;
-  readonly timeoutMs: number;
-  constructor(lockPath: string, timeoutMs: number) {
-    super(`Timeout trying to acquire lock "${lockPath}": not acquired within ${timeoutMs} ms`, {
-      code: 'ERR_ZK_LOCK_TIMEOUT',
-    });
-    this.lockPath = lockPath;
-    this.timeoutMs = timeoutMs;
-  }
-}
-
-/**
- * A held lock can no longer be trusted: the session that owned its ephemeral contender node
- * expired (or the client was stopped), so another process may hold the lock now.
- */
-export class LockLostError extends NodepoolError {
-  readonly lockPath: string;
-  constructor(lockPath: string, reason: string) {
-    super(`Lost lock "${lockPath}": ${reason}`, { code: 'ERR_ZK_LOCK_LOST' });
-    this.lockPath = lockPath;
-  }
-}
-
 /** Maps a ZooKeeper error code to the matching error class. */
 export function zkErrorFor(
   zkCode: number,

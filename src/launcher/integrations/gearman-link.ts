@@ -9,7 +9,8 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledGearmanServer } from '../../config/index.js';
-import { GearmanClient, GearmanDemand, GearmanNotConnectedError, assignNode, revokeNode } from '../../gearman/index.js';
+import { NodepoolError } from '../../errors.js';
+import { GearmanClient, GearmanDemand, assignNode, revokeNode } from '../../gearman/index.js';
 import type { NodeRecord } from '../../db/index.js';
 import { getLogger } from '../../log/index.js';
 import type { DemandSource, GearmanHooks, ReadyNodeInfo } from '../hooks.js';
@@ -142,7 +143,7 @@ export class GearmanLink {
 
   private requireClient(what: string): GearmanClient {
     if (this.client === null) {
-      throw new GearmanNotConnectedError(`Cannot ${what}: no gearman-servers are configured`);
+      throw new NodepoolError(`Cannot ${what}: no gearman-servers are configured`, { code: 'ERR_GEARMAN_NOT_CONNECTED' });
     }
     return this.client;
   }

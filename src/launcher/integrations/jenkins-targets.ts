@@ -166,7 +166,7 @@ export class JenkinsTargets {
 
   private retire(name: string, entry: Entry): void {
     this.log.info('Stopping the Jenkins manager of target %s (settings changed or removed)', name);
-    // Calls already queued on the old manager fail with JenkinsStoppedError; their launch
+    // Calls already queued on the old manager fail with ERR_JENKINS_STOPPED; their launch
     // or deletion fails and is retried as usual.
     const p = stopEntry(entry, this.log).finally(() => this.retiring.delete(p));
     this.retiring.add(p);

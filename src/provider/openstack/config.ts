@@ -3,6 +3,7 @@
  * and the server metadata nodepool writes and reads back (launcher spec §8.3).
  */
 import { readFileSync } from 'node:fs';
+import { jsonDumps } from '../../compat/python/index.js';
 import type { CompiledProvider } from '../../config/index.js';
 import type { CreateServerRequest } from '../driver.js';
 import { ProviderError } from '../errors.js';
@@ -109,18 +110,8 @@ export function nodepoolMetadata(
     meta['image_name'] = req.imageName;
     groups.push(req.imageName);
   }
-  // Compat: Python's json.dumps separators (", " and ": ").
-  return { groups: pyJson(groups), nodepool: pyJson(meta) };
-}
-
-function pyJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`)
-      .join(', ')}}`;
-  }
-  return JSON.stringify(value);
+  // Compat: upstream's json.dumps bytes (separators, ensure_ascii).
+  return { groups: jsonDumps(groups), nodepool: jsonDumps(meta) };
 }
 
 /** Parses the `nodepool` metadata key; null when absent or not ours. */

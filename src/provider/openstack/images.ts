@@ -7,7 +7,7 @@ import { TASK, taskMetric } from '../../stats/index.js';
 import type { Stats, TaskName } from '../../stats/index.js';
 import { delay } from '../../util/index.js';
 import type { CallOptions, ImageInfo, UploadImageRequest } from '../driver.js';
-import { ApiTimeoutError, ProviderError, ResourceNotFoundError } from '../errors.js';
+import { ProviderError, ResourceNotFoundError } from '../errors.js';
 import type { GlanceClient, GlanceImage } from './glance.js';
 
 /** What the image functions need from the provider. */
@@ -143,9 +143,9 @@ export async function waitForImage(d: ImageDeps, id: string, o: CallOptions & { 
       }
     }
     if (Date.now() >= deadline) {
-      throw new ApiTimeoutError(
+      throw new ProviderError(
         `Cannot wait for image "${id}" in provider "${d.provider}": not active after ${o.timeoutMs} ms: status is "${last}"`,
-        { provider: d.provider, service: 'image' },
+        { provider: d.provider, service: 'image', code: 'ERR_PROVIDER_TIMEOUT' },
       );
     }
     await delay(d.pollMs, o.signal ? { signal: o.signal } : {});

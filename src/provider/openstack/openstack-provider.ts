@@ -11,7 +11,7 @@ import type {
   CallOptions, CreateServerRequest, CreateSnapshotRequest, FloatingIpInfo, ImageInfo, Provider, ProviderDeps,
   QuotaInfo, ServerInfo, UploadImageRequest, WaitOptions,
 } from '../driver.js';
-import { ApiTimeoutError, ProviderError, QuotaExceededError, ServerFailedError } from '../errors.js';
+import { ProviderError, ServerFailedError, quotaExceeded } from '../errors.js';
 import { TaskQueue, systemClock } from '../task-queue.js';
 import type { Clock } from '../task-queue.js';
 import { nodepoolMetadata, sessionOptions } from './config.js';
@@ -261,7 +261,7 @@ export class OpenStackProvider extends BaseService implements Provider {
       // Checked and reserved in one synchronous step, so concurrent creates cannot both pass.
       const short = quotaShortfall(this.quotaFrom(limits, await this.listFlavors(o), list), cost);
       if (short) {
-        throw new QuotaExceededError(`Cannot create server "${req.name}" in provider "${this.name}": ${short}`, {
+        throw quotaExceeded(`Cannot create server "${req.name}" in provider "${this.name}": ${short}`, {
           provider: this.name,
           service: 'compute',
         });
@@ -332,9 +332,10 @@ export class OpenStackProvider extends BaseService implements Provider {
       if (info?.status === 'error') throw this.failed(info);
       if (info) last = `status is ${info.rawStatus}`;
       if (Date.now() >= deadline) {
-        throw new ApiTimeoutError(`Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`, {
+        throw new ProviderError(`Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`, {
           provider: this.name,
           service: 'compute',
+          code: 'ERR_PROVIDER_TIMEOUT',
         });
       }
       await delay(this.tuning.activePollMs, o.signal ? { signal: o.signal } : {});
@@ -378,9 +379,10 @@ export class OpenStackProvider extends BaseService implements Provider {
       const s = list.find((x) => x.id === id);
       if (!s) return;
       if (Date.now() >= deadline) {
-        throw new ApiTimeoutError(`Cannot wait for deletion of server "${id}" in provider "${this.name}": still there after ${o.timeoutMs} ms: status is ${s.status}`, {
+        throw new ProviderError(`Cannot wait for deletion of server "${id}" in provider "${this.name}": still there after ${o.timeoutMs} ms: status is ${s.status}`, {
           provider: this.name,
           service: 'compute',
+          code: 'ERR_PROVIDER_TIMEOUT',
         });
       }
       await delay(this.tuning.deletePollMs, o.signal ? { signal: o.signal } : {});

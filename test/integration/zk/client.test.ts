@@ -7,7 +7,6 @@ import {
   SessionExpiredError,
   ZkClient,
   ZkLock,
-  ZooKeeperConnectTimeoutError,
 } from '../../../src/zk/index.js';
 import type { ZkSessionEvent, ZkWatchEvent } from '../../../src/zk/index.js';
 import { expireSession, sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
@@ -110,7 +109,7 @@ describe.skipIf(address === null)('ZkClient', () => {
       servers: [{ host: '127.0.0.1', port: await freePort() }],
       connectTimeoutMs: 1500,
     });
-    await expect(zk.start()).rejects.toThrow(ZooKeeperConnectTimeoutError);
+    await expect(zk.start()).rejects.toMatchObject({ code: 'ERR_ZK_CONNECT_TIMEOUT' });
     await expect(zk.start()).rejects.toThrow(/Cannot start a service twice/);
     await zk.stop();
   });
