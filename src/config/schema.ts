@@ -150,7 +150,7 @@ export const PROVIDER_IMAGE = obj({
     schema: str,
     origin: '0.3',
     description:
-      'Script (in `script-dir`) run on nodes booted from this image before they become ready, unless their label names its own. Accepted with a warning: 0.4.0 expects it on the label.',
+      "Script run on nodes booted from this image (and their subnodes) before they become ready, as the label's `ready-script`, unless the label names its own. Accepted with a warning: 0.4.0 expects it on the label.",
   },
 });
 
