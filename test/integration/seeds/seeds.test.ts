@@ -20,28 +20,13 @@ import { seedCloudsYaml, seedConfig } from '../../support/seed-fixtures.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { LauncherHarness } from '../launcher/harness.js';
+import { ANY_DIB } from './dib-stand-in.js';
 
 const zk = sharedZooKeeper();
 const sqlite = inject('sqlBackends').find((b) => b.name === 'sqlite' && b.available);
 const skip = zk.address === null || sqlite === undefined;
 if (skip)
   process.stderr.write(`SKIPPED seed configuration tests: ${zk.reason ?? 'SQLite unavailable'}\n`);
-
-/** A disk-image-create stand-in that accepts any elements (the shared fake checks upstream's fixture env). */
-const ANY_DIB = `#!/bin/bash
-out=; types=qcow2
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -o) out=$2; shift 2 ;;
-    -t) types=$2; shift 2 ;;
-    --qemu-img-options) shift 2 ;;
-    -*) shift ;;
-    *) shift ;;
-  esac
-done
-for t in \${types//,/ }; do echo fake-data > "$out.$t"; done
-mkdir -p "$out.d"
-`;
 
 describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
   let h: LauncherHarness | null = null;
