@@ -36,7 +36,7 @@ describe.skipIf(address === null)('NodePoolBuilder with a provider that names no
       2,
     );
     expect(
-      fx.cloud.snapshot().images.filter((i) => i.name.startsWith('template-fake-image')),
+      fx.cloud.snapshot().images.filter((i) => (i.name ?? '').startsWith('template-fake-image')),
     ).toEqual([]);
   });
 });
