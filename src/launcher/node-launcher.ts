@@ -132,7 +132,8 @@ async function runLaunch(ctx: LauncherContext, spec: LaunchSpec, log: Logger, ss
       primary: { role: 'primary', ip, ipPrivate, hostname, externalId: server.id },
       subnodes,
       az: spec.az,
-      ...(label.readyScript !== undefined ? { readyScript: label.readyScript } : {}),
+      // Compat: a 0.3-era provider image's ready-script, unless the label names its own.
+      ...((label.readyScript ?? image.readyScript) !== undefined ? { readyScript: label.readyScript ?? image.readyScript } : {}),
       bootTimeoutMs: provider.bootTimeoutMs,
       key,
     },

@@ -42,6 +42,8 @@ export class LauncherRuntime {
   private zk: ZkClient | null = null;
   private zkKey = '';
   private lastProblem: string | null = null;
+  /** The config warnings last logged, one per line. */
+  private warningsKey = '';
   private watcher: FSWatcher | null = null;
   /** Set by the file watcher; the next pass reloads. */
   isDirty = true;
@@ -154,7 +156,13 @@ export class LauncherRuntime {
     if (result.started.length + result.stopped.length > 0) {
       log.info({ ...result }, 'Providers reconfigured: started %s; stopped %s', result.started.join(', ') || 'none', result.stopped.join(', ') || 'none');
     }
-    for (const w of next.warnings) log.warn('%s', formatProblem(w));
+    // A config warning is logged when the config is loaded or its warnings change, not at
+    // every reload check.
+    const warnings = next.warnings.map((w) => formatProblem(w));
+    const key = warnings.join('\n');
+    if (key !== this.warningsKey) for (const w of warnings) log.warn('%s', w);
+    else if (warnings.length > 0) log.debug('Config %s: %d warning(s), unchanged', this.options.configPath, warnings.length);
+    this.warningsKey = key;
     this.config = next;
   }
 

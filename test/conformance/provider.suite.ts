@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import type { CompiledProvider } from '../../src/config/index.js';
 import {
   OpenStackProvider, ProviderStoppedError,
@@ -18,6 +19,7 @@ import type { ProviderError, ProviderTuning } from '../../src/provider/index.js'
 import { NeutronClient } from '../../src/provider/openstack/neutron.js';
 import { createStats } from '../../src/stats/index.js';
 import type { Stats } from '../../src/stats/index.js';
+import { seedCloudsYaml } from '../support/seed-fixtures.js';
 import { StatsdCapture } from '../support/statsd.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -46,6 +48,8 @@ export interface ProviderSuiteTarget {
   /** Sets the project's instance quota (null = back to the default). */
   setInstanceQuota?(n: number | null): Promise<void>;
   faults?: CloudFaults;
+  /** The values of seed 004's clouds.yaml placeholders for this cloud (`OS_USERNAME`, ...). */
+  seedCloudsValues?(): Record<'OS_USERNAME' | 'OS_PASSWORD' | 'OS_AUTH_URL' | 'OS_PROJECT_NAME' | 'OS_REGION_NAME', string>;
 }
 
 const log = pino({ level: process.env['NODEPOOL_TEST_LOG'] ?? 'silent' });
@@ -114,6 +118,24 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       const all = await shared.listImages();
       expect(all.map((i) => i.id)).toContain(imageId);
       await expect(shared.getImage(randomUUID())).resolves.toBeNull();
+    });
+
+    it("reads seed 004's clouds.yaml (the project beside auth:, a regions list) and gets a token for that project", async (ctx) => {
+      const values = target().seedCloudsValues?.();
+      if (values === undefined) return ctx.skip();
+      const cloudsPath = path.join(dir, 'clouds.yaml');
+      await writeFile(cloudsPath, seedCloudsYaml(values));
+      const nodepoolYaml = path.join(dir, 'seed-nodepool.yaml');
+      await writeFile(nodepoolYaml, `providers:\n  - name: ${prefix}-seed\n    cloud: le-cloud\n    max-servers: 1\n    images: []\nlabels: []\n`);
+      const loaded = await loadConfig(nodepoolYaml, { cwd: dir, env: { HOME: dir, OS_CLIENT_CONFIG_FILE: cloudsPath } });
+      const seedCloud = loaded.providers[0]!.cloud;
+      expect(seedCloud.auth['project_name']).toBe(values.OS_PROJECT_NAME);
+      expect(seedCloud.regionName).toBe(values.OS_REGION_NAME);
+      const p = await start({ cloud: seedCloud, rateMs: 0 });
+      await p.listServers();
+      const token = await p.keystone!.token();
+      expect(token.projectId).toBeDefined();
+      expect(token.projectId).toBe((await shared.keystone!.token()).projectId);
     });
 
     it('authenticates once and reuses the token', async () => {

@@ -6,6 +6,7 @@
 import { ProviderError, UnauthorizedError } from '../errors.js';
 import { httpRequest } from './http.js';
 import { discoverIdentity } from './keystone-discovery.js';
+import type { IdentityEndpoint } from './keystone-discovery.js';
 import type { TlsSettings } from './send.js';
 import type { HttpContext, HttpRequest, HttpResponse } from './http.js';
 
@@ -78,6 +79,7 @@ function str(v: unknown): string | undefined {
 export class KeystoneSession {
   private current: Token | null = null;
   private pending: Promise<Token> | null = null;
+  private identity: IdentityEndpoint | null = null;
   private readonly now: () => number;
   private readonly ctx: HttpContext;
   /** How many times we authenticated (for tests and diagnostics). */
@@ -126,11 +128,13 @@ export class KeystoneSession {
         },
       );
     }
-    const { version, base } = await discoverIdentity(this.options.auth, {
+    // Discovered once per session, as keystoneauth caches it.
+    this.identity ??= await discoverIdentity(this.options.auth, {
       provider: this.options.provider,
       timeoutMs: this.options.timeoutMs,
       ...(this.options.tls ? { tls: this.options.tls } : {}),
     });
+    const { version, base } = this.identity;
     const token = version === '3' ? await this.authV3(base) : await this.authV2(base);
     if (token.catalog.length === 0) throw this.unscoped(version);
     this.authCount += 1;

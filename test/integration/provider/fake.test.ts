@@ -62,6 +62,13 @@ function config(overrides: Partial<CompiledProvider> = {}, authUrl?: string): Co
 const target: ProviderSuiteTarget = {
   config: (o) => config(o),
   expectsFloatingIp: true,
+  seedCloudsValues: () => ({
+    OS_USERNAME: 'demo',
+    OS_PASSWORD: 'secret',
+    OS_AUTH_URL: cloud.authUrl,
+    OS_PROJECT_NAME: 'demo',
+    OS_REGION_NAME: 'RegionOne',
+  }),
   async setInstanceQuota(n) {
     cloud.setKnobs({
       quota: { ...DEFAULT_KNOBS.quota, instances: n ?? DEFAULT_KNOBS.quota.instances },
