@@ -13,6 +13,7 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
+import { databaseCheck, loadFirstConfig, waitForServers, zookeeperCheck } from './startup-checks.js';
 import { sshSeamFromEnv } from './ssh-seam-env.js';
 
 interface NodepooldOptions {
@@ -28,6 +29,7 @@ interface NodepooldOptions {
   launches: boolean;
   webapp: boolean;
   webAddress: { host: string; port: number };
+  failFast?: boolean;
 }
 
 /** commander parser of `--web-address`: a bad value is a usage error. */
@@ -54,6 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-deletes', 'do not delete nodes (no cleanup and check crons, no ZeroMQ listeners)')
     .option('--no-launches', 'do not launch nodes')
     .option('--no-webapp', 'do not start the status web app')
+    .option('--fail-fast', 'exit at once when the database or ZooKeeper cannot be reached at start')
     .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT });
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
@@ -65,6 +68,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...commonDaemonSettings(program, opts, { argv, base, isDaemonChild: childCwd !== undefined }),
     // Compat: SIGUSR1 stops nodepoold like SIGINT (upstream keeps it for old init scripts).
     extraStopSignals: ['SIGUSR1'],
+    // The first config must load, and its database and ZooKeeper answer, before detaching.
+    preflight: async ({ log, signal, notice }) => {
+      const config = await loadFirstConfig(resolveFrom(base, opts.config), resolveFrom(base, opts.secure));
+      const checks = [databaseCheck(config.dburi ?? ''), zookeeperCheck(config.zookeeperServers)];
+      await waitForServers(checks, { log, signal, notice, failFast: opts.failFast === true });
+    },
     createServices: (root, log) => {
       const ssh = sshSeamFromEnv(process.env);
       if (ssh !== undefined) log.warn('NODEPOOLD_SSH_TARGET is set: node SSH goes to %s', process.env['NODEPOOLD_SSH_TARGET']);
