@@ -117,8 +117,10 @@ async function runHere(spec: DaemonSpec): Promise<number> {
     const formatOverride = process.env['NODEPOOL_LOG_FORMAT'];
     logging = setupLogging({
       ...(spec.logConfigPath === undefined ? {} : { configPath: spec.logConfigPath }),
-      // Without -l: text lines at a terminal, JSON lines for a journal or a pipe.
-      defaultFormat: process.stderr.isTTY ? 'text' : 'json',
+      // Without -l: text lines at a terminal and in systemd's journal (which sets
+      // JOURNAL_STREAM), JSON lines into a pipe or file.
+      defaultFormat:
+        process.stderr.isTTY || (process.env['JOURNAL_STREAM'] ?? '') !== '' ? 'text' : 'json',
       ...(formatOverride !== undefined ? { formatOverride } : {}),
     });
   } catch (err) {
