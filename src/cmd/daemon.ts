@@ -15,7 +15,7 @@ import { keepAlive, stopAll } from '../util/index.js';
 import type { Service } from '../util/index.js';
 import { disconnectParent, notifyParent, spawnDetached } from './detach.js';
 import { DiagnosticsMonitor } from './diagnostics.js';
-import { exitCodeFor, renderError } from './exit.js';
+import { exitCodeFor, isExpectedFailure, renderError } from './exit.js';
 import { clearStalePidfile, Pidfile } from './pidfile.js';
 import { ShutdownController } from './shutdown.js';
 import { VERSION } from './version.js';
@@ -49,8 +49,22 @@ export interface DaemonSpec {
   extraStopSignals?: NodeJS.Signals[];
   /** Force time of a stop started by `signal`; `undefined` waits as long as it takes. */
   forceTimeMs?: (signal: string) => number | undefined;
+  /**
+   * Checks run before the services exist: the first config load, servers that must answer.
+   * A rejection ends the start (its exit status from `exitCodeFor`); `notice` tells the
+   * operator's terminal (before detaching) while a check keeps waiting.
+   */
+  preflight?: (context: PreflightContext) => Promise<void>;
   /** Called once logging is up: logs startup notes and builds the services, started in order. */
   createServices(root: Logger, log: Logger): Service[] | Promise<Service[]>;
+}
+
+/** What {@link DaemonSpec.preflight} gets. */
+export interface PreflightContext {
+  log: Logger;
+  /** Aborted by a stop signal. */
+  signal: AbortSignal;
+  notice: (text: string) => Promise<void>;
 }
 
 /** Runs a daemon command to its end and resolves with the process exit status. */
@@ -76,10 +90,25 @@ function defaultForceTime(signal: string): number | undefined {
   return signal === 'SIGTERM' ? SIGTERM_FORCE_MS : undefined;
 }
 
+/**
+ * Tells the operator's terminal: through the waiting parent when detached; on stderr in the
+ * foreground unless the log already goes there (no `-l`: the default config logs to stderr).
+ */
+async function tellTerminal(spec: DaemonSpec, text: string, code?: number): Promise<void> {
+  const message = `${spec.name}: ${text}`;
+  if (spec.isDaemonChild) {
+    await notifyParent(
+      code === undefined
+        ? { type: 'notice', message, pid: process.pid }
+        : { type: 'failed', message, exitCode: code },
+    );
+  } else if (spec.logConfigPath !== undefined || code !== undefined) {
+    process.stderr.write(message + '\n');
+  }
+}
+
 async function reportFailure(spec: DaemonSpec, err: unknown, code: number): Promise<void> {
-  const message = `${spec.name}: ${renderError(err, false)}`;
-  if (spec.isDaemonChild) await notifyParent({ type: 'failed', message, exitCode: code });
-  else process.stderr.write(message + '\n');
+  await tellTerminal(spec, renderError(err, false), code);
 }
 
 async function runHere(spec: DaemonSpec): Promise<number> {
@@ -88,8 +117,10 @@ async function runHere(spec: DaemonSpec): Promise<number> {
     const formatOverride = process.env['NODEPOOL_LOG_FORMAT'];
     logging = setupLogging({
       ...(spec.logConfigPath === undefined ? {} : { configPath: spec.logConfigPath }),
-      // Without -l: text lines at a terminal, JSON lines for a journal or a pipe.
-      defaultFormat: process.stderr.isTTY ? 'text' : 'json',
+      // Without -l: text lines at a terminal and in systemd's journal (which sets
+      // JOURNAL_STREAM), JSON lines into a pipe or file.
+      defaultFormat:
+        process.stderr.isTTY || (process.env['JOURNAL_STREAM'] ?? '') !== '' ? 'text' : 'json',
       ...(formatOverride !== undefined ? { formatOverride } : {}),
     });
   } catch (err) {
@@ -109,6 +140,8 @@ class DaemonRun {
   private readonly services: Service[] = [];
   private readonly diagnostics = new DiagnosticsMonitor();
   private readonly controller: ShutdownController;
+  /** Aborted by the first stop signal: ends start-up checks still waiting. */
+  private readonly stopping = new AbortController();
   private pidfile: Pidfile | null = null;
 
   constructor(
@@ -118,7 +151,10 @@ class DaemonRun {
     this.log = getLogger(logging.root, spec.loggerName);
     this.controller = new ShutdownController({
       log: this.log,
-      stop: () => stopAll([...this.services].reverse()),
+      stop: () => {
+        this.stopping.abort(new Error('stopping'));
+        return stopAll([...this.services].reverse());
+      },
       forceTimeMs: spec.forceTimeMs ?? defaultForceTime,
     });
   }
@@ -158,6 +194,11 @@ class DaemonRun {
     }
     await notifyParent({ type: 'pidfile', pid: process.pid });
     log.info('Starting %s %s (pid %d)', spec.name, VERSION, process.pid);
+    await spec.preflight?.({
+      log,
+      signal: this.stopping.signal,
+      notice: (text) => tellTerminal(spec, text),
+    });
     services.push(...(await spec.createServices(this.logging.root, log)));
     for (const s of services) {
       if (controller.stoppedBy !== null) break;
@@ -175,7 +216,13 @@ class DaemonRun {
   /** A start failed: stop what started, free the pid file, tell the operator. */
   private async failed(err: unknown): Promise<number> {
     const code = exitCodeFor(err);
-    this.log.error({ err }, 'Cannot start %s', this.spec.name);
+    if (isExpectedFailure(err)) {
+      // An expected condition: its located message, the stack only at DEBUG.
+      this.log.error('Cannot start %s: %s', this.spec.name, renderError(err, false));
+      this.log.debug({ err }, 'Cannot start %s', this.spec.name);
+    } else {
+      this.log.error({ err }, 'Cannot start %s', this.spec.name);
+    }
     try {
       await stopAll([...this.services].reverse());
     } catch (stopErr) {

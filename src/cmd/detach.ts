@@ -18,6 +18,7 @@ const STARTUP_WAIT_MS = 30_000;
 export type DaemonMessage =
   | { type: 'pidfile'; pid: number }
   | { type: 'started'; pid: number }
+  | { type: 'notice'; message: string; pid: number }
   | { type: 'failed'; message: string; exitCode: number };
 
 /**
@@ -80,6 +81,9 @@ export function spawnDetached(args: readonly string[], name: string): Promise<De
         }, STARTUP_WAIT_MS);
       } else if (msg.type === 'started') {
         settle({ exitCode: 0, pid: msg.pid });
+      } else if (msg.type === 'notice') {
+        // Still waiting for a server: say why, and leave the daemon to it.
+        settle({ exitCode: 0, pid: msg.pid, message: msg.message });
       } else {
         settle({ exitCode: msg.exitCode, message: msg.message });
       }

@@ -1,17 +1,36 @@
 import { NodepoolError } from '../errors.js';
 import { ConfigError, formatProblem } from '../config/index.js';
 
+/**
+ * Codes of problems only the operator can fix (usage, configuration, credentials the
+ * database refuses): exit status 2, which the systemd units do not restart on.
+ */
+const OPERATOR_ERRORS = new Set(['ERR_USAGE', 'ERR_CONFIG_INVALID', 'ERR_DB_REFUSED']);
+
 /** Exit status for an error: 2 for usage and configuration problems, 1 for the rest. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof NodepoolError) {
-    return err.code === 'ERR_USAGE' || err.code === 'ERR_CONFIG_INVALID' ? 2 : 1;
-  }
+  if (err instanceof NodepoolError) return OPERATOR_ERRORS.has(err.code) ? 2 : 1;
   return 1;
 }
 
 /**
- * Renders an error for the terminal: our own errors as their message (every config problem
- * on its own line), anything else with its stack. `debug` always adds the stack.
+ * Whether `err` is a condition an operator meets (ours, with a stable code, or one caused by
+ * a system call failing: a busy port, a refused connection, a missing file) rather than a
+ * bug: those are reported by their message, without a stack.
+ */
+export function isExpectedFailure(err: unknown): boolean {
+  if (err instanceof NodepoolError) return true;
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+/**
+ * Renders an error for the terminal: expected failures as their message (every config
+ * problem on its own line), anything else with its stack. `debug` always adds the stack.
  */
 export function renderError(err: unknown, debug: boolean): string {
   if (err instanceof ConfigError) {
@@ -21,7 +40,9 @@ export function renderError(err: unknown, debug: boolean): string {
   if (err instanceof NodepoolError) {
     return debug && err.stack ? err.stack : err.message;
   }
-  if (err instanceof Error) return err.stack ?? err.message;
+  if (err instanceof Error) {
+    return debug || !isExpectedFailure(err) ? (err.stack ?? err.message) : err.message;
+  }
   return String(err);
 }
 

@@ -1,5 +1,5 @@
 /** `nodepool-builder`: the image builder daemon (interfaces §8.2, builder spec §1). */
-import { createBuilderService } from '../builder/index.js';
+import { checkBuilderConfig, createBuilderService } from '../builder/index.js';
 import { getLogger } from '../log/index.js';
 import { runDaemonCommand, SIGTERM_FORCE_MS } from './daemon.js';
 import {
@@ -11,6 +11,7 @@ import {
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
 import { createProgramDrivers } from './drivers.js';
+import { loadFirstConfig, waitForServers, zookeeperCheck } from './startup-checks.js';
 
 interface BuilderCliOptions {
   config: string;
@@ -20,6 +21,7 @@ interface BuilderCliOptions {
   nodaemon?: boolean;
   buildWorkers: number;
   uploadWorkers: number;
+  failFast?: boolean;
 }
 
 /** Runs nodepool-builder with `argv` (without node and script); resolves to the exit status. */
@@ -39,7 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option('-d, --nodaemon', 'do not run as a daemon')
     .option('--build-workers <n>', 'number of build workers', parseCount, 1)
-    .option('--upload-workers <n>', 'number of upload workers', parseCount, 4);
+    .option('--upload-workers <n>', 'number of upload workers', parseCount, 4)
+    .option('--fail-fast', 'exit at once when ZooKeeper cannot be reached at start');
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
   const opts = program.opts<BuilderCliOptions>();
@@ -52,6 +55,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     // inspector instead, so we stop as for SIGTERM: gracefully, forced after a while.
     extraStopSignals: ['SIGUSR1'],
     forceTimeMs: (signal) => (signal === 'SIGINT' ? undefined : SIGTERM_FORCE_MS),
+    preflight: async ({ log, signal, notice }) => {
+      const config = await loadFirstConfig(resolveFrom(base, opts.config));
+      checkBuilderConfig(config);
+      const checks = [zookeeperCheck(config.zookeeperServers)];
+      await waitForServers(checks, { log, signal, notice, failFast: opts.failFast === true });
+    },
     createServices: (root, log) => {
       // Listed first: services stop in reverse order, so the fake cloud outlives the builder.
       const drivers = createProgramDrivers(log);

@@ -1,6 +1,10 @@
 /** `nodepoold`: the launcher daemon (interfaces §8.1, launcher §15). */
 import { InvalidArgumentError } from 'commander';
-import { JenkinsZuulIntegration, connectFakeJenkins, createLauncherService } from '../launcher/index.js';
+import {
+  JenkinsZuulIntegration,
+  connectFakeJenkins,
+  createLauncherService,
+} from '../launcher/index.js';
 import { getLogger } from '../log/index.js';
 import { SnapshotImages } from '../snapshot/index.js';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, parseListenAddress } from '../web/index.js';
@@ -14,6 +18,12 @@ import {
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
 import { createProgramDrivers } from './drivers.js';
+import {
+  databaseCheck,
+  loadFirstConfig,
+  waitForServers,
+  zookeeperCheck,
+} from './startup-checks.js';
 import { sshSeamFromEnv } from './ssh-seam-env.js';
 
 interface NodepooldOptions {
@@ -29,6 +39,7 @@ interface NodepooldOptions {
   launches: boolean;
   webapp: boolean;
   webAddress: { host: string; port: number };
+  failFast?: boolean;
 }
 
 /** commander parser of `--web-address`: a bad value is a usage error. */
@@ -55,7 +66,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-deletes', 'do not delete nodes (no cleanup and check crons, no ZeroMQ listeners)')
     .option('--no-launches', 'do not launch nodes')
     .option('--no-webapp', 'do not start the status web app')
-    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT });
+    .option('--fail-fast', 'exit at once when the database or ZooKeeper cannot be reached at start')
+    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, {
+      host: DEFAULT_WEB_HOST,
+      port: DEFAULT_WEB_PORT,
+    });
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
   const opts = program.opts<NodepooldOptions>();
@@ -66,9 +81,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     ...commonDaemonSettings(program, opts, { argv, base, isDaemonChild: childCwd !== undefined }),
     // Compat: SIGUSR1 stops nodepoold like SIGINT (upstream keeps it for old init scripts).
     extraStopSignals: ['SIGUSR1'],
+    // The first config must load, and its database and ZooKeeper answer, before detaching.
+    preflight: async ({ log, signal, notice }) => {
+      const config = await loadFirstConfig(
+        resolveFrom(base, opts.config),
+        resolveFrom(base, opts.secure),
+      );
+      const checks = [databaseCheck(config.dburi ?? ''), zookeeperCheck(config.zookeeperServers)];
+      await waitForServers(checks, { log, signal, notice, failFast: opts.failFast === true });
+    },
     createServices: (root, log) => {
       const ssh = sshSeamFromEnv(process.env);
-      if (ssh !== undefined) log.warn('NODEPOOLD_SSH_TARGET is set: node SSH goes to %s', process.env['NODEPOOLD_SSH_TARGET']);
+      if (ssh !== undefined)
+        log.warn(
+          'NODEPOOLD_SSH_TARGET is set: node SSH goes to %s',
+          process.env['NODEPOOLD_SSH_TARGET'],
+        );
       if (opts.builder) {
         log.warn(
           'Note: nodepool no longer automatically builds images, please ensure the separate ' +
@@ -85,7 +113,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         jenkins: { connect: connectFakeJenkins },
       }).launcherOptions();
       // 0.3-era snapshot images (base-image + setup); idle without them.
-      const snapshots = new SnapshotImages({ noLaunches: !opts.launches, noDeletes: !opts.deletes });
+      const snapshots = new SnapshotImages({
+        noLaunches: !opts.launches,
+        noDeletes: !opts.deletes,
+      });
       // Listed first: services stop in reverse order, so the fake cloud outlives the launcher.
       const drivers = createProgramDrivers(log);
       return [

@@ -100,6 +100,17 @@ export class Database implements Repos {
 }
 
 /**
+ * knex's own messages (e.g. `Acquire connection error` with a stack, printed on stdout by
+ * default) go to our log at DEBUG: the error they describe reaches the caller anyway.
+ */
+function knexLog(log: Logger | undefined): Knex.Config['log'] {
+  const debug = (message: unknown): void => {
+    log?.debug('knex: %s', typeof message === 'string' ? message : JSON.stringify(message));
+  };
+  return { warn: debug, error: debug, deprecate: debug, debug };
+}
+
+/**
  * Opens a database from a dburi: builds the pool, creates upstream's missing tables and
  * applies our migrations.
  * @throws DbUriError for a malformed or unsupported dburi.
@@ -120,7 +131,7 @@ export async function openDatabase(
   }
   // Loaded on first use: knex costs ~100 ms of startup that CLI verbs without SQL skip.
   const { default: knexFactory } = await import('knex');
-  const knex = knexFactory(built.config);
+  const knex = knexFactory({ ...built.config, log: knexLog(options.log) });
   const poolMax = parsed.dialect === 'sqlite' ? 1 : (options.poolMax ?? DEFAULT_POOL_MAX);
   const db = new Database(knex, parsed.dialect, parsed.redacted, poolMax, options.now ?? systemNow);
   if (options.ensureSchema === false) return db;

@@ -4,7 +4,7 @@ import type { ImageInfo, Provider } from '../../provider/index.js';
 import { formatTable } from '../../status/index.js';
 import type { Cell } from '../../status/index.js';
 import type { ImageBuilds } from '../../zk/index.js';
-import { openCliProviders } from './cloud-helpers.js';
+import { ProvidersFailedError, recordFailure, startCliProviders } from './cloud-helpers.js';
 import { openCliDatabase } from './db-helpers.js';
 import { hasSnapshotImages } from './snapshot-helpers.js';
 import type { CliContext } from './verb.js';
@@ -29,10 +29,16 @@ interface AlienImage {
 }
 
 /** Cloud image ids of the `ready` uploads of the provider's configured images. */
-async function readyUploadIds(images: ImageBuilds, provider: Provider, ids: Set<string>): Promise<void> {
+async function readyUploadIds(
+  images: ImageBuilds,
+  provider: Provider,
+  ids: Set<string>,
+): Promise<void> {
   for (const image of provider.config.images) {
     for (const buildId of await images.getBuildIds(image.name)) {
-      for (const u of await images.getUploads(image.name, buildId, provider.name, { states: ['ready'] })) {
+      for (const u of await images.getUploads(image.name, buildId, provider.name, {
+        states: ['ready'],
+      })) {
         if (u.externalId !== null) ids.add(u.externalId);
       }
     }
@@ -40,10 +46,20 @@ async function readyUploadIds(images: ImageBuilds, provider: Provider, ids: Set<
 }
 
 /** Cloud image ids of the provider's `ready` and `building` snapshot image rows. */
-function liveSnapshotIds(rows: readonly SnapshotImageRecord[], provider: Provider, ids: Set<string>): void {
+function liveSnapshotIds(
+  rows: readonly SnapshotImageRecord[],
+  provider: Provider,
+  ids: Set<string>,
+): void {
   const live = new Set([snapshotStateCode('ready'), snapshotStateCode('building')]);
   for (const r of rows) {
-    if (r.providerName === provider.name && r.externalId !== null && r.state !== null && live.has(r.state)) ids.add(r.externalId);
+    if (
+      r.providerName === provider.name &&
+      r.externalId !== null &&
+      r.state !== null &&
+      live.has(r.state)
+    )
+      ids.add(r.externalId);
   }
 }
 
@@ -65,15 +81,18 @@ function isNodepoolImage(image: ImageInfo, withSnapshots: boolean): boolean {
 export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
   const config = await ctx.config();
   const withSnapshots = hasSnapshotImages(config);
-  const images = withSnapshots && config.zookeeperServers.length === 0 ? null : await openCliImageBuilds(ctx);
+  const images =
+    withSnapshots && config.zookeeperServers.length === 0 ? null : await openCliImageBuilds(ctx);
   const snapshots = withSnapshots ? await (await openCliDatabase(ctx)).snapshotImages.list() : [];
   const aliens: AlienImage[] = [];
-  for (const provider of await openCliProviders(ctx, args[0])) {
+  const { providers, failures } = await startCliProviders(ctx, args[0]);
+  for (const provider of providers) {
     let cloudImages;
     try {
       cloudImages = (await provider.listImages()).filter((i) => isNodepoolImage(i, withSnapshots));
     } catch (err) {
-      ctx.log.warn({ err }, 'Exception listing alien images for %s: %s', provider.name, err instanceof Error ? err.message : String(err));
+      ctx.log.debug({ err }, 'Exception listing alien images for %s', provider.name);
+      recordFailure(failures, provider.name, err);
       continue;
     }
     const known = new Set<string>();
@@ -85,8 +104,9 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   }
   if (ctx.json) {
     ctx.out(JSON.stringify(aliens, null, 2));
-    return;
+  } else {
+    const rows: Cell[][] = aliens.map((a) => [a.provider, a.name, a.imageId]);
+    ctx.out(formatTable(HEADERS, rows));
   }
-  const rows: Cell[][] = aliens.map((a) => [a.provider, a.name, a.imageId]);
-  ctx.out(formatTable(HEADERS, rows));
+  if (failures.size > 0) throw new ProvidersFailedError(failures);
 }

@@ -2,7 +2,7 @@ import type { Database } from '../../db/index.js';
 import type { Provider } from '../../provider/index.js';
 import { formatTable } from '../../status/index.js';
 import type { Cell } from '../../status/index.js';
-import { openCliProviders } from './cloud-helpers.js';
+import { ProvidersFailedError, recordFailure, startCliProviders } from './cloud-helpers.js';
 import { openCliDatabase } from './db-helpers.js';
 import type { CliContext } from './verb.js';
 
@@ -36,27 +36,36 @@ async function aliensOf(db: Database, provider: Provider): Promise<Alien[]> {
   const known = await knownServerIds(db, provider.name);
   return servers
     .filter((s) => !known.has(s.id))
-    .map((s) => ({ provider: provider.name, hostname: s.name, serverId: s.id, ip: s.publicIpv4 ?? null }));
+    .map((s) => ({
+      provider: provider.name,
+      hostname: s.name,
+      serverId: s.id,
+      ip: s.publicIpv4 ?? null,
+    }));
 }
 
 /**
  * `nodepool alien-list [PROVIDER]`: servers in the clouds that no node or subnode row
- * claims. A provider that cannot be listed is a warning; the table goes on.
+ * claims. A provider that cannot be listed does not hide the others: the table of those is
+ * printed, then an error line per failed provider, and the exit status is 1.
  */
 export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
   const db = await openCliDatabase(ctx);
   const aliens: Alien[] = [];
-  for (const provider of await openCliProviders(ctx, args[0])) {
+  const { providers, failures } = await startCliProviders(ctx, args[0]);
+  for (const provider of providers) {
     try {
       aliens.push(...(await aliensOf(db, provider)));
     } catch (err) {
-      ctx.log.warn({ err }, 'Exception listing aliens for %s: %s', provider.name, err instanceof Error ? err.message : String(err));
+      ctx.log.debug({ err }, 'Exception listing aliens for %s', provider.name);
+      recordFailure(failures, provider.name, err);
     }
   }
   if (ctx.json) {
     ctx.out(JSON.stringify(aliens, null, 2));
-    return;
+  } else {
+    const rows: Cell[][] = aliens.map((a) => [a.provider, a.hostname, a.serverId, a.ip]);
+    ctx.out(formatTable(HEADERS, rows));
   }
-  const rows: Cell[][] = aliens.map((a) => [a.provider, a.hostname, a.serverId, a.ip]);
-  ctx.out(formatTable(HEADERS, rows));
+  if (failures.size > 0) throw new ProvidersFailedError(failures);
 }

@@ -1,7 +1,7 @@
 /**
  * `nodepool alien-list` and `alien-image-list` end to end: two fake clouds over HTTP on
  * 127.0.0.1:0, a real SQLite database, real ZooKeeper, and a third provider whose cloud is
- * unreachable (a warning, the table goes on).
+ * unreachable (the table of the others, then an error line and exit status 1).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -56,8 +56,12 @@ labels:
     image: fake-image
     min-ready: 0
     providers:
-${Object.keys(clouds).map((n) => `      - name: ${n}\n`).join('')}providers:
-${Object.entries(clouds).map(([n, url]) => providerYaml(n, url, n === snapshotIn)).join('')}targets:
+${Object.keys(clouds)
+  .map((n) => `      - name: ${n}\n`)
+  .join('')}providers:
+${Object.entries(clouds)
+  .map(([n, url]) => providerYaml(n, url, n === snapshotIn))
+  .join('')}targets:
   - name: fake-target
 diskimages:
   - name: fake-image
@@ -72,7 +76,12 @@ function rows(table: string): string[][] {
     .split('\n')
     .filter((l) => l.startsWith('|'))
     .slice(1)
-    .map((l) => l.slice(1, -1).split('|').map((c) => c.trim()));
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim()),
+    );
 }
 
 describe.skipIf(address === null)('nodepool alien-list and alien-image-list', () => {
@@ -105,7 +114,10 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     cloudA.reset();
     cloudB.reset();
     dir = await mkdtemp(path.join(os.tmpdir(), 'nodepool-alien-'));
-    files = { configPath: path.join(dir, 'nodepool.yaml'), securePath: path.join(dir, 'secure.conf') };
+    files = {
+      configPath: path.join(dir, 'nodepool.yaml'),
+      securePath: path.join(dir, 'secure.conf'),
+    };
     zkYaml = `  - host: ${address!.host}\n    port: ${address!.port}\n    chroot: ${fx.chroot.path}`;
     clouds = { 'cloud-a': cloudA.authUrl, 'cloud-b': cloudB.authUrl, 'cloud-dead': deadUrl };
     await writeFile(files.configPath, nodepoolYaml(clouds, zkYaml));
@@ -116,7 +128,11 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     const registry = new DriverRegistry();
     providers = new Map();
     for (const c of config.providers.filter((p) => p.name !== 'cloud-dead')) {
-      const p = registry.create(c, { log, stats: createNoopStats(), tuning: { activePollMs: 50, imagePollMs: 50, serverListAgeMs: 50 } });
+      const p = registry.create(c, {
+        log,
+        stats: createNoopStats(),
+        tuning: { activePollMs: 50, imagePollMs: 50, serverListAgeMs: 50 },
+      });
       await p.start();
       providers.set(c.name, p);
     }
@@ -134,39 +150,53 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     return p.waitForServer(created.id, { timeoutMs: 30_000 });
   }
 
-  it('lists servers no node or subnode row claims, per provider, and goes on past a dead cloud', async () => {
+  it('lists servers no node or subnode row claims, per provider, and fails after the table for a dead cloud', async () => {
     const known = await boot('cloud-a', 'known-node');
     const sub = await boot('cloud-a', 'known-subnode');
     const alienA = await boot('cloud-a', 'alien-a');
     const alienB = await boot('cloud-b', 'alien-b');
-    const node = await db.nodes.create({ providerName: 'cloud-a', labelName: 'fake-label', targetName: 'fake-target', externalId: known.id });
+    const node = await db.nodes.create({
+      providerName: 'cloud-a',
+      labelName: 'fake-label',
+      targetName: 'fake-target',
+      externalId: known.id,
+    });
     await db.subnodes.create({ nodeId: node.id, externalId: sub.id });
     // A row of another provider does not claim cloud-a's server.
-    await db.nodes.create({ providerName: 'cloud-b', labelName: 'fake-label', targetName: 'fake-target', externalId: alienA.id });
+    await db.nodes.create({
+      providerName: 'cloud-b',
+      labelName: 'fake-label',
+      targetName: 'fake-target',
+      externalId: alienA.id,
+    });
 
-    // A child process, so that the warning logged to stderr is captured too.
+    // A child process, so that the error line on stderr is captured too.
     const r = await runCliChild(files, ['alien-list']);
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     expect(r.stdout.split('\n')[1]).toMatch(/^\| Provider +\| Hostname +\| Server ID +\| IP +\|$/);
     expect(rows(r.stdout)).toEqual([
       ['cloud-a', 'alien-a', alienA.id, alienA.publicIpv4],
       ['cloud-b', 'alien-b', alienB.id, alienB.publicIpv4],
     ]);
     expect(alienA.publicIpv4).toMatch(/^127\./);
-    expect(r.stderr).toMatch(/Exception listing aliens for cloud-dead: /);
+    expect(r.stderr).toMatch(/^Cannot list provider "cloud-dead": .+\n$/);
 
     const onlyB = await runCli(files, ['alien-list', 'cloud-b', '--json']);
-    expect(JSON.parse(onlyB.stdout)).toEqual([{ provider: 'cloud-b', hostname: 'alien-b', serverId: alienB.id, ip: alienB.publicIpv4 }]);
+    expect(JSON.parse(onlyB.stdout)).toEqual([
+      { provider: 'cloud-b', hostname: 'alien-b', serverId: alienB.id, ip: alienB.publicIpv4 },
+    ]);
   });
 
-  it('prints the empty frame for an unknown provider', async () => {
+  it('refuses an unknown provider with status 2, naming the configured ones', async () => {
     await boot('cloud-a', 'alien-a');
-    const r = await runCliChild(files, ['alien-list', 'nope']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toBe(
-      ['+----------+----------+-----------+----+', '| Provider | Hostname | Server ID | IP |', '+----------+----------+-----------+----+', '+----------+----------+-----------+----+', ''].join('\n'),
-    );
-    expect(r.stderr).toContain('Provider nope is not in the configuration');
+    for (const verb of ['alien-list', 'alien-image-list']) {
+      const r = await runCliChild(files, [verb, 'nope']);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'Cannot find provider "nope" in the configuration: configured providers are cloud-a, cloud-b, cloud-dead\n',
+      );
+    }
   });
 
   it('lists nodepool images that no ready upload of a configured image claims', async () => {
@@ -182,11 +212,21 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     await upload('someone-elses-image', { purpose: 'ops' });
     const images = new ImageBuilds(await fx.client());
     const bid = await images.storeBuild('fake-image', { state: 'ready', builder: 'nb01' });
-    await images.storeUpload('fake-image', bid, 'cloud-a', { state: 'ready', externalId: ready.id, externalName: ready.name });
-    await images.storeUpload('fake-image', bid, 'cloud-a', { state: 'deleting', externalId: deleting.id });
+    await images.storeUpload('fake-image', bid, 'cloud-a', {
+      state: 'ready',
+      externalId: ready.id,
+      externalName: ready.name,
+    });
+    await images.storeUpload('fake-image', bid, 'cloud-a', {
+      state: 'deleting',
+      externalId: deleting.id,
+    });
     // Ready, but for an image cloud-a no longer lists: still an alien (upstream's rule).
     const old = await images.storeBuild('removed-image', { state: 'ready' });
-    await images.storeUpload('removed-image', old, 'cloud-a', { state: 'ready', externalId: removed.id });
+    await images.storeUpload('removed-image', old, 'cloud-a', {
+      state: 'ready',
+      externalId: removed.id,
+    });
 
     const r = await runCli(files, ['alien-image-list', 'cloud-a']);
     expect(r.status).toBe(0);
@@ -199,15 +239,20 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     ]);
 
     const all = await runCliChild(files, ['alien-image-list', '--json']);
-    expect(all.status).toBe(0);
-    expect((JSON.parse(all.stdout) as Array<{ provider: string }>).map((x) => x.provider)).toEqual(['cloud-a', 'cloud-a', 'cloud-a']);
-    expect(all.stderr).toMatch(/Exception listing alien images for cloud-dead: /);
+    expect(all.status).toBe(1);
+    expect((JSON.parse(all.stdout) as Array<{ provider: string }>).map((x) => x.provider)).toEqual([
+      'cloud-a',
+      'cloud-a',
+      'cloud-a',
+    ]);
+    expect(all.stderr).toMatch(/^Cannot list provider "cloud-dead": .+\n$/);
   });
 
   it('with snapshot images, also lists server snapshots that no ready or building snapshot_image row claims', async () => {
     const a = providers.get('cloud-a')!;
     const template = await boot('cloud-a', 'template-snap-image');
-    const snap = (name: string) => a.createSnapshot!(template.id, { name, metadata: { purpose: 'test' }, timeoutMs: 30_000 });
+    const snap = (name: string) =>
+      a.createSnapshot!(template.id, { name, metadata: { purpose: 'test' }, timeoutMs: 30_000 });
     const ready = await snap('snap-ready');
     const building = await snap('snap-building');
     const deleting = await snap('snap-deleting');
@@ -215,8 +260,17 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     const otherProvider = await snap('snap-of-cloud-b');
     const file = path.join(dir, 'image.qcow2');
     await writeFile(file, 'not really an image');
-    const stray = await a.uploadImage!({ name: 'fake-image-stray', filename: file, diskFormat: 'qcow2', properties: { nodepool_build_id: '0000000007' } });
-    const row = async (provider: string, externalId: string | null, state: 'ready' | 'building' | 'delete') => {
+    const stray = await a.uploadImage!({
+      name: 'fake-image-stray',
+      filename: file,
+      diskFormat: 'qcow2',
+      properties: { nodepool_build_id: '0000000007' },
+    });
+    const row = async (
+      provider: string,
+      externalId: string | null,
+      state: 'ready' | 'building' | 'delete',
+    ) => {
       const r = await db.snapshotImages.create(provider, 'snap-image');
       await db.snapshotImages.update(r.id, { externalId, state });
     };
@@ -246,7 +300,10 @@ describe.skipIf(address === null)('nodepool alien-list and alien-image-list', ()
     expect(r.stdout).not.toContain('Fake Precise');
 
     // Without zookeeper-servers, the snapshot rows alone are known (no ZooKeeper needed).
-    const noZkYaml = nodepoolYaml(clouds, zkYaml, 'cloud-a').replace(/^zookeeper-servers:\n(  .*\n)+/, '');
+    const noZkYaml = nodepoolYaml(clouds, zkYaml, 'cloud-a').replace(
+      /^zookeeper-servers:\n(  .*\n)+/,
+      '',
+    );
     expect(noZkYaml).not.toContain('zookeeper');
     await writeFile(files.configPath, noZkYaml);
     const noZk = await runCli(files, ['alien-image-list', 'cloud-a', '--json']);

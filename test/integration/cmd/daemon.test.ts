@@ -171,18 +171,21 @@ const daemonArgs = (extra: string[] = []): string[] => [
 ];
 
 describe('nodepoold', () => {
-  itRuns('runs in the foreground with -d, writes its pid file, logs, and stops with status 0 on SIGINT', async () => {
-    const r = run('nodepoold', daemonArgs(['-d']));
-    await logged('nodepoold is running');
-    expect(pidOf(join(dir, 'nodepoold.pid'))).toBe(r.child.pid);
-    await logged('Loaded config ' + CONFIG);
-    const warning = await logged(/^Note: nodepool no longer automatically builds images/);
-    expect(warning).toMatchObject({ name: 'nodepool.cmd.nodepoold', level: 40 });
-    r.child.kill('SIGINT');
-    expect(await r.exit).toBe(0);
-    expect(existsSync(join(dir, 'nodepoold.pid'))).toBe(false);
-    expect(logRecords().at(-1)?.msg).toBe('Exiting with status 0');
-  });
+  itRuns(
+    'runs in the foreground with -d, writes its pid file, logs, and stops with status 0 on SIGINT',
+    async () => {
+      const r = run('nodepoold', daemonArgs(['-d']));
+      await logged('nodepoold is running');
+      expect(pidOf(join(dir, 'nodepoold.pid'))).toBe(r.child.pid);
+      await logged('Loaded config ' + CONFIG);
+      const warning = await logged(/^Note: nodepool no longer automatically builds images/);
+      expect(warning).toMatchObject({ name: 'nodepool.cmd.nodepoold', level: 40 });
+      r.child.kill('SIGINT');
+      expect(await r.exit).toBe(0);
+      expect(existsSync(join(dir, 'nodepoold.pid'))).toBe(false);
+      expect(logRecords().at(-1)?.msg).toBe('Exiting with status 0');
+    },
+  );
 
   itRuns('serves the status web app on --web-address', async () => {
     const r = run('nodepoold', daemonArgs(['-d']));
@@ -238,21 +241,24 @@ describe('nodepoold', () => {
     expect(await r.exit).toBe(0);
   });
 
-  itRuns('detaches without -d: the pid file names the daemon, which runs in / and stops on SIGINT', async () => {
-    const r = run('nodepoold', daemonArgs());
-    expect(await r.exit).toBe(0);
-    expect(r.stderr()).toBe('');
-    const pid = pidOf(join(dir, 'nodepoold.pid'));
-    started.push(pid);
-    expect(pid).not.toBe(r.child.pid);
-    expect(isAlive(pid)).toBe(true);
-    expect(readlinkSync(`/proc/${pid}/cwd`)).toBe('/');
-    await logged('nodepoold is running', pid);
-    process.kill(pid, 'SIGINT');
-    await waitFor(() => !isAlive(pid), { what: 'the daemon to exit' });
-    expect(existsSync(join(dir, 'nodepoold.pid'))).toBe(false);
-    expect((await logged('Exiting with status 0', pid)).pid).toBe(pid);
-  });
+  itRuns(
+    'detaches without -d: the pid file names the daemon, which runs in / and stops on SIGINT',
+    async () => {
+      const r = run('nodepoold', daemonArgs());
+      expect(await r.exit).toBe(0);
+      expect(r.stderr()).toBe('');
+      const pid = pidOf(join(dir, 'nodepoold.pid'));
+      started.push(pid);
+      expect(pid).not.toBe(r.child.pid);
+      expect(isAlive(pid)).toBe(true);
+      expect(readlinkSync(`/proc/${pid}/cwd`)).toBe('/');
+      await logged('nodepoold is running', pid);
+      process.kill(pid, 'SIGINT');
+      await waitFor(() => !isAlive(pid), { what: 'the daemon to exit' });
+      expect(existsSync(join(dir, 'nodepoold.pid'))).toBe(false);
+      expect((await logged('Exiting with status 0', pid)).pid).toBe(pid);
+    },
+  );
 
   itRuns('replaces a stale pid file', async () => {
     writeFileSync(join(dir, 'nodepoold.pid'), `${DEAD_PID}\n`);

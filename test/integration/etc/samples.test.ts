@@ -167,11 +167,19 @@ describe.each(UNITS)('etc/systemd/$file', ({ file, bin, runtimeDir, main }) => {
     expect(Object.keys(bins)).toContain(basename(argv[0]!));
     expect(argv).toContain('-d');
     expect(argv.slice(argv.indexOf('-c'), argv.indexOf('-c') + 2)).toEqual(['-c', '/etc/nodepool/nodepool.yaml']);
-    expect(argv.slice(argv.indexOf('-l'), argv.indexOf('-l') + 2)).toEqual(['-l', '/etc/nodepool/logging.conf']);
+    // -l only through the drop-in its comments show: a missing logging.conf would be exit 2.
+    expect(argv).not.toContain('-l');
+    expect(read(join(ETC, 'systemd', file))).toMatch(
+      new RegExp(`^#   ExecStart=\\/usr\\/bin\\/${bin} .*-l /etc/nodepool/logging\\.conf`, 'm'),
+    );
     const pidfile = argv[argv.indexOf('-p') + 1];
     expect(pidfile).toMatch(new RegExp(`^/run/${runtimeDir}/`));
     const help = await daemonHelp(main);
     for (const flag of argv.slice(1).filter((a) => a.startsWith('-'))) expect(help).toContain(flag);
+  });
+
+  it('does not restart after a configuration error (exit status 2)', () => {
+    expect(service('RestartPreventExitStatus')).toBe('2');
   });
 
   it('waits longer for a stop than the daemon takes before forcing its exit', () => {
@@ -187,7 +195,27 @@ describe('etc/systemd (builder stop)', () => {
   it('stops the builder with SIGINT, which has no force time of its own', () => {
     const unit = parseUnitFile(read(join(ETC, 'systemd/nodepool-builder.service')));
     expect(unitValue(unit, 'Service', 'KillSignal')).toBe('SIGINT');
-    expect(unitValue(unit, 'Service', 'NoNewPrivileges')).toBeUndefined();
+    // Hardened; the drop-in for dib through sudo lifts what sudo needs.
+    expect(unitValue(unit, 'Service', 'NoNewPrivileges')).toBe('yes');
+    const dropIn = parseUnitFile(read(join(ETC, 'systemd/nodepool-builder.service.d/dib-sudo.conf.sample')));
+    expect(unitValue(dropIn, 'Service', 'NoNewPrivileges')).toBe('no');
+  });
+
+  it('answers to `systemctl start nodepool` as the Python nodepool did (seed 004)', () => {
+    const unit = parseUnitFile(read(join(ETC, 'systemd/nodepoold.service')));
+    expect(unitValue(unit, 'Install', 'Alias')).toBe('nodepool.service');
+  });
+});
+
+describe('secure.conf mode', () => {
+  it('is the same in the sample and in the installation guide', () => {
+    const sample = /chmod (0\d{3}) \/etc\/nodepool\/secure\.conf/.exec(read(SAMPLE_SECURE))?.[1];
+    const guide = /^\| `secure\.conf\.sample` \| `\/etc\/nodepool\/secure\.conf` \| (0\d{3})\b/m.exec(
+      read(join(ROOT, 'docs/installation.md')),
+    )?.[1];
+    expect(sample).toBe('0640');
+    expect(guide).toBe(sample);
+    expect(read(SAMPLE_SECURE)).toContain('chown root:nodepool /etc/nodepool/secure.conf');
   });
 });
 
@@ -203,6 +231,15 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 const analyze = await run('systemd-analyze', ['--version']);
 const analyzeSkip = analyze.code === 0 ? null : 'systemd-analyze is not installed';
 if (analyzeSkip !== null) process.stderr.write(`\n*** SKIPPED: systemd-analyze verify of etc/systemd: ${analyzeSkip} ***\n\n`);
+
+describe.skipIf(analyzeSkip !== null)('systemd-analyze security', () => {
+  it.each(UNITS)('rates $file at an exposure of 4.0 or less', async ({ file }) => {
+    const result = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', join(ETC, 'systemd', file)]);
+    const level = /Overall exposure level for [\w.-]+: (\d+\.\d)/.exec(result.stdout + result.stderr)?.[1];
+    expect(level).toBeDefined();
+    expect(Number(level)).toBeLessThanOrEqual(4.0);
+  });
+});
 
 describe.skipIf(analyzeSkip !== null)('systemd-analyze verify', () => {
   it('finds nothing wrong with either unit', async () => {

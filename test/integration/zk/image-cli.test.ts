@@ -261,7 +261,21 @@ describe.skipIf(address === null)('nodepool image verbs', () => {
     expect(await runCli(files, [...args, '--upload-id', '0000000009'])).toEqual({
       status: 1,
       stdout: '',
-      stderr: 'Image upload not found\n',
+      stderr:
+        'Image upload not found: upload ids of build 0000000001 of image "fake-image" in provider "fake-provider" are 0000000000, 0000000001\n',
+    });
+    // Unpadded ids, as an operator types them.
+    const unpadded = ['image-delete', '--provider', 'fake-provider', '--image', 'fake-image'];
+    expect(await runCli(files, [...unpadded, '--build-id', '1', '--upload-id', '1'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'Cannot delete because image upload in progress\n',
+    });
+    expect(await runCli(files, [...unpadded, '--build-id', '7', '--upload-id', '0'])).toEqual({
+      status: 1,
+      stdout: '',
+      stderr:
+        'Image upload not found: build ids of image "fake-image" are 0000000001, 0000000003\n',
     });
     const missing = await runCli(files, args);
     expect(missing.status).toBe(2);
