@@ -210,9 +210,7 @@ class MemoryNodes implements NodeStore {
       groups.set(key, g);
     }
     const out = [...groups.values()] as unknown as NodeCount[];
-    out.sort(
-      byKeys(...keys.map((k) => (g: NodeCount) => g[k] ?? null)),
-    );
+    out.sort(byKeys(...keys.map((k) => (g: NodeCount) => g[k] ?? null)));
     return out;
   }
 }
