@@ -52,6 +52,15 @@ export const ERROR_CODES = {
     'db',
     'The `dburi` cannot be understood or names an unsupported database.',
   ),
+  ERR_DB_UNREACHABLE: code(
+    'cmd',
+    'At start-up the database server could not be reached (refused, reset, DNS, timeout).',
+  ),
+  ERR_DB_REFUSED: code(
+    'cmd',
+    'At start-up the database server refused the user, password or database name of `dburi`.',
+    2,
+  ),
 
   ERR_ZOOKEEPER: code(
     'zk',
@@ -72,6 +81,10 @@ export const ERROR_CODES = {
   ERR_ZK_CONNECT_TIMEOUT: code(
     'zk',
     'No ZooKeeper server could be reached within the connect timeout.',
+  ),
+  ERR_ZK_UNREACHABLE: code(
+    'cmd',
+    'At start-up no ZooKeeper server of `zookeeper-servers` gave a session.',
   ),
   ERR_ZK_LOCK_BUSY: code('zk', 'A lock is held by someone else and the caller asked not to wait.'),
   ERR_ZK_LOCK_TIMEOUT: code('zk', 'A lock was not acquired within the timeout.'),
@@ -108,6 +121,10 @@ export const ERROR_CODES = {
   ERR_PROVIDER_SERVER_FAILED: code(
     'provider',
     'A server went to ERROR (or another end state) while nodepool waited for ACTIVE.',
+  ),
+  ERR_PROVIDER_UNAVAILABLE: code(
+    'cmd',
+    'A CLI verb could not start or list one or more of the providers it was asked about (the others are still printed).',
   ),
   ERR_PROVIDER_STOPPED: code(
     'provider',

@@ -6,6 +6,14 @@ export { buildKnexConfig, DEFAULT_POOL_MAX } from './knex-config.js';
 export type { BuiltKnexConfig, PoolOptions } from './knex-config.js';
 export { Database, openDatabase, acquireDatabase } from './database.js';
 export type { DatabaseOptions, DatabaseLease, Repos } from './database.js';
+export type {
+  JobStore,
+  NodeStore,
+  PublicPart,
+  RepoPorts,
+  SnapshotImageStore,
+  SubnodeStore,
+} from './ports.js';
 export { NODE_STATES, NODE_STATE_CODES, stateCode, stateFromCode, stateName, isNodeState } from './node-state.js';
 export type { NodeState } from './node-state.js';
 export type { NodeRecord, SubnodeRecord, JobRecord } from './records.js';

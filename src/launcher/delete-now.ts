@@ -6,7 +6,7 @@
 import { ActivityCounters } from '../status/index.js';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import type { RepoPorts } from '../db/index.js';
 import { ProviderSet } from '../provider/index.js';
 import type { DriverRegistry } from '../provider/index.js';
 import { createNoopStats } from '../stats/index.js';
@@ -42,7 +42,7 @@ export interface DeleteNowOptions {
  * node row. Resolves false when the node does not exist.
  * @throws DeleteError or the cloud's error when it cannot; the node is then left in `delete`
  */
-export async function deleteNodeInForeground(config: CompiledConfig, db: Database, nodeId: number, options: DeleteNowOptions): Promise<boolean> {
+export async function deleteNodeInForeground(config: CompiledConfig, db: RepoPorts, nodeId: number, options: DeleteNowOptions): Promise<boolean> {
   const stats = options.stats ?? createNoopStats();
   const providers = new ProviderSet({ log: options.log, stats }, options.drivers ? { registry: options.drivers } : {});
   const node = await db.nodes.get(nodeId);

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { Database, NodeRecord } from '../db/index.js';
+import type { NodeRecord, RepoPorts } from '../db/index.js';
 import { stateFromCode } from '../db/index.js';
 import {
   NODE_STATES,
@@ -64,7 +64,7 @@ export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' 
  * The node groups the gauges count, in one `GROUP BY` (a pool of 10,000 nodes is a few
  * dozen rows, not 10,000 row objects per update).
  */
-export async function gaugeGroups(db: Database): Promise<GaugeNodes[]> {
+export async function gaugeGroups(db: RepoPorts): Promise<GaugeNodes[]> {
   const groups = await db.nodes.countBy(['state', 'label', 'target', 'provider', 'manager']);
   return groups.map((g) => ({
     state: g.state ?? null,

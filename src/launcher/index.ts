@@ -65,5 +65,5 @@ export type { DeleteNowOptions } from './delete-now.js';
 export { computeGauges } from './gauges.js';
 export { formatTemplate, nodenameOf } from './names.js';
 export { CronScheduler } from './cron/scheduler.js';
-export type { CronJob } from './cron/scheduler.js';
+export type { CronClock, CronJob, CronSchedulerOptions } from './cron/scheduler.js';
 export { LaunchError, DeleteError } from './errors.js';

@@ -8,12 +8,13 @@ import type { TaskName } from '../../stats/index.js';
 import { delay } from '../../util/index.js';
 import type { CallOptions, FloatingIpInfo, ServerInfo } from '../driver.js';
 import { ProviderError, ResourceNotFoundError } from '../errors.js';
-import type { NeutronClient, NeutronNetwork } from './neutron.js';
+import type { NeutronApi } from './clients.js';
+import type { NeutronNetwork } from './neutron.js';
 
 /** What {@link FloatingIps} needs from the provider. */
 export interface FloatingIpDeps {
   provider: string;
-  neutron: NeutronClient;
+  neutron: NeutronApi;
   log: Logger;
   task<T>(name: TaskName, fn: (signal?: AbortSignal) => Promise<T>, o?: CallOptions): Promise<T>;
   /** Cached networks; null when the cloud has no Neutron. */

@@ -8,12 +8,13 @@ import type { Stats, TaskName } from '../../stats/index.js';
 import { delay } from '../../util/index.js';
 import type { CallOptions, ImageInfo, UploadImageRequest } from '../driver.js';
 import { ProviderError, ResourceNotFoundError } from '../errors.js';
-import type { GlanceClient, GlanceImage } from './glance.js';
+import type { GlanceApi } from './clients.js';
+import type { GlanceImage } from './glance.js';
 
 /** What the image functions need from the provider. */
 export interface ImageDeps {
   provider: string;
-  glance: GlanceClient;
+  glance: GlanceApi;
   stats: Stats;
   log: Logger;
   pollMs: number;
