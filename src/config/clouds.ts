@@ -313,6 +313,29 @@ function applyFixes(config: Dict): Dict {
 }
 
 /**
+ * keystoneauth refuses domain settings with an identity v2.0 auth URL (v2.0 has no domains);
+ * so does the loader, before any request.
+ * @throws CloudResolveError naming the URL and the keys.
+ */
+function refuseV2WithDomains(cloud: string | undefined, auth: Dict): void {
+  const url = optString(auth.auth_url);
+  if (url === undefined || !/\/v2\.0\/?$/.test(url)) return;
+  const keys = [
+    'domain_id',
+    'domain_name',
+    'project_domain_id',
+    'project_domain_name',
+    'user_domain_id',
+    'user_domain_name',
+  ].filter((k) => optString(auth[k]) !== undefined);
+  if (keys.length === 0) return;
+  const where = cloud === undefined ? '' : ` of cloud "${cloud}"`;
+  throw new CloudResolveError(
+    `auth_url "${url}"${where} is identity v2.0, which has no domains, but ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} set: remove ${keys.length === 1 ? 'it' : 'them'} or use a v3 auth_url`,
+  );
+}
+
+/**
  * Resolves one provider's cloud settings.
  * @throws CloudResolveError for a named cloud missing from clouds.yaml, an unknown region
  *   or a malformed region entry.
@@ -353,6 +376,7 @@ export function resolveCloud(
   );
   if (Object.keys(compatAuth).length > 0) authUpdate(config, { auth: compatAuth });
   config = applyFixes(config);
+  refuseV2WithDomains(base.name, config.auth as Dict);
 
   const authStrings: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.auth as Dict)) {

@@ -136,16 +136,25 @@ export class KeystoneSession {
     });
     const { version, base } = this.identity;
     const token = version === '3' ? await this.authV3(base) : await this.authV2(base);
-    if (token.catalog.length === 0) throw this.unscoped(version);
+    if (token.catalog.length === 0) throw this.noCatalog(version, token);
     this.authCount += 1;
     this.current = token;
     return token;
   }
 
-  /** A token without a catalog: Keystone did not scope it, so no service can be called. */
-  private unscoped(version: string): ProviderError {
+  /**
+   * A token without a catalog, so no service can be called: Keystone did not scope it (no
+   * project was named), or the project's catalog is empty.
+   */
+  private noCatalog(version: string, token: Token): ProviderError {
     const a = this.options.auth;
     const cloud = this.options.cloud === undefined ? '' : ` (cloud "${this.options.cloud}")`;
+    if (token.projectId !== undefined) {
+      return new ProviderError(
+        `Cannot use provider "${this.options.provider}"${cloud}: Keystone returned a token for project ${token.projectId} with an empty service catalog`,
+        { provider: this.options.provider, service: 'identity', code: 'ERR_PROVIDER_NO_ENDPOINT' },
+      );
+    }
     const missing =
       version === '3' && (a['domain_id'] || a['domain_name'])
         ? 'the domain-scoped token has no service catalog; set project_name or project_id'
@@ -174,11 +183,12 @@ export class KeystoneSession {
     let scope: unknown;
     if (a['domain_id']) scope = { domain: { id: a['domain_id'] } };
     else if (a['domain_name']) scope = { domain: { name: a['domain_name'] } };
-    else if (a['project_id']) scope = { project: { id: a['project_id'] } };
-    else if (a['project_name']) {
+    else if (a['project_id'] || a['tenant_id'])
+      scope = { project: { id: a['project_id'] || a['tenant_id'] } };
+    else if (a['project_name'] || a['tenant_name']) {
       scope = {
         project: {
-          name: a['project_name'],
+          name: a['project_name'] || a['tenant_name'],
           domain: domain(
             a['project_domain_id'] || a['default_domain_id'],
             a['project_domain_name'] || a['default_domain_name'],
