@@ -1,6 +1,6 @@
 /**
  * Cloud settings for each provider, resolved the way os-client-config's "get one cloud"
- * resolves them for upstream (interfaces §4): a clouds.yaml entry (or OS_* variables),
+ * resolves them for upstream (docs/configuration.md): a clouds.yaml entry (or OS_* variables),
  * with the provider's compatibility keys layered on top.
  */
 import { existsSync, readFileSync } from 'node:fs';
