@@ -1,5 +1,5 @@
 /**
- * Node assignment through Gearman for `assign-via-gearman` targets (launcher spec §12.3,
+ * Node assignment through Gearman for `assign-via-gearman` targets (docs/behaviour.md#gearman-and-zuul,
  * upstream `jobs.NodeAssignmentJob` / `NodeRevokeJob`).
  */
 import { jsonDumps } from '../compat/python/index.js';

@@ -1,6 +1,6 @@
 /**
  * What the OpenStack driver takes from a compiled provider: cloud settings for the session,
- * and the server metadata nodepool writes and reads back (launcher spec §8.3).
+ * and the server metadata nodepool writes and reads back (docs/behaviour.md#launch-steps).
  */
 import { readFileSync } from 'node:fs';
 import { jsonDumps } from '../../compat/python/index.js';

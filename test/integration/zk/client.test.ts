@@ -91,7 +91,7 @@ describe.skipIf(address === null)('ZkClient', () => {
 
   it('uses the one chroot for every server of a multi-server list', async () => {
     // One dead and one live server with the same chroot: whichever is tried first, the
-    // client ends up on the live one and writes under the chroot (upstream bug §2).
+    // client ends up on the live one and writes under the chroot (upstream bug docs/behaviour.md#zookeeper-sessions).
     const dead = await freePort();
     const servers = [{ host: '127.0.0.1', port: dead, chroot: fx.chroot.path }, ...fx.servers];
     const zk = new ZkClient({ servers });
