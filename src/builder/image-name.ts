@@ -5,7 +5,7 @@
  * `{image.name}`, `{image.id}` and `{provider.<attribute>}` with upstream's attribute names.
  */
 import type { CompiledProvider } from '../config/index.js';
-import { FormatSyntaxError, pyStr, strFormat } from '../compat/python/index.js';
+import { FormatSyntaxError, pyStr, strFormat } from '../compat/index.js';
 import { NodepoolError } from '../errors.js';
 
 /** Values a template may use. */

@@ -7,7 +7,7 @@
  * float, ...; the daemons' loader, like upstream's, accepts it and logs a warning) or
  * `warning` (accepted everywhere, reported).
  */
-import { floatRepr } from '../compat/python/index.js';
+import { floatRepr } from '../compat/index.js';
 import { cronProblem } from './cron.js';
 import type { ObjectSchema, SchemaNode } from './schema-types.js';
 import type { Pos, RawNode } from './yaml11.js';

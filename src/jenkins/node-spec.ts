@@ -3,7 +3,7 @@
  * `computer/doCreateItem` query and its `json` form field, byte for byte as python-jenkins 0.4
  * `create_node` builds them for upstream's `CreateNodeTask`.
  */
-import { jsonDumps } from '../compat/python/index.js';
+import { jsonDumps } from '../compat/index.js';
 import { pyUrlencode } from './url.js';
 
 /** Jenkins' descriptor of a permanent ("dumb") agent. */

@@ -5,7 +5,7 @@
  * literal braces. Attribute names are upstream's (snake_case) and are looked up on the
  * compiled config in camelCase.
  */
-import { FormatSyntaxError, pyStr, strFormat } from '../compat/python/index.js';
+import { FormatSyntaxError, pyStr, strFormat } from '../compat/index.js';
 
 /** A value usable in a template: a scalar or an object whose attributes can be read. */
 export type TemplateValue = string | number | boolean | null | undefined | object;

@@ -5,7 +5,7 @@
  */
 import { JenkinsUnreachableError, relabelConfig } from '../../jenkins/index.js';
 import type { CreateNodeSpec } from '../../jenkins/index.js';
-import type { JenkinsTarget } from './jenkins-targets.js';
+import type { JenkinsTarget } from './jenkins-target.js';
 
 /** A fake Jenkins master for one target. */
 export class FakeJenkinsTarget implements JenkinsTarget {

@@ -9,25 +9,15 @@ import type { Logger } from 'pino';
 import type { CompiledTarget } from '../../config/index.js';
 import { IllegalStateError } from '../../errors.js';
 import { JenkinsManager, JenkinsNotFoundError, nodeDescription } from '../../jenkins/index.js';
-import type { CreateNodeSpec, JenkinsCallOptions } from '../../jenkins/index.js';
+import type { CreateNodeSpec } from '../../jenkins/index.js';
 import { getLogger } from '../../log/index.js';
 import type { NodeRecord } from '../../db/index.js';
 import type { Stats } from '../../stats/index.js';
 import type { JenkinsHooks, ReadyNodeInfo } from '../hooks.js';
 import { FakeJenkinsTarget } from './fake-jenkins.js';
+import type { JenkinsTarget } from './jenkins-target.js';
 
-/** What the launcher needs from one Jenkins master; {@link JenkinsManager} is the real one. */
-export interface JenkinsTarget {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  createNode(spec: CreateNodeSpec, opts?: JenkinsCallOptions): Promise<boolean>;
-  nodeExists(name: string, opts?: JenkinsCallOptions): Promise<boolean>;
-  deleteNode(name: string, opts?: JenkinsCallOptions): Promise<void>;
-  relabelNode(name: string, labels: readonly string[], opts?: JenkinsCallOptions): Promise<string | null>;
-  startBuild(job: string, params: Readonly<Record<string, string>>, opts?: JenkinsCallOptions): Promise<void>;
-  /** Never throws for Jenkins failures (they mean offline). */
-  isOnline(opts?: JenkinsCallOptions): Promise<boolean>;
-}
+export type { JenkinsTarget } from './jenkins-target.js';
 
 /** Options of {@link JenkinsTargets}. */
 export interface JenkinsTargetsOptions {
