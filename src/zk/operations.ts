@@ -276,7 +276,7 @@ export abstract class ZkOperations {
   /**
    * Deletes a znode; `recursive` removes its subtree first (children already gone are fine).
    *
-   * @throws NoNodeError, NotEmptyError, BadVersionError
+   * @throws NoNodeError, BadVersionError, ZooKeeperError `ERR_ZK_NOT_EMPTY`
    */
   async delete(path: string, options: ZkDeleteOptions = {}): Promise<void> {
     validatePath(path);
