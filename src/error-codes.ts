@@ -113,6 +113,14 @@ export const ERROR_CODES = {
     'provider',
     'The provider was stopped (reconfiguration, shutdown) before the call could run.',
   ),
+  ERR_PROVIDER_IDENTITY_VERSION: code(
+    'provider',
+    'No identity API version fits the clouds.yaml settings (domain keys with a v2.0-only URL), or version discovery on an unversioned auth URL failed.',
+  ),
+  ERR_PROVIDER_UNSCOPED_TOKEN: code(
+    'provider',
+    'Keystone returned a token without a service catalog: the clouds.yaml entry names no project.',
+  ),
   ERR_PROVIDER_NO_ENDPOINT: code(
     'provider',
     'The Keystone catalog has no endpoint for a service nodepool needs.',

@@ -168,6 +168,7 @@ export class NodePoolBuilder extends BaseService {
       killGraceMs: o.killGraceMs ?? 5000,
       backoff: new UploadBackoff(o.uploadRetry ?? {}),
       providerDeps: { log: this.log, stats, ...o.providerDeps },
+      drivers: o.drivers,
       loadConfig: () => this.reloadConfig(),
       wake,
     };

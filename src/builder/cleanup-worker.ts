@@ -40,7 +40,7 @@ export class CleanupWorker extends BuilderWorker {
 
   constructor(name: string, ctx: BuilderContext, log: Logger, timing: WorkerTiming) {
     super(name, ctx, log, timing);
-    this.providers = new ProviderSet({ ...ctx.providerDeps, log });
+    this.providers = new ProviderSet({ ...ctx.providerDeps, log }, ctx.drivers ? { registry: ctx.drivers } : {});
     this.deleter = new UploadDeleter({ images: ctx.images, providers: this.providers, log });
   }
 

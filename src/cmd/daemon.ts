@@ -85,9 +85,13 @@ async function reportFailure(spec: DaemonSpec, err: unknown, code: number): Prom
 async function runHere(spec: DaemonSpec): Promise<number> {
   let logging: LoggingSetup;
   try {
-    logging = setupLogging(
-      spec.logConfigPath === undefined ? {} : { configPath: spec.logConfigPath },
-    );
+    const formatOverride = process.env['NODEPOOL_LOG_FORMAT'];
+    logging = setupLogging({
+      ...(spec.logConfigPath === undefined ? {} : { configPath: spec.logConfigPath }),
+      // Without -l: text lines at a terminal, JSON lines for a journal or a pipe.
+      defaultFormat: process.stderr.isTTY ? 'text' : 'json',
+      ...(formatOverride !== undefined ? { formatOverride } : {}),
+    });
   } catch (err) {
     await reportFailure(spec, err, exitCodeFor(err));
     return exitCodeFor(err);

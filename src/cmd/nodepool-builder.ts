@@ -10,6 +10,7 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
+import { createProgramDrivers } from './drivers.js';
 
 interface BuilderCliOptions {
   config: string;
@@ -51,13 +52,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     // inspector instead, so we stop as for SIGTERM: gracefully, forced after a while.
     extraStopSignals: ['SIGUSR1'],
     forceTimeMs: (signal) => (signal === 'SIGINT' ? undefined : SIGTERM_FORCE_MS),
-    createServices: (root) => [
-      createBuilderService({
-        configPath: resolveFrom(base, opts.config),
-        log: getLogger(root, 'nodepool.builder.NodePoolBuilder'),
-        buildWorkers: opts.buildWorkers,
-        uploadWorkers: opts.uploadWorkers,
-      }),
-    ],
+    createServices: (root, log) => {
+      // Listed first: services stop in reverse order, so the fake cloud outlives the builder.
+      const drivers = createProgramDrivers(log);
+      return [
+        drivers.owner,
+        createBuilderService({
+          configPath: resolveFrom(base, opts.config),
+          log: getLogger(root, 'nodepool.builder.NodePoolBuilder'),
+          buildWorkers: opts.buildWorkers,
+          uploadWorkers: opts.uploadWorkers,
+          drivers: drivers.registry,
+        }),
+      ];
+    },
   });
 }

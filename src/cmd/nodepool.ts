@@ -16,16 +16,24 @@ interface GlobalOptions {
   debug?: boolean;
 }
 
-async function makeContext(global: GlobalOptions, json: boolean, closers: Array<() => Promise<void>>): Promise<CliContext> {
-  const { setupLogging } = await import('../log/index.js');
-  // Upstream: `--debug` wins over `-l`; without either, INFO to stderr.
-  const logging = setupLogging(
-    global.debug === true || global.logconfig === undefined
-      ? { defaultLevel: global.debug === true ? 'debug' : 'info' }
-      : { configPath: global.logconfig },
-  );
+async function makeContext(
+  global: GlobalOptions,
+  json: boolean,
+  closers: Array<() => Promise<void>>,
+): Promise<CliContext> {
+  const { getLogger, setupLogging } = await import('../log/index.js');
+  // Upstream: `--debug` wins over `-l`. Without either, warnings and errors only (upstream
+  // printed INFO, which is chatter at a terminal), as text lines unless NODEPOOL_LOG_FORMAT.
+  const formatOverride = process.env['NODEPOOL_LOG_FORMAT'];
+  const logging = setupLogging({
+    ...(global.debug === true || global.logconfig === undefined
+      ? { defaultLevel: global.debug === true ? 'debug' : 'warn', defaultFormat: 'text' }
+      : { configPath: global.logconfig }),
+    ...(formatOverride !== undefined ? { formatOverride } : {}),
+  });
   closers.push(() => Promise.resolve(logging.close()));
-  const log = logging.root;
+  // Upstream's module logger, so a `qualname=nodepool` handler of `-l` catches CLI records.
+  const log = getLogger(logging.root, 'nodepool.cmd.nodepoolcmd');
   let cached: Promise<CompiledConfig> | null = null;
   return {
     configPath: global.config,
@@ -53,7 +61,11 @@ async function printError(err: unknown, debug: boolean): Promise<number> {
   return exitCodeFor(err);
 }
 
-function addVerb(program: Command, verb: VerbEntry, run: (verb: VerbEntry, args: string[], opts: Record<string, unknown>) => Promise<void>): void {
+function addVerb(
+  program: Command,
+  verb: VerbEntry,
+  run: (verb: VerbEntry, args: string[], opts: Record<string, unknown>) => Promise<void>,
+): void {
   const cmd = program.command(verb.name).description(verb.description);
   for (const a of verb.arguments ?? []) {
     cmd.argument(a.required === false ? `[${a.name}]` : `<${a.name}>`, a.description);
@@ -83,15 +95,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--debug', 'print debug level logging and stack traces')
     .version(VERSION, '--version', 'print the version and exit')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    });
 
   const closers: Array<() => Promise<void>> = [];
   let status = 0;
   for (const verb of VERBS) {
     addVerb(program, verb, async (v, args, opts) => {
       const global = program.opts<GlobalOptions>();
-      const ctx = await makeContext(global, opts.json === true, closers);
       try {
+        const ctx = await makeContext(global, opts.json === true, closers);
         const verb = await v.load();
         await verb.run(ctx, args, opts);
       } catch (err) {

@@ -1,6 +1,6 @@
 /** `nodepoold`: the launcher daemon (docs/behaviour.md#the-daemon). */
 import { InvalidArgumentError } from 'commander';
-import { JenkinsZuulIntegration, createLauncherService } from '../launcher/index.js';
+import { JenkinsZuulIntegration, connectFakeJenkins, createLauncherService } from '../launcher/index.js';
 import { getLogger } from '../log/index.js';
 import { SnapshotImages } from '../snapshot/index.js';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, parseListenAddress } from '../web/index.js';
@@ -13,6 +13,7 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
+import { createProgramDrivers } from './drivers.js';
 import { sshSeamFromEnv } from './ssh-seam-env.js';
 
 interface NodepooldOptions {
@@ -78,10 +79,17 @@ export async function main(argv: readonly string[]): Promise<number> {
           '--no-builder is deprecated and will be removed in the near future. Update your service scripts to avoid a breakage.',
         );
       }
-      const jenkinsZuul = new JenkinsZuulIntegration({ noDeletes: !opts.deletes }).launcherOptions();
+      // 0.4.0's `apikey: fake` targets get upstream's in-memory Jenkins.
+      const jenkinsZuul = new JenkinsZuulIntegration({
+        noDeletes: !opts.deletes,
+        jenkins: { connect: connectFakeJenkins },
+      }).launcherOptions();
       // 0.3-era snapshot images (base-image + setup); idle without them.
       const snapshots = new SnapshotImages({ noLaunches: !opts.launches, noDeletes: !opts.deletes });
+      // Listed first: services stop in reverse order, so the fake cloud outlives the launcher.
+      const drivers = createProgramDrivers(log);
       return [
+        drivers.owner,
         createLauncherService({
           configPath: resolveFrom(base, opts.config),
           securePath: resolveFrom(base, opts.secure),
@@ -95,6 +103,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
           ...jenkinsZuul,
           integrations: [...jenkinsZuul.integrations, snapshots],
+          drivers: drivers.registry,
         }),
       ];
     },

@@ -49,8 +49,14 @@ export { JenkinsZuulIntegration } from './integrations/jenkins-zuul.js';
 export type { JenkinsZuulOptions, JenkinsZuulStatus, ZmqPublisherStatus } from './integrations/jenkins-zuul.js';
 export type { GearmanLinkStatus } from './integrations/gearman-link.js';
 export { JenkinsTargets, hasJenkins } from './integrations/jenkins-targets.js';
-export type { JenkinsTarget, JenkinsTargetsOptions, TargetOnlineStatus } from './integrations/jenkins-targets.js';
-export { FakeJenkinsTarget } from './integrations/fake-jenkins.js';
+export type {
+  JenkinsConnector,
+  JenkinsTarget,
+  JenkinsTargetsOptions,
+  TargetOnlineStatus,
+  TargetWithJenkins,
+} from './integrations/jenkins-targets.js';
+export { FakeJenkinsTarget, connectFakeJenkins } from './integrations/fake-jenkins.js';
 export { autoHoldComment } from './integrations/job-events.js';
 export { DEFAULT_TIMING } from './context.js';
 export type { LauncherContext, LauncherTiming } from './context.js';

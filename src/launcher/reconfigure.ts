@@ -15,7 +15,7 @@ import { openDatabase } from '../db/index.js';
 import type { Database } from '../db/index.js';
 import { describeError } from '../errors.js';
 import { ProviderSet } from '../provider/index.js';
-import type { ProviderDeps } from '../provider/index.js';
+import type { DriverRegistry, ProviderDeps } from '../provider/index.js';
 import { ZkClient } from '../zk/index.js';
 import { ImageCache } from './image-cache.js';
 
@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   securePath: string;
   log: Logger;
   providerDeps: ProviderDeps;
+  /** @default the built-in drivers */
+  drivers?: DriverRegistry;
   /** Upper bound of the database pool. @default 10 */
   dbPoolMax?: number;
   /** A new image upload or a config file change: run a pass. */
@@ -47,7 +49,7 @@ export class LauncherRuntime {
   lastLoadAt = 0;
 
   constructor(private readonly options: RuntimeOptions) {
-    this.providers = new ProviderSet(options.providerDeps);
+    this.providers = new ProviderSet(options.providerDeps, options.drivers ? { registry: options.drivers } : {});
   }
 
   /** Watches the directories of nodepool.yaml and secure.conf (editors replace files). */

@@ -8,6 +8,7 @@ import pino from 'pino';
 import type { DestinationStream } from 'pino';
 import { LogConfigError } from './errors.js';
 import type { HandlerSpec } from './log-config.js';
+import { compileLineFormat } from './line-format.js';
 
 /** A destination the router can close. */
 export interface ClosableDestination extends DestinationStream {
@@ -80,11 +81,31 @@ class FdDestination implements ClosableDestination {
   close(): void {}
 }
 
+/** Lays each JSON line out as text before handing it on. */
+class TextDestination implements ClosableDestination {
+  constructor(
+    private readonly inner: ClosableDestination,
+    private readonly render: (line: string) => string,
+  ) {}
+  write(line: string): void {
+    this.inner.write(this.render(line));
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
 /**
- * Opens the destination of a handler.
+ * Opens the destination of a handler, writing in the handler's format.
  * @throws LogConfigError when a log file cannot be opened, naming the handler and the file
  */
 export function openDestination(handler: HandlerSpec, source: string): ClosableDestination {
+  const raw = openRaw(handler, source);
+  if (handler.format === undefined || handler.format.kind === 'json') return raw;
+  return new TextDestination(raw, compileLineFormat(handler.format));
+}
+
+function openRaw(handler: HandlerSpec, source: string): ClosableDestination {
   const t = handler.target;
   switch (t.kind) {
     case 'null':

@@ -4,6 +4,8 @@
  * a level (or NOTSET to inherit), handlers, and `propagate`; handlers with their own level.
  */
 import type { LevelName } from './levels.js';
+import { JSON_FORMAT, TEXT_FORMAT } from './line-format.js';
+import type { LineFormat } from './line-format.js';
 
 /** Where a handler writes. */
 export type HandlerTarget =
@@ -24,6 +26,8 @@ export interface HandlerSpec {
   readonly target: HandlerTarget;
   /** `null` (NOTSET): passes every record. */
   readonly level: LevelName | null;
+  /** How lines are written; JSON when absent. */
+  readonly format?: LineFormat;
 }
 
 /** One configured logger (Python `[logger_X]`); the root logger has qualname `''`. */
@@ -55,6 +59,7 @@ export const LAST_RESORT: HandlerSpec = {
   id: '<last resort>',
   target: { kind: 'stream', fd: 2 },
   level: 'warn',
+  format: TEXT_FORMAT,
 };
 
 /** `a.b.c` → `['a.b.c', 'a.b', 'a', '']`: the name and every ancestor, nearest first. */
@@ -101,9 +106,20 @@ export function resolveLogger(config: LogConfig, name: string): ResolvedLogger {
   return { level: level ?? 'warn', handlers: handlers.length > 0 ? handlers : [LAST_RESORT] };
 }
 
-/** The config used without `-l`: everything from DEBUG up to stderr (upstream `basicConfig`). */
-export function defaultLogConfig(level: LevelName = 'debug'): LogConfig {
-  const stderr: HandlerSpec = { id: 'stderr', target: { kind: 'stream', fd: 2 }, level: null };
+/**
+ * The config used without `-l`: everything from `level` (upstream `basicConfig`: DEBUG) up to
+ * stderr, as JSON lines or in `format`.
+ */
+export function defaultLogConfig(
+  level: LevelName = 'debug',
+  format: LineFormat = JSON_FORMAT,
+): LogConfig {
+  const stderr: HandlerSpec = {
+    id: 'stderr',
+    target: { kind: 'stream', fd: 2 },
+    level: null,
+    format,
+  };
   return {
     source: 'default',
     handlers: new Map([['stderr', stderr]]),

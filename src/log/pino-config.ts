@@ -4,6 +4,8 @@
  * ```yaml
  * level: info                                   # root level (default info)
  * destination: /var/log/nodepool/nodepool.log   # stderr (default), stdout, or a file
+ * format: json                                  # json (default), text, or a Python format
+ * datefmt: '%Y-%m-%d %H:%M:%S'                  # strftime codes of %(asctime)s in text
  * loggers:
  *   kazoo: warn                                 # a level alone
  *   nodepool.builder:                           # or level, destination, propagate
@@ -20,8 +22,15 @@ import { LogConfigError } from './errors.js';
 import { LEVEL_HELP, parseLevel } from './levels.js';
 import type { LevelName } from './levels.js';
 import type { HandlerSpec, HandlerTarget, LogConfig, LoggerSpec } from './log-config.js';
+import {
+  compileLineFormat,
+  DEFAULT_TEXT_FORMAT,
+  JSON_FORMAT,
+  LineFormatError,
+} from './line-format.js';
+import type { LineFormat } from './line-format.js';
 
-const TOP_KEYS = ['level', 'destination', 'loggers'];
+const TOP_KEYS = ['level', 'destination', 'format', 'datefmt', 'loggers'];
 const LOGGER_KEYS = ['level', 'destination', 'propagate'];
 
 /** Parses and compiles the YAML/JSON logging config. @throws LogConfigError */
@@ -44,6 +53,7 @@ export function parsePinoLogConfig(text: string, file: string): LogConfig {
   if (!isRecord(doc)) return fail('', 'expected a mapping');
   checkKeys(doc, TOP_KEYS, '', fail);
 
+  const format = lineFormat(doc.format, doc.datefmt, fail);
   const handlers = new Map<string, HandlerSpec>();
   const handlerFor = (dest: unknown, path: string): string => {
     const target = destination(dest, path, fail);
@@ -53,7 +63,7 @@ export function parsePinoLogConfig(text: string, file: string): LogConfig {
         : target.kind === 'stream'
           ? `fd:${target.fd}`
           : 'null';
-    if (!handlers.has(id)) handlers.set(id, { id, section: path, target, level: null });
+    if (!handlers.has(id)) handlers.set(id, { id, section: path, target, level: null, format });
     return id;
   };
 
@@ -99,6 +109,37 @@ export function parsePinoLogConfig(text: string, file: string): LogConfig {
     });
   }
   return { source: file, handlers, loggers };
+}
+
+/** `format:` (json, text or a Python `%(field)s` format) and `datefmt:` of every handler. */
+function lineFormat(
+  format: unknown,
+  datefmt: unknown,
+  fail: (p: string, m: string) => never,
+): LineFormat {
+  if (datefmt !== undefined && typeof datefmt !== 'string')
+    fail('datefmt', `expected strftime codes: current value is ${JSON.stringify(datefmt)}`);
+  if (format === undefined || format === 'json') {
+    if (datefmt !== undefined) fail('datefmt', 'applies to text lines only: set format too');
+    return JSON_FORMAT;
+  }
+  if (typeof format !== 'string' || format.trim() === '')
+    return fail(
+      'format',
+      `expected json, text or a format such as "${DEFAULT_TEXT_FORMAT}": current value is ${JSON.stringify(format)}`,
+    );
+  const result: LineFormat = {
+    kind: 'text',
+    format: format === 'text' ? DEFAULT_TEXT_FORMAT : format,
+    ...(typeof datefmt === 'string' && datefmt !== '' ? { datefmt } : {}),
+  };
+  try {
+    compileLineFormat(result);
+  } catch (err) {
+    if (err instanceof LineFormatError) return fail('format', err.message);
+    throw err;
+  }
+  return result;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

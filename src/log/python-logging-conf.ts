@@ -1,8 +1,10 @@
 /**
  * Compiles a Python `logging.config.fileConfig` file (upstream's `-l` format, e.g. upstream
  * `tools/logging.conf`) into a {@link LogConfig}. Levels, qualnames, propagate and the
- * stream, file, watched-file and null handlers are honoured; formatters are accepted and
- * ignored (lines are pino JSON). Anything else is rejected with the section and key named.
+ * stream, file, watched-file and null handlers are honoured, and so are formatters:
+ * `format=` and `datefmt=` lay out text lines as Python would, and a JSON formatter class
+ * (`pythonjsonlogger.jsonlogger.JsonFormatter`, `nodepool.JsonFormatter`) keeps pino's JSON
+ * lines. Anything else is rejected with the section and key named.
  */
 import type { IniFile } from './ini.js';
 import { parseIni } from './ini.js';
@@ -10,6 +12,8 @@ import { LogConfigError } from './errors.js';
 import { LEVEL_HELP, parseLevel } from './levels.js';
 import type { LevelName } from './levels.js';
 import type { HandlerSpec, HandlerTarget, LogConfig, LoggerSpec } from './log-config.js';
+import { compileLineFormat, JSON_FORMAT, LineFormatError } from './line-format.js';
+import type { LineFormat } from './line-format.js';
 import { parsePyArgs, PyArgsSyntaxError } from './python-args.js';
 import type { PyArg } from './python-args.js';
 
@@ -27,6 +31,18 @@ const HANDLER_CLASSES: Readonly<Record<string, HandlerKind>> = {
   'handlers.WatchedFileHandler': 'watched',
   WatchedFileHandler: 'watched',
 };
+
+/** Formatter classes: Python's own lays out text; the JSON ones keep pino's lines. */
+const FORMATTER_CLASSES: Readonly<Record<string, 'text' | 'json'>> = {
+  'logging.Formatter': 'text',
+  Formatter: 'text',
+  'pythonjsonlogger.jsonlogger.JsonFormatter': 'json',
+  'pythonjsonlogger.json.JsonFormatter': 'json',
+  'nodepool.JsonFormatter': 'json',
+};
+
+/** Python's Formatter without `format=`: the message alone. */
+const PYTHON_BARE_FORMAT: LineFormat = { kind: 'text', format: '%(message)s' };
 
 function handlerKind(cls: string): HandlerKind | undefined {
   const name = cls.trim().replace(/^logging\./, '');
@@ -71,15 +87,18 @@ function compile(ini: IniFile): LogConfig {
     return parsed;
   };
 
-  const formatters = ini.has('formatters') ? keyList(ini, 'formatters') : [];
-  for (const f of formatters) checkKeys(`formatter_${f}`, FORMATTER_KEYS);
+  const formatters = new Map<string, LineFormat>();
+  for (const f of ini.has('formatters') ? keyList(ini, 'formatters') : []) {
+    checkKeys(`formatter_${f}`, FORMATTER_KEYS);
+    formatters.set(f, formatterOf(ini, `formatter_${f}`, fail));
+  }
 
   const handlers = new Map<string, HandlerSpec>();
   for (const id of ini.has('handlers') ? keyList(ini, 'handlers') : []) {
     const section = `handler_${id}`;
     checkKeys(section, HANDLER_KEYS);
     const formatter = ini.get(section, 'formatter')?.trim();
-    if (formatter !== undefined && formatter !== '' && !formatters.includes(formatter)) {
+    if (formatter !== undefined && formatter !== '' && !formatters.has(formatter)) {
       fail(`formatter "${formatter}" is not listed in [formatters] keys`, section, 'formatter');
     }
     const kwargs = ini.get(section, 'kwargs');
@@ -90,6 +109,10 @@ function compile(ini: IniFile): LogConfig {
       section,
       target: handlerTarget(ini, section, fail),
       level: level(section) ?? null,
+      format:
+        formatter === undefined || formatter === ''
+          ? PYTHON_BARE_FORMAT
+          : (formatters.get(formatter) ?? PYTHON_BARE_FORMAT),
     });
   }
 
@@ -130,6 +153,41 @@ function compile(ini: IniFile): LogConfig {
     });
   }
   return { source: ini.file, handlers, loggers };
+}
+
+/** A `[formatter_X]` section: its class, `format=` (`%` style) and `datefmt=`. */
+function formatterOf(
+  ini: IniFile,
+  section: string,
+  fail: (p: string, s?: string, k?: string) => never,
+): LineFormat {
+  const cls = ini.get(section, 'class')?.trim() ?? '';
+  const kind = cls === '' ? 'text' : FORMATTER_CLASSES[cls];
+  if (kind === undefined) {
+    return fail(
+      `formatter class "${cls}" is not supported: use logging.Formatter (text) or pythonjsonlogger.jsonlogger.JsonFormatter (JSON lines)`,
+      section,
+      'class',
+    );
+  }
+  if (kind === 'json') return JSON_FORMAT;
+  const style = ini.get(section, 'style')?.trim() ?? '%';
+  if (style !== '%' && style !== '')
+    fail(`style "${style}" is not supported: use %(name)s fields (style=%)`, section, 'style');
+  // Compat: fileConfig reads both raw (no interpolation), and an empty datefmt is the default.
+  const datefmt = ini.get(section, 'datefmt', { raw: true }) ?? '';
+  const format: LineFormat = {
+    kind: 'text',
+    format: ini.get(section, 'format', { raw: true }) ?? '%(message)s',
+    ...(datefmt.trim() !== '' ? { datefmt } : {}),
+  };
+  try {
+    compileLineFormat(format);
+  } catch (err) {
+    if (err instanceof LineFormatError) return fail(err.message, section, 'format');
+    throw err;
+  }
+  return format;
 }
 
 function handlerTarget(

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Logger } from 'pino';
+import { NodepoolError } from '../errors.js';
 import { LogConfigError } from './errors.js';
+import { JSON_FORMAT, TEXT_FORMAT } from './line-format.js';
 import { defaultLogConfig } from './log-config.js';
 import type { LogConfig } from './log-config.js';
 import type { LevelName } from './levels.js';
@@ -48,6 +50,38 @@ export interface SetupLoggingOptions {
   configPath?: string;
   /** @default 'debug' (upstream's basicConfig level) */
   defaultLevel?: LevelName;
+  /** Lines of the default config (without `-l`). @default 'json' */
+  defaultFormat?: 'json' | 'text';
+  /**
+   * The operator's `NODEPOOL_LOG_FORMAT`: `json` makes every handler write JSON lines,
+   * `text` makes the JSON ones write text; unset or empty changes nothing.
+   */
+  formatOverride?: string;
+}
+
+/** `NODEPOOL_LOG_FORMAT` holds something other than json or text. Exit status 2. */
+export class LogFormatEnvError extends NodepoolError {
+  readonly value: string;
+  constructor(value: string) {
+    super(`Cannot use NODEPOOL_LOG_FORMAT="${value}": expected json or text`, {
+      code: 'ERR_CONFIG_INVALID',
+    });
+    this.value = value;
+  }
+}
+
+function overrideFormat(config: LogConfig, override: string | undefined): LogConfig {
+  if (override === undefined || override.trim() === '') return config;
+  const wanted = override.trim().toLowerCase();
+  if (wanted !== 'json' && wanted !== 'text') throw new LogFormatEnvError(override);
+  const handlers = new Map(
+    [...config.handlers].map(([id, h]) => {
+      const isJson = h.format === undefined || h.format.kind === 'json';
+      if (wanted === 'json') return [id, { ...h, format: JSON_FORMAT }];
+      return [id, isJson ? { ...h, format: TEXT_FORMAT } : h];
+    }),
+  );
+  return { ...config, handlers };
 }
 
 /** A process's logging: the root logger and the files it owns. */
@@ -63,10 +97,15 @@ export interface LoggingSetup {
  * @throws LogConfigError naming the file, section and key at fault
  */
 export function setupLogging(options: SetupLoggingOptions = {}): LoggingSetup {
-  const config =
+  const config = overrideFormat(
     options.configPath === undefined
-      ? defaultLogConfig(options.defaultLevel ?? 'debug')
-      : readLogConfig(options.configPath);
+      ? defaultLogConfig(
+          options.defaultLevel ?? 'debug',
+          options.defaultFormat === 'text' ? TEXT_FORMAT : JSON_FORMAT,
+        )
+      : readLogConfig(options.configPath),
+    options.formatOverride,
+  );
   const router = new LogRouter(config);
   return { root: router.root, close: () => router.close() };
 }

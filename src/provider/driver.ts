@@ -158,8 +158,6 @@ export interface ProviderDeps {
   clock?: Clock;
   /** Timing knobs; defaults suit production. */
   tuning?: ProviderTuning;
-  /** The bundled fake cloud's auth URL, for providers with `auth-url: fake`. */
-  fakeAuthUrl?: () => Promise<string>;
 }
 
 /** Timing knobs of a provider (tests shorten them). */

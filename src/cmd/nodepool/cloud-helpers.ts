@@ -3,11 +3,22 @@
  * the command line), started one by one so that one unusable provider is a warning and not
  * the end of the command, and stopped when the command ends.
  */
-import { DriverRegistry } from '../../provider/index.js';
-import type { Provider } from '../../provider/index.js';
+import type { DriverRegistry, Provider } from '../../provider/index.js';
 import { createNoopStats } from '../../stats/index.js';
 import { stopAll } from '../../util/index.js';
+import { createProgramDrivers } from '../drivers.js';
 import type { CliContext } from './verb.js';
+
+/**
+ * The CLI's provider drivers; what they start (the fake cloud of `auth-url: fake`) is
+ * stopped when the command ends, after the providers.
+ */
+export async function openCliDrivers(ctx: CliContext): Promise<DriverRegistry> {
+  const drivers = createProgramDrivers(ctx.log);
+  ctx.onClose(() => drivers.owner.stop());
+  await drivers.owner.start();
+  return drivers.registry;
+}
 
 /**
  * Starts the providers of the config in config order, or only `only` when given. An unknown
@@ -21,7 +32,7 @@ export async function openCliProviders(ctx: CliContext, only?: string): Promise<
   }
   // Provider life-cycle lines are noise on a CLI's stderr; keep warnings and errors.
   const log = ctx.log.child({ component: 'provider' }, ctx.debug ? {} : { level: 'warn' });
-  const registry = new DriverRegistry();
+  const registry = await openCliDrivers(ctx);
   const started: Provider[] = [];
   ctx.onClose(() => stopAll(started));
   for (const c of wanted) {

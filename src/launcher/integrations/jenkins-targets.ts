@@ -14,15 +14,25 @@ import { getLogger } from '../../log/index.js';
 import type { NodeRecord } from '../../db/index.js';
 import type { Stats } from '../../stats/index.js';
 import type { JenkinsHooks, ReadyNodeInfo } from '../hooks.js';
-import { FakeJenkinsTarget } from './fake-jenkins.js';
 import type { JenkinsTarget } from './jenkins-target.js';
 
 export type { JenkinsTarget } from './jenkins-target.js';
+
+/** A target whose secure.conf section gives a Jenkins URL. */
+export type TargetWithJenkins = CompiledTarget & { jenkins: { url: string } };
+
+/**
+ * Builds the Jenkins of a target in place of a {@link JenkinsManager} when it returns one
+ * (`cmd/` composes upstream's in-memory Jenkins of `apikey: fake` this way).
+ */
+export type JenkinsConnector = (target: TargetWithJenkins, log: Logger) => JenkinsTarget | undefined;
 
 /** Options of {@link JenkinsTargets}. */
 export interface JenkinsTargetsOptions {
   log: Logger;
   stats: Stats;
+  /** @default none: every target gets a JenkinsManager */
+  connect?: JenkinsConnector;
   /** Limit of each Jenkins HTTP call. @default 30_000 */
   timeoutMs?: number;
   /** Limit of the per-pass online check of one target. @default 10_000 */
@@ -50,7 +60,7 @@ function keyOf(target: CompiledTarget): string {
 }
 
 /** True when the target has a Jenkins master (its secure.conf section gives a URL). */
-export function hasJenkins(target: CompiledTarget | undefined): target is CompiledTarget & { jenkins: { url: string } } {
+export function hasJenkins(target: CompiledTarget | undefined): target is TargetWithJenkins {
   return target?.jenkins.url !== undefined && target.jenkins.url !== '';
 }
 
@@ -123,15 +133,11 @@ export class JenkinsTargets {
     await Promise.all([...this.retiring]);
   }
 
-  private async make(target: CompiledTarget & { jenkins: { url: string } }): Promise<JenkinsTarget> {
+  private async make(target: TargetWithJenkins): Promise<JenkinsTarget> {
     const j = target.jenkins;
     const log = this.log.child({ target: target.name });
-    let m: JenkinsTarget;
-    if (j.apikey === 'fake') {
-      // Compat: upstream swaps in its in-memory Jenkins when the apikey is `fake`.
-      log.info('Target %s uses the in-memory fake Jenkins (apikey "fake")', target.name);
-      m = new FakeJenkinsTarget(target.name, j.user);
-    } else {
+    let m: JenkinsTarget | undefined = this.options.connect?.(target, log);
+    if (m === undefined) {
       m = new JenkinsManager({
         name: target.name,
         url: j.url,

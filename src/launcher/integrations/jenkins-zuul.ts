@@ -21,8 +21,8 @@ import { JobEvents } from './job-events.js';
 export interface JenkinsZuulOptions {
   /** `--no-deletes`: no ZeroMQ listeners (so no `used` transitions either, as upstream). */
   noDeletes: boolean;
-  /** Jenkins call limits. */
-  jenkins?: Pick<JenkinsTargetsOptions, 'timeoutMs' | 'onlineTimeoutMs'>;
+  /** Jenkins call limits, and what builds a target's Jenkins besides a JenkinsManager. */
+  jenkins?: Pick<JenkinsTargetsOptions, 'timeoutMs' | 'onlineTimeoutMs' | 'connect'>;
   /** Gearman tuning. */
   gearman?: Omit<GearmanLinkOptions, 'log' | 'onDemandChange'>;
   /** ZeroMQ reconnect interval. @default 100 */

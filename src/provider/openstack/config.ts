@@ -31,11 +31,15 @@ export function tlsSettings(config: CompiledProvider): TlsSettings | undefined {
   const read = (key: 'cacert' | 'cert' | 'key'): string | undefined => {
     const file = extra[key];
     if (file === undefined || file === null || file === '') return undefined;
-    if (typeof file !== 'string') return fail(`clouds.yaml "${key}" must be a file path, not ${JSON.stringify(file)}`);
+    if (typeof file !== 'string')
+      return fail(`clouds.yaml "${key}" must be a file path, not ${JSON.stringify(file)}`);
     try {
       return readFileSync(file, 'utf8');
     } catch (err) {
-      return fail(`cannot read clouds.yaml "${key}" file "${file}": ${err instanceof Error ? err.message : String(err)}`, err);
+      return fail(
+        `cannot read clouds.yaml "${key}" file "${file}": ${err instanceof Error ? err.message : String(err)}`,
+        err,
+      );
     }
   };
   const tls: TlsSettings = {};
@@ -52,17 +56,24 @@ export function tlsSettings(config: CompiledProvider): TlsSettings | undefined {
 }
 
 /** Session options for a provider; `fakeAuthUrl` replaces `auth_url: fake`. */
-export function sessionOptions(config: CompiledProvider, fakeAuthUrl?: string): KeystoneSessionOptions {
+export function sessionOptions(
+  config: CompiledProvider,
+  fakeAuthUrl?: string,
+): KeystoneSessionOptions {
   const cloud = config.cloud;
   const auth: Record<string, string> = { ...cloud.auth };
   if (cloud.isFake) {
-    if (!fakeAuthUrl) throw new TypeError(`Cannot start provider "${config.name}": no fake cloud to use for auth-url "fake"`);
+    if (!fakeAuthUrl)
+      throw new TypeError(
+        `Cannot start provider "${config.name}": no fake cloud to use for auth-url "fake"`,
+      );
     auth['auth_url'] = fakeAuthUrl;
   }
   const regionName = cloud.regionName ?? config.regionName;
   const tls = tlsSettings(config);
   return {
     provider: config.name,
+    ...(cloud.cloudName !== undefined ? { cloud: cloud.cloudName } : {}),
     auth,
     timeoutMs: cloud.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS,
     ...(cloud.identityApiVersion ? { identityApiVersion: cloud.identityApiVersion } : {}),
@@ -86,7 +97,10 @@ export interface NodepoolMetadata {
  * `nodepool` = `{"provider_name": ..., "node_id": <int>, "image_name": ...}`.
  * Leak cleanup finds our servers by these keys, so their spelling is part of the contract.
  */
-export function nodepoolMetadata(provider: string, req: Pick<CreateServerRequest, 'nodeId' | 'imageName' | 'snapshotImageId'>): Record<string, string> {
+export function nodepoolMetadata(
+  provider: string,
+  req: Pick<CreateServerRequest, 'nodeId' | 'imageName' | 'snapshotImageId'>,
+): Record<string, string> {
   const meta: Record<string, string | number> = { provider_name: provider };
   const groups = [provider];
   if (req.nodeId !== undefined) meta['node_id'] = req.nodeId;
@@ -101,7 +115,9 @@ export function nodepoolMetadata(provider: string, req: Pick<CreateServerRequest
 }
 
 /** Parses the `nodepool` metadata key; null when absent or not ours. */
-export function parseNodepoolMetadata(metadata: Readonly<Record<string, string>>): NodepoolMetadata | null {
+export function parseNodepoolMetadata(
+  metadata: Readonly<Record<string, string>>,
+): NodepoolMetadata | null {
   const raw = metadata['nodepool'];
   if (raw === undefined) return null;
   let parsed: unknown;

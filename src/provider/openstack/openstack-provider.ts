@@ -30,7 +30,13 @@ import * as snapshots from './snapshots.js';
 import { toServerInfo } from './server-info.js';
 
 /** Options of {@link OpenStackProvider}. */
-export type OpenStackProviderOptions = ProviderDeps;
+export interface OpenStackProviderOptions extends ProviderDeps {
+  /**
+   * The Keystone URL that replaces 0.4.0's `auth-url: fake` (the fake cloud driver gives its
+   * own); without it such a provider fails to start.
+   */
+  fakeAuthUrl?: () => Promise<string>;
+}
 
 const DEFAULTS = {
   serverListAgeMs: 5000,

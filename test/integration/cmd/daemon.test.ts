@@ -85,7 +85,8 @@ beforeEach(() => {
       'formatter=simple',
       `args=('${dir}/nodepool.log',)`,
       '[formatter_simple]',
-      'format=%(asctime)s %(levelname)s %(name)s: %(message)s',
+      // JSON lines, which these tests read back; text lines are tested in logging.test.ts.
+      'class=pythonjsonlogger.jsonlogger.JsonFormatter',
     ].join('\n'),
   );
   started = [];

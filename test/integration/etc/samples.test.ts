@@ -105,6 +105,11 @@ describe('etc/logging.conf.sample', () => {
       watched: true,
     });
     expect(config.handlers.get('console')?.target).toEqual({ kind: 'stream', fd: 2 });
+    // Text lines as the Python nodepool wrote them.
+    expect(config.handlers.get('normal')?.format).toEqual({
+      kind: 'text',
+      format: '%(asctime)s %(levelname)s %(name)s: %(message)s',
+    });
   });
 });
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { stateName } from '../../../src/db/index.js';
 import { deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { FakeJenkins } from '../../support/jenkins.js';
 import type { FakeJenkinsNode } from '../../support/jenkins.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -90,7 +91,7 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
     await h.stopLauncher();
     const config = await loadConfig(h.configPath, { securePath: h.securePath });
     const log = pino({ level: 'silent' });
-    expect(await deleteNodeInForeground(config, h.db, node!.id, { log, fakeAuthUrl: () => Promise.resolve(h.cloud.authUrl), deleteTimeoutMs: 10_000 })).toBe(true);
+    expect(await deleteNodeInForeground(config, h.db, node!.id, { log, drivers: fakeCloudDrivers(h.cloud), deleteTimeoutMs: 10_000 })).toBe(true);
     expect(j.nodes.has(node!.nodename!)).toBe(false);
     expect(await h.db.nodes.get(node!.id)).toBeUndefined();
     expect(h.servers()).toEqual([]);

@@ -7,7 +7,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { stateName } from '../../../src/db/index.js';
-import { deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { connectFakeJenkins, deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { LauncherHarness, createForeignServer } from './harness.js';
@@ -150,11 +151,12 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     const config = await loadConfig(t.configPath, { securePath: t.securePath });
     const deleted = await deleteNodeInForeground(config, t.db, node!.id, {
       log: pino({ level: 'silent' }),
-      fakeAuthUrl: () => Promise.resolve(t.cloud.authUrl),
+      drivers: fakeCloudDrivers(t.cloud),
+      connectJenkins: connectFakeJenkins,
     });
     expect(deleted).toBe(true);
     expect(await t.nodes()).toEqual([]);
     expect(t.servers()).toEqual([]);
-    expect(await deleteNodeInForeground(config, t.db, node!.id, { log: pino({ level: 'silent' }) })).toBe(false);
+    expect(await deleteNodeInForeground(config, t.db, node!.id, { log: pino({ level: 'silent' }), connectJenkins: connectFakeJenkins })).toBe(false);
   });
 });

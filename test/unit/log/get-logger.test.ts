@@ -38,7 +38,10 @@ keys=root,nodepool,builder
 keys=main,builder
 
 [formatters]
-keys=
+keys=json
+
+[formatter_json]
+class=pythonjsonlogger.jsonlogger.JsonFormatter
 
 [logger_root]
 level=WARNING
@@ -57,10 +60,12 @@ propagate=0
 
 [handler_main]
 class=FileHandler
+formatter=json
 args=('DIR/main.log',)
 
 [handler_builder]
 class=handlers.WatchedFileHandler
+formatter=json
 args=('DIR/builder.log',)
 `;
 

@@ -38,7 +38,7 @@ describe('parsePinoLogConfig', () => {
 
   it('rejects unknown keys, bad levels and bad destinations with their path', () => {
     expect(parseError('levle: debug').message).toBe(
-      'Cannot load logging config "log.yaml": unknown key "levle": expected one of level, destination, loggers',
+      'Cannot load logging config "log.yaml": unknown key "levle": expected one of level, destination, format, datefmt, loggers',
     );
     expect(parseError('loggers:\n  kazoo: loud').key).toBe('loggers.kazoo');
     expect(parseError('loggers:\n  kazoo: {level: info, file: x}').message).toContain(
