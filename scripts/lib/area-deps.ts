@@ -21,6 +21,59 @@ function areaOf(srcDir: string, file: string): string {
   return rel.length === 1 ? '(shared)' : (rel[0] ?? '');
 }
 
+/** file → the files of src/ it imports, `import type` included. */
+export function importGraph(srcDir: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of files(srcDir)) {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+'(\.[^']+)'/gms)].map(
+      (m) => resolve(dirname(file), (m[1] ?? '').replace(/\.js$/, '.ts')),
+    );
+    graph.set(file, targets);
+  }
+  return graph;
+}
+
+/**
+ * Import cycles among src/ files, type-only imports included (`import-x/no-cycle` skips
+ * those). Each cycle is listed once, as the files of one strongly connected component.
+ */
+export function importCycles(srcDir: string): string[][] {
+  const graph = importGraph(srcDir);
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, index.size);
+    low.set(v, index.get(v) ?? 0);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) ?? 0, low.get(w) ?? 0));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) ?? 0, index.get(w) ?? 0));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      for (;;) {
+        const w = stack.pop() ?? v;
+        onStack.delete(w);
+        component.push(relative(srcDir, w));
+        if (w === v) break;
+      }
+      if (component.length > 1) cycles.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
 /** area → the areas it imports (values or types). */
 export function areaDependencies(srcDir: string): Map<string, Set<string>> {
   const deps = new Map<string, Set<string>>();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { areaDependencies, renderAreaDeps } from '../../../scripts/lib/area-deps.js';
+import { areaDependencies, importCycles, renderAreaDeps } from '../../../scripts/lib/area-deps.js';
 
 const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 
@@ -15,5 +15,9 @@ describe('docs/architecture.md area dependencies', () => {
     const deps = areaDependencies(SRC);
     expect([...(deps.get('util') ?? [])].filter((a) => a !== '(shared)')).toEqual([]);
     expect([...(deps.get('compat') ?? [])].filter((a) => a !== '(shared)')).toEqual([]);
+  });
+
+  it('has no import cycle, not even through type-only imports', () => {
+    expect(importCycles(SRC)).toEqual([]);
   });
 });
