@@ -1,6 +1,6 @@
 /**
  * Bounded exponential backoff between failed uploads of one (image, provider) pair, shared by
- * the upload workers of a builder. Upstream 0.4.0 retried about every 10 s forever (builder
+ * the upload workers of a builder. Upstream 0.4.0 retried about every 10 s forever (see
  * docs/behaviour.md#upload-retries); we wait `baseMs`, then twice as long after each further failure, up to `maxMs`,
  * and forget the pair after a success.
  */
