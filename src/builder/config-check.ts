@@ -1,4 +1,4 @@
-/** What upstream's builder refuses to start without (builder spec §1 Startup). */
+/** What upstream's builder refuses to start without (docs/behaviour.md#builder-processes Startup). */
 import type { CompiledConfig } from '../config/index.js';
 import { NodepoolError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Runs `disk-image-create` (builder spec §8.3–§8.4): the command line and environment exactly
+ * Runs `disk-image-create` (docs/behaviour.md#running-disk-image-create): the command line and environment exactly
  * as upstream builds them, output streamed line by line to the image's logger and to a
  * per-build log file, an optional time limit, and a child that lives in its own process
  * group so that stopping or timing out kills dib and everything it started.

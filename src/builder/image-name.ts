@@ -1,11 +1,11 @@
 /**
  * Names of uploaded images: the provider's `template-hostname` (default
  * `template-{image.name}-{timestamp}`) formatted with Python `str.format` rules, as upstream
- * 0.4.0 does (builder spec §9.2). Supported: `{{`/`}}` escapes, `{timestamp}`,
+ * 0.4.0 does (docs/behaviour.md#image-names-and-upload). Supported: `{{`/`}}` escapes, `{timestamp}`,
  * `{image.name}`, `{image.id}` and `{provider.<attribute>}` with upstream's attribute names.
  */
 import type { CompiledProvider } from '../config/index.js';
-import { FormatSyntaxError, pyStr, strFormat } from '../compat/python/index.js';
+import { FormatSyntaxError, pyStr, strFormat } from '../compat/index.js';
 import { NodepoolError } from '../errors.js';
 
 /** Values a template may use. */

@@ -1,6 +1,6 @@
 /**
  * What the three kinds of builder workers share: the builder context and the loop of
- * builder spec §1 (wait while ZooKeeper is away, run one pass, sleep the interval unless
+ * docs/behaviour.md#builder-processes (wait while ZooKeeper is away, run one pass, sleep the interval unless
  * woken early; a failed pass adds an extra pause).
  */
 import type { Logger } from 'pino';

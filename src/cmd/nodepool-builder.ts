@@ -1,4 +1,4 @@
-/** `nodepool-builder`: the image builder daemon (interfaces §8.2, builder spec §1). */
+/** `nodepool-builder`: the image builder daemon (docs/behaviour.md#builder-processes). */
 import { checkBuilderConfig, createBuilderService } from '../builder/index.js';
 import { getLogger } from '../log/index.js';
 import { runDaemonCommand, SIGTERM_FORCE_MS } from './daemon.js';

@@ -1,4 +1,4 @@
-/** `nodepoold`: the launcher daemon (interfaces §8.1, launcher §15). */
+/** `nodepoold`: the launcher daemon (docs/behaviour.md#the-daemon). */
 import { InvalidArgumentError } from 'commander';
 import {
   JenkinsZuulIntegration,
@@ -131,7 +131,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           webHost: opts.webAddress.host,
           webPort: opts.webAddress.port,
           ...(ssh !== undefined ? { ssh } : {}),
-          // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (launcher §11–12).
+          // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
           ...jenkinsZuul,
           integrations: [...jenkinsZuul.integrations, snapshots],
           drivers: drivers.registry,

@@ -1,6 +1,6 @@
 /**
  * Cloud settings for each provider, resolved the way os-client-config's "get one cloud"
- * resolves them for upstream (interfaces §4): a clouds.yaml entry (or OS_* variables), its
+ * resolves them for upstream (docs/configuration.md): a clouds.yaml entry (or OS_* variables), its
  * vendor profile and region, the provider's compatibility keys, then the same
  * backwards-compatible fixes (top-level project and domain keys moved into `auth`,
  * `endpoint_type` read as `interface`, a lone `domain_*` shared by user and project).

@@ -1,6 +1,6 @@
 /**
  * Cross-reference checks between sections of nodepool.yaml: upstream's one check (a label's
- * provider must exist) and the port's additions (interfaces §5.3), which catch what would
+ * provider must exist) and the port's additions (docs/behaviour.md#validating-a-configuration), which catch what would
  * crash upstream's loader or break launches and builds later.
  */
 import { diskimageOf, isMetaDropped } from './compile.js';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 import type { ConfigProblem } from './errors.js';
 import type { RawConfig } from './schema.js';
-import { ConfigParser, IniError } from '../compat/python/index.js';
+import { ConfigParser, IniError } from '../compat/index.js';
 import type { SecureConfig } from './secure.js';
 
 type Jenkins = { url?: string; user?: string; apikey?: string; credentials?: string };

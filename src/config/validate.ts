@@ -1,13 +1,13 @@
 /**
  * Schema validation of a parsed nodepool.yaml, with voluptuous 0.9 semantics for the checks
- * upstream's `config-validate` makes, plus the port's stricter checks (interfaces §5.3).
+ * upstream's `config-validate` makes, plus the port's stricter checks (docs/behaviour.md#validating-a-configuration).
  *
  * Each finding has a level: `error` (nothing loads it), `strict` (only `config-validate`
  * rejects it, as upstream's validator does: unknown keys, an integer where upstream wants a
  * float, ...; the daemons' loader, like upstream's, accepts it and logs a warning) or
  * `warning` (accepted everywhere, reported).
  */
-import { floatRepr } from '../compat/python/index.js';
+import { floatRepr } from '../compat/index.js';
 import { cronProblem } from './cron.js';
 import type { ObjectSchema, SchemaNode } from './schema-types.js';
 import type { Pos, RawNode } from './yaml11.js';

@@ -1,8 +1,8 @@
 /**
- * Node assignment through Gearman for `assign-via-gearman` targets (launcher spec §12.3,
+ * Node assignment through Gearman for `assign-via-gearman` targets (docs/behaviour.md#gearman-and-zuul,
  * upstream `jobs.NodeAssignmentJob` / `NodeRevokeJob`).
  */
-import { jsonDumps } from '../compat/python/index.js';
+import { jsonDumps } from '../compat/index.js';
 import type { GearmanClient } from './client.js';
 import { NodepoolError } from '../errors.js';
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CompiledGearmanServer } from '../config/types.js';
+import type { CompiledGearmanServer } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { BaseService } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';

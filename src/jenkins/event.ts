@@ -1,5 +1,5 @@
 /**
- * Messages of the Jenkins "ZMQ Event Publisher" plugin (launcher spec §11.1): one UTF-8
+ * Messages of the Jenkins "ZMQ Event Publisher" plugin (docs/behaviour.md#jenkins-events): one UTF-8
  * frame `<topic> <json>`. `parseJenkinsEvent` is pure and never throws: it returns a typed
  * event, a reason to ignore the message (no node name, as upstream), or a located error.
  */

@@ -181,7 +181,7 @@ export class JenkinsManager extends BaseService {
   }
 
   /**
-   * The target is online unless Jenkins is quieting down or cannot be asked (spec §11.5).
+   * The target is online unless Jenkins is quieting down or cannot be asked (docs/behaviour.md#targets).
    * Never throws; a failure is logged and counts as offline.
    */
   async isOnline(opts: JenkinsCallOptions = {}): Promise<boolean> {

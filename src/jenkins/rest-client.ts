@@ -1,5 +1,5 @@
 /**
- * Jenkins REST calls nodepool makes (launcher spec §11.2), as python-jenkins 0.4 sends them:
+ * Jenkins REST calls nodepool makes (docs/behaviour.md#jenkins-nodes), as python-jenkins 0.4 sends them:
  * Basic auth `user:apikey`, a CSRF crumb from `crumbIssuer/api/json` sent as the header it
  * names (fetched once; 404 means none), node names quoted in paths. Unlike upstream every
  * call has a time limit, and node creation is a POST (current Jenkins refuses the GET).

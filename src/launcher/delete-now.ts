@@ -1,5 +1,5 @@
 /**
- * `nodepool delete --now` (spec §9.1): the daemon's deletion procedure run in the
+ * `nodepool delete --now` (docs/behaviour.md#deleting-a-node): the daemon's deletion procedure run in the
  * foreground by the CLI, with its own provider for the node's cloud. There is no
  * coordination with a running daemon; both tolerate a server that is already gone.
  */

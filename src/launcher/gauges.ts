@@ -1,9 +1,9 @@
 /**
- * The node gauges (spec §14): `nodepool.nodes.<state>` and the target/manager, label and
+ * The node gauges (docs/behaviour.md#statsd): `nodepool.nodes.<state>` and the target/manager, label and
  * provider variants, plus `max_servers` per provider. Every key of a configured target,
  * label and provider is sent, zeros included.
  *
- * Fix of spec §14/§17.10: upstream threw when a node's label, target or provider was no
+ * Fix (docs/behaviour.md#statsd, docs/behaviour.md#where-we-differ-from-040): upstream threw when a node's label, target or provider was no
  * longer configured, which aborted the launch or deletion that asked for the update. Here
  * such a node is counted under its recorded names (1 + 0 subnodes when its label is gone).
  */

@@ -1,5 +1,5 @@
 /**
- * Which cloud image a label boots from in a provider (spec §2.2, extended for 0.3-era
+ * Which cloud image a label boots from in a provider (docs/behaviour.md#what-the-launcher-reads-and-writes, extended for 0.3-era
  * images): for an image built with diskimage-builder, the newest `ready` upload in ZooKeeper
  * of the diskimage it is built from (its `diskimage:` key, else its own name); for a
  * snapshot image (`base-image` + `setup`), the newest `ready` row of `snapshot_image`.

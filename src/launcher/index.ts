@@ -2,7 +2,7 @@
  * Public surface of the launcher (nodepoold) area.
  */
 
-// Pure core: demand (spec §6) and allocation (spec §7).
+// Pure core: demand (docs/behaviour.md#demand) and allocation (docs/behaviour.md#allocation).
 export { AllocationHistory } from './allocation-history.js';
 export type { AllocationHistoryOptions, AllocationRecord } from './allocation-history.js';
 export {

@@ -1,11 +1,11 @@
 /**
- * Host names from the target templates (launcher spec §8.1), formatted like Python's
+ * Host names from the target templates (docs/behaviour.md#host-names), formatted like Python's
  * `str.format` with named fields and attribute access: `{label.name}`, `{provider.name}`,
  * `{provider.region_name}`, `{node_id}`, `{timestamp}`, `{subnode_id}`; `{{` and `}}` are
  * literal braces. Attribute names are upstream's (snake_case) and are looked up on the
  * compiled config in camelCase.
  */
-import { FormatSyntaxError, pyStr, strFormat } from '../compat/python/index.js';
+import { FormatSyntaxError, pyStr, strFormat } from '../compat/index.js';
 
 /** A value usable in a template: a scalar or an object whose attributes can be read. */
 export type TemplateValue = string | number | boolean | null | undefined | object;

@@ -1,5 +1,5 @@
 /**
- * One pass of the main loop (spec §5.2): subnode deficits first, then demand and
+ * One pass of the main loop (docs/behaviour.md#one-pass): subnode deficits first, then demand and
  * allocation with the pure core, then one row insert and one background launch per node.
  * Grouped queries read the state (node and subnode counts; node rows only of labels with
  * subnodes); nothing here waits on the cloud.

@@ -1,5 +1,5 @@
 /**
- * Applying configuration (spec §5.3) by value: the database is reopened only when `dburi`
+ * Applying configuration (docs/behaviour.md#applying-a-new-configuration) by value: the database is reopened only when `dburi`
  * changes, ZooKeeper only when its server list changes, and providers go through
  * `ProviderSet.reconfigure` (unchanged providers keep their queues and caches). The new
  * config replaces the old one only after every step succeeded. A file that fails to load

@@ -3,7 +3,7 @@
  * reader of `compat/python`, strict about repeated sections and keys, with its errors turned
  * into {@link LogConfigError}s naming the file.
  */
-import { ConfigParser, IniError } from '../compat/python/index.js';
+import { ConfigParser, IniError } from '../compat/index.js';
 import { LogConfigError } from './errors.js';
 
 /** A parsed logging.conf: sections in file order, keys lower-cased. */

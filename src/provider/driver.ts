@@ -111,7 +111,7 @@ export interface ImageInfo {
   size?: number;
 }
 
-/** An image upload (builder spec §9.2). */
+/** An image upload (docs/behaviour.md#image-names-and-upload). */
 export interface UploadImageRequest {
   name: string;
   /** Local file, streamed from disk. */
@@ -162,7 +162,7 @@ export interface ProviderDeps {
 
 /** Timing knobs of a provider (tests shorten them). */
 export interface ProviderTuning {
-  /** Age of the shared server list (spec §13.4). @default 5000 */
+  /** Age of the shared server list (docs/behaviour.md#list-caching). @default 5000 */
   serverListAgeMs?: number;
   /** Poll interval while waiting for ACTIVE. @default 2000 */
   activePollMs?: number;

@@ -2,8 +2,8 @@
  * The text tables nodepool prints (CLI verbs and status web app alike): PrettyTable 0.7's
  * default style (every column left-aligned, `None` for nulls) and upstream's `DD:HH:MM:SS` ages.
  */
-import { pyStr } from '../compat/python/index.js';
-import type { PyScalar } from '../compat/python/index.js';
+import { pyStr } from '../compat/index.js';
+import type { PyScalar } from '../compat/index.js';
 
 /** A table cell, printed as Python's `str()` would print it. */
 export type Cell = PyScalar;

@@ -1,6 +1,7 @@
 /**
  * Errors of the ZooKeeper area. Every one carries a stable `code`; `ZooKeeperError.zkCode`
- * keeps the server's numeric error code when there is one.
+ * keeps the server's numeric error code when there is one. Subclasses exist for the
+ * conditions callers test with `instanceof`; the rest are `ZooKeeperError`s with a code.
  */
 import { NodepoolError } from '../errors.js';
 
@@ -67,18 +68,6 @@ export class BadVersionError extends ZooKeeperError {
   }
 }
 
-/** A delete found children under the znode. */
-export class NotEmptyError extends ZooKeeperError {
-  constructor(path: string, opts: { cause?: unknown } = {}) {
-    super(`Cannot delete znode "${path}": it has children`, {
-      zkCode: ZK_CODES.NOT_EMPTY,
-      path,
-      code: 'ERR_ZK_NOT_EMPTY',
-      ...opts,
-    });
-  }
-}
-
 /**
  * The connection dropped while a request was in flight; it may or may not have been applied.
  * The session may still be alive (state `suspended`).
@@ -127,7 +116,12 @@ export function zkErrorFor(
     case ZK_CODES.BAD_VERSION:
       return new BadVersionError(p, { cause });
     case ZK_CODES.NOT_EMPTY:
-      return new NotEmptyError(p, { cause });
+      return new ZooKeeperError(`Cannot delete znode "${p}": it has children`, {
+        zkCode: ZK_CODES.NOT_EMPTY,
+        path: p,
+        code: 'ERR_ZK_NOT_EMPTY',
+        cause,
+      });
     case ZK_CODES.CONNECTION_LOSS:
       return new ConnectionLossError(path, { cause });
     case ZK_CODES.SESSION_EXPIRED:

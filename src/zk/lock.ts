@@ -1,6 +1,6 @@
 /**
  * Kazoo's exclusive `Lock` recipe, node for node, so that Python (Kazoo) and TypeScript
- * processes exclude each other on the same lock path (spec §7):
+ * processes exclude each other on the same lock path (docs/behaviour.md#locks):
  * contenders `<lockpath>/<uuid4 hex>__lock__<10-digit seq>`, ephemeral + sequential, data =
  * identifier (empty by default); the lowest sequence holds the lock; the others watch their
  * predecessor. A session that expires releases the lock on the server, so the holder is told
@@ -11,7 +11,7 @@ import { IllegalStateError, NodepoolError } from '../errors.js';
 import type { ZkClient, ZkSessionEvent } from './client.js';
 import { ConnectionLossError, NoNodeError, SessionExpiredError } from './errors.js';
 
-/** Kazoo's contender marker for exclusive locks. Never `__rlock__` (spec §7). */
+/** Kazoo's contender marker for exclusive locks. Never `__rlock__` (docs/behaviour.md#locks). */
 export const LOCK_NODE_MARKER = '__lock__';
 const CONTENDER_RE = /__lock__(-?\d{10})$/;
 

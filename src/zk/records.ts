@@ -1,9 +1,9 @@
 /**
- * The JSON of build and upload records (spec §5), read and written exactly as Python Nodepool
+ * The JSON of build and upload records (docs/behaviour.md#the-image-tree), read and written exactly as Python Nodepool
  * 0.4.0 does: `json.dumps` separators and ASCII escaping, `state_time` as float seconds,
  * `formats` as a comma-joined string. Ids and names come from the path, never the JSON.
  */
-import { jsonDumps } from '../compat/python/index.js';
+import { jsonDumps } from '../compat/index.js';
 import { ZooKeeperError } from './errors.js';
 
 /** States a build record is written with. */

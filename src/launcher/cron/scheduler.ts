@@ -1,5 +1,5 @@
 /**
- * A small cron scheduler for the `cleanup` and `check` jobs (spec §10.1). Schedules are the
+ * A small cron scheduler for the `cleanup` and `check` jobs (docs/behaviour.md#periodic-jobs). Schedules are the
  * compiled `parserSpec` (seconds first, weekdays already translated from APScheduler's
  * Monday = 0) read by cron-parser in the local time zone, as APScheduler did. A job still
  * running when it is due again skips that run (one instance at a time).

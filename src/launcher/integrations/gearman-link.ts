@@ -1,9 +1,9 @@
 /**
- * Zuul over Gearman (launcher spec §12, §5.3 "Gearman client"): a client for the configured
+ * Zuul over Gearman (docs/behaviour.md#gearman-and-zuul, docs/behaviour.md#applying-a-new-configuration "Gearman client"): a client for the configured
  * `gearman-servers`, kept across reloads (servers added and removed in place), the demand it
  * reads for the allocation, and node assignment for `assign-via-gearman` targets.
  *
- * Deliberate change from upstream (spec §12.1): nodepoold does not wait for a Gearman server
+ * Deliberate change from upstream (docs/behaviour.md#gearman-and-zuul): nodepoold does not wait for a Gearman server
  * at start or reload. Until one connects the demand is empty (as upstream's with no
  * connected server) and assignments fail their launch.
  */

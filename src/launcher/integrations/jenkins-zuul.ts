@@ -1,5 +1,5 @@
 /**
- * The Jenkins and Zuul integration of nodepoold (launcher spec §11–12): Jenkins targets,
+ * The Jenkins and Zuul integration of nodepoold (docs/behaviour.md#jenkins): Jenkins targets,
  * the ZeroMQ build-event listener and the Gearman client, all following the configuration
  * the launcher applies. Build it, spread `launcherOptions()` into the launcher's options,
  * and the launcher attaches, configures and stops it.

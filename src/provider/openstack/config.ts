@@ -1,9 +1,9 @@
 /**
  * What the OpenStack driver takes from a compiled provider: cloud settings for the session,
- * and the server metadata nodepool writes and reads back (launcher spec §8.3).
+ * and the server metadata nodepool writes and reads back (docs/behaviour.md#launch-steps).
  */
 import { readFileSync } from 'node:fs';
-import { jsonDumps } from '../../compat/python/index.js';
+import { jsonDumps } from '../../compat/index.js';
 import type { CompiledProvider } from '../../config/index.js';
 import type { CreateServerRequest } from '../driver.js';
 import { ProviderError } from '../errors.js';

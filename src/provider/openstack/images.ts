@@ -1,6 +1,6 @@
 /**
  * Glance image operations of the OpenStack provider: list, get, upload (create, streamed PUT,
- * wait for active) and delete (builder spec §9.2).
+ * wait for active) and delete (docs/behaviour.md#image-names-and-upload).
  */
 import type { Logger } from 'pino';
 import { TASK, taskMetric } from '../../stats/index.js';

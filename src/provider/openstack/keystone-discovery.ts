@@ -7,7 +7,12 @@
 import { ProviderError } from '../errors.js';
 import { send } from './send.js';
 import type { TlsSettings } from './send.js';
-import type { AuthSettings } from './keystone.js';
+
+/**
+ * The `auth` settings of a cloud, as `keystone.ts` declares them; written out here rather than
+ * imported so that this module and `keystone.ts` (which calls it) do not import each other.
+ */
+type AuthSettings = Readonly<Record<string, string>>;
 
 /** The identity API to authenticate against. */
 export interface IdentityEndpoint {

@@ -53,7 +53,7 @@ const DEFAULTS = {
 
 /**
  * The server list age from clouds.yaml `cache: {expiration: {server: <seconds>}}`, as
- * os-client-config read it (launcher spec §13.4); absent → our 5 s default.
+ * os-client-config read it (docs/behaviour.md#list-caching); absent → our 5 s default.
  */
 function cacheSettings(config: CompiledProvider): { serverListAgeMs?: number } {
   const cache = config.cloud.extra?.['cache'];

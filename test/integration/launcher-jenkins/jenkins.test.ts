@@ -1,7 +1,7 @@
 /**
  * Jenkins targets in a running launcher against a small Jenkins master over HTTP (spec
- * §11.2, §11.4, §11.5): node registration with the exact form fields, Basic auth and the
- * CSRF crumb, removal on deletion, the test-job flow (fixed per §17), and Jenkins being
+ * docs/behaviour.md#jenkins-nodes, docs/behaviour.md#job-start-and-completion, docs/behaviour.md#targets): node registration with the exact form fields, Basic auth and the
+ * CSRF crumb, removal on deletion, the test-job flow (fixed per docs/behaviour.md#where-we-differ-from-040), and Jenkins being
  * down or quieting down (no launches, no leaks, the daemon keeps going).
  */
 import pino from 'pino';

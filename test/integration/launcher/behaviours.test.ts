@@ -1,5 +1,5 @@
 /**
- * Launcher behaviours pinned by upstream's tests (launcher spec §16), on SQLite with the
+ * Launcher behaviours pinned by upstream's tests (docs/behaviour.md#upstream-tests), on SQLite with the
  * fake cloud over HTTP: subnodes, AZs, networks by name, IPv6, leaked servers, failed
  * deletions, hold, delete --now.
  */

@@ -1,6 +1,6 @@
 /**
  * JenkinsTargets with upstream's in-memory fake (apikey `fake`): no sockets. One manager per
- * target, rebuilt when its settings change; online flags per spec §5.3.
+ * target, rebuilt when its settings change; online flags per docs/behaviour.md#applying-a-new-configuration.
  */
 import { describe, expect, it } from 'vitest';
 import type { CompiledTarget } from '../../../src/config/index.js';
