@@ -16,7 +16,12 @@ interface GlobalOptions {
   debug?: boolean;
 }
 
-async function makeContext(global: GlobalOptions, json: boolean, closers: Array<() => Promise<void>>): Promise<CliContext> {
+async function makeContext(
+  global: GlobalOptions,
+  json: boolean,
+  closers: Array<() => Promise<void>>,
+  composition: NodepoolComposition,
+): Promise<CliContext> {
   const { setupLogging } = await import('../log/index.js');
   // Upstream: `--debug` wins over `-l`; without either, INFO to stderr.
   const logging = setupLogging(
@@ -33,6 +38,7 @@ async function makeContext(global: GlobalOptions, json: boolean, closers: Array<
     debug: global.debug === true,
     json,
     log,
+    ...(composition.ssh !== undefined ? { ssh: composition.ssh } : {}),
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     },
@@ -53,7 +59,11 @@ async function printError(err: unknown, debug: boolean): Promise<number> {
   return exitCodeFor(err);
 }
 
-function addVerb(program: Command, verb: VerbEntry, run: (verb: VerbEntry, args: string[], opts: Record<string, unknown>) => Promise<void>): void {
+function addVerb(
+  program: Command,
+  verb: VerbEntry,
+  run: (verb: VerbEntry, args: string[], opts: Record<string, unknown>) => Promise<void>,
+): void {
   const cmd = program.command(verb.name).description(verb.description);
   for (const a of verb.arguments ?? []) {
     cmd.argument(a.required === false ? `[${a.name}]` : `<${a.name}>`, a.description);
@@ -72,8 +82,17 @@ function addVerb(program: Command, verb: VerbEntry, run: (verb: VerbEntry, args:
   });
 }
 
+/** What a harness (tests) may compose differently from the shipped CLI. */
+export interface NodepoolComposition {
+  /** How nodes are reached over SSH (`image-update`). @default real SSH (see ssh-seam.ts) */
+  ssh?: CliContext['ssh'];
+}
+
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  composition: NodepoolComposition = {},
+): Promise<number> {
   const program = new Command('nodepool');
   program
     .description('Operate a Nodepool installation')
@@ -83,14 +102,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--debug', 'print debug level logging and stack traces')
     .version(VERSION, '--version', 'print the version and exit')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      writeOut: (s) => process.stdout.write(s),
+    });
 
   const closers: Array<() => Promise<void>> = [];
   let status = 0;
   for (const verb of VERBS) {
     addVerb(program, verb, async (v, args, opts) => {
       const global = program.opts<GlobalOptions>();
-      const ctx = await makeContext(global, opts.json === true, closers);
+      const ctx = await makeContext(global, opts.json === true, closers, composition);
       try {
         const verb = await v.load();
         await verb.run(ctx, args, opts);

@@ -13,7 +13,8 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
-import { sshSeamFromEnv } from './ssh-seam-env.js';
+import type { SshSeam } from '../launcher/index.js';
+import { SHIPPED_SSH_SEAM } from './ssh-seam.js';
 
 interface NodepooldOptions {
   config: string;
@@ -39,8 +40,17 @@ function parseWebAddress(value: string): { host: string; port: number } {
   }
 }
 
+/** What a harness (tests, the quickstart) may compose differently from the shipped daemon. */
+export interface NodepooldComposition {
+  /** How nodes are reached over SSH. @default real SSH (see ssh-seam.ts) */
+  ssh?: SshSeam;
+}
+
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  composition: NodepooldComposition = {},
+): Promise<number> {
   const childCwd = takeDaemonChildMarker();
   const program = daemonProgram('nodepoold', 'Node pool.')
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
@@ -54,7 +64,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-deletes', 'do not delete nodes (no cleanup and check crons, no ZeroMQ listeners)')
     .option('--no-launches', 'do not launch nodes')
     .option('--no-webapp', 'do not start the status web app')
-    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT });
+    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, {
+      host: DEFAULT_WEB_HOST,
+      port: DEFAULT_WEB_PORT,
+    });
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
   const opts = program.opts<NodepooldOptions>();
@@ -66,8 +79,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Compat: SIGUSR1 stops nodepoold like SIGINT (upstream keeps it for old init scripts).
     extraStopSignals: ['SIGUSR1'],
     createServices: (root, log) => {
-      const ssh = sshSeamFromEnv(process.env);
-      if (ssh !== undefined) log.warn('NODEPOOLD_SSH_TARGET is set: node SSH goes to %s', process.env['NODEPOOLD_SSH_TARGET']);
+      const ssh = composition.ssh ?? SHIPPED_SSH_SEAM;
+      if (ssh !== SHIPPED_SSH_SEAM)
+        log.warn('Node SSH goes through a seam the harness composed, not the shipped one');
       if (opts.builder) {
         log.warn(
           'Note: nodepool no longer automatically builds images, please ensure the separate ' +
@@ -78,9 +92,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           '--no-builder is deprecated and will be removed in the near future. Update your service scripts to avoid a breakage.',
         );
       }
-      const jenkinsZuul = new JenkinsZuulIntegration({ noDeletes: !opts.deletes }).launcherOptions();
+      const jenkinsZuul = new JenkinsZuulIntegration({
+        noDeletes: !opts.deletes,
+      }).launcherOptions();
       // 0.3-era snapshot images (base-image + setup); idle without them.
-      const snapshots = new SnapshotImages({ noLaunches: !opts.launches, noDeletes: !opts.deletes });
+      const snapshots = new SnapshotImages({
+        noLaunches: !opts.launches,
+        noDeletes: !opts.deletes,
+      });
       return [
         createLauncherService({
           configPath: resolveFrom(base, opts.config),
@@ -91,7 +110,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           noWebapp: !opts.webapp,
           webHost: opts.webAddress.host,
           webPort: opts.webAddress.port,
-          ...(ssh !== undefined ? { ssh } : {}),
+          ssh,
           // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (launcher §11–12).
           ...jenkinsZuul,
           integrations: [...jenkinsZuul.integrations, snapshots],

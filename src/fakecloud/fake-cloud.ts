@@ -19,6 +19,8 @@ import { createNovaService } from './nova.js';
 import { applyKnobs } from './options.js';
 import type { FailureMode, FakeCloudKnobsPatch, FakeCloudOptions } from './options.js';
 import type { FakeService } from './service.js';
+import { FakeNodeSsh } from './node-ssh.js';
+import type { NodeSshActivity } from './node-ssh.js';
 import { FakeCloudStore } from './store.js';
 import type { FaultOp } from './store.js';
 
@@ -26,6 +28,11 @@ import type { FaultOp } from './store.js';
 export interface FakeCloudServiceOptions extends FakeCloudOptions {
   /** Receives state changes (info) and per-request lines (debug). */
   log?: Logger;
+  /**
+   * Serve SSH on this port of every ACTIVE server's addresses (see {@link FakeNodeSsh});
+   * 22 needs root. @default no SSH (clients fake it, as upstream's fake cloud)
+   */
+  sshPort?: number;
 }
 
 /** A fake OpenStack cloud served over HTTP; a {@link Service}. */
@@ -39,16 +46,30 @@ export class FakeCloud extends BaseService {
   private readonly requestedPort: number;
   private readonly log: Logger | undefined;
   private server: Server | null = null;
+  private readonly nodeSsh: FakeNodeSsh | null;
 
   constructor(options: FakeCloudServiceOptions = {}) {
     super();
-    const { log, ...cloud } = options;
+    const { log, sshPort, ...cloud } = options;
     this.log = log;
+    this.nodeSsh = sshPort === undefined ? null : new FakeNodeSsh(sshPort, log);
     this.host = options.host ?? '127.0.0.1';
     this.requestedPort = options.port ?? 0;
     this.store = new FakeCloudStore(cloud);
+    const nodeSsh = this.nodeSsh;
+    if (nodeSsh !== null)
+      this.store.onServersChanged = () => nodeSsh.reconcile(this.store.activeAddresses());
     this.lifecycle = new Lifecycle(this.store);
-    this.services = [createKeystoneService(), createNovaService(), createGlanceService(), createNeutronService(), createControlService(() => this.reset())];
+    this.services = [
+      createKeystoneService(),
+      createNovaService(),
+      createGlanceService(),
+      createNeutronService(),
+      createControlService(
+        () => this.reset(),
+        () => this.sshActivity(),
+      ),
+    ];
     this.tasks = new TaskGroup((err) => this.log?.error({ err }, 'Fake cloud request failed'));
   }
 
@@ -60,7 +81,10 @@ export class FakeCloud extends BaseService {
   get port(): number {
     const addr = this.server?.address();
     if (addr === null || addr === undefined || typeof addr === 'string') {
-      throw new IllegalStateError(`Cannot read the fake cloud's port: state is "${this.state}"`, this.state);
+      throw new IllegalStateError(
+        `Cannot read the fake cloud's port: state is "${this.state}"`,
+        this.state,
+      );
     }
     return addr.port;
   }
@@ -87,6 +111,11 @@ export class FakeCloud extends BaseService {
   /** Call counts per endpoint, keyed `<service> <METHOD> <route>`, e.g. `compute POST /v2.1/servers`. */
   calls(): Record<string, number> {
     return Object.fromEntries(this.store.calls);
+  }
+
+  /** What each server's SSH saw, by server id (empty without `sshPort`). */
+  sshActivity(): Record<string, NodeSshActivity> {
+    return this.nodeSsh?.snapshot() ?? {};
   }
 
   /** Changes knobs while running. @throws RangeError naming a bad knob. */
@@ -135,11 +164,20 @@ export class FakeCloud extends BaseService {
   }
 
   protected async doStart(): Promise<void> {
-    const deps = { store: this.store, lifecycle: this.lifecycle, services: this.services, origin: () => this.origin, signal: this.signal };
+    const deps = {
+      store: this.store,
+      lifecycle: this.lifecycle,
+      services: this.services,
+      origin: () => this.origin,
+      signal: this.signal,
+    };
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
       this.tasks.spawn('request', async () => {
         await dispatch(deps, req, res);
-        this.log?.debug({ method: req.method, url: req.url, status: res.statusCode }, 'Fake cloud request');
+        this.log?.debug(
+          { method: req.method, url: req.url, status: res.statusCode },
+          'Fake cloud request',
+        );
       });
     });
     this.server = server;
@@ -154,6 +192,8 @@ export class FakeCloud extends BaseService {
 
   protected async doStop(): Promise<void> {
     this.lifecycle.stop();
+    this.store.onServersChanged = null;
+    await this.nodeSsh?.stop();
     const server = this.server;
     if (server === null) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

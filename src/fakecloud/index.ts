@@ -7,8 +7,16 @@ export type { FakeCloudServiceOptions } from './fake-cloud.js';
 export { getSharedFakeCloud, stopSharedFakeCloud } from './shared.js';
 export type { SharedFakeCloudOptions } from './shared.js';
 export { DEFAULT_KNOBS } from './options.js';
-export type { FailureMode, FakeCloudKnobs, FakeCloudKnobsPatch, FakeCloudOptions, FakeQuota, FakeUser } from './options.js';
+export type {
+  FailureMode,
+  FakeCloudKnobs,
+  FakeCloudKnobsPatch,
+  FakeCloudOptions,
+  FakeQuota,
+  FakeUser,
+} from './options.js';
 export type { FakeCloudSnapshot } from './control.js';
+export type { NodeSshActivity } from './node-ssh.js';
 export type { FaultOp } from './store.js';
 export { SEED_FLAVORS, SEED_NETWORKS } from './seed.js';
 export type * from './types.js';

@@ -66,11 +66,26 @@ export class FakeCloudStore {
   };
   private readonly pools = new Map<string, AddressPool>();
   private macCounter = 0;
+  /** Called when a server turns ACTIVE, goes, or gains or loses an address. */
+  onServersChanged: (() => void) | null = null;
 
   constructor(options: FakeCloudOptions = {}) {
-    const { quota, host: _h, port: _p, regions, availabilityZones, users, random, checkKeyNames, ...knobs } = options;
+    const {
+      quota,
+      host: _h,
+      port: _p,
+      regions,
+      availabilityZones,
+      users,
+      random,
+      checkKeyNames,
+      ...knobs
+    } = options;
     this.checkKeyNames = checkKeyNames ?? true;
-    this.knobs = applyKnobs({ ...DEFAULT_KNOBS, quota: { ...DEFAULT_KNOBS.quota } }, { ...knobs, quota });
+    this.knobs = applyKnobs(
+      { ...DEFAULT_KNOBS, quota: { ...DEFAULT_KNOBS.quota } },
+      { ...knobs, quota },
+    );
     this.regions = regions !== undefined && regions.length > 0 ? [...regions] : ['RegionOne'];
     this.availabilityZones = availabilityZones ?? ['nova', 'az1', 'az2'];
     this.users = users ?? [];
@@ -80,12 +95,24 @@ export class FakeCloudStore {
 
   /** Forgets everything (servers, images, tokens, calls...) and seeds a fresh cloud. */
   reset(): void {
-    for (const map of [this.flavors, this.images, this.networks, this.subnets, this.ports, this.floatingIps, this.servers, this.keypairs, this.tokens, this.calls]) {
+    for (const map of [
+      this.flavors,
+      this.images,
+      this.networks,
+      this.subnets,
+      this.ports,
+      this.floatingIps,
+      this.servers,
+      this.keypairs,
+      this.tokens,
+      this.calls,
+    ]) {
       map.clear();
     }
     this.pools.clear();
     for (const f of Object.values(this.failNext)) f.count = 0;
     this.seed();
+    this.onServersChanged?.();
   }
 
   private seed(): void {
@@ -103,7 +130,8 @@ export class FakeCloudStore {
         createdAt: now,
       };
       for (const s of n.subnets) {
-        const pool = s.ipVersion === 4 ? ipv4Pool(s.cidr) : { gateway: null, start: '::1', end: '::1' };
+        const pool =
+          s.ipVersion === 4 ? ipv4Pool(s.cidr) : { gateway: null, start: '::1', end: '::1' };
         const sub: SubnetRecord = {
           id: randomUUID(),
           name: s.name,
@@ -122,8 +150,18 @@ export class FakeCloudStore {
       }
       this.networks.set(net.id, net);
     }
-    const image = this.newImage(ADMIN_PROJECT_ID, { name: SEED_IMAGE_NAME, visibility: 'public', diskFormat: 'qcow2', containerFormat: 'bare' });
-    Object.assign(image, { status: 'active', size: 0, checksum: hexId(''), hashValue: createHash('sha512').digest('hex') });
+    const image = this.newImage(ADMIN_PROJECT_ID, {
+      name: SEED_IMAGE_NAME,
+      visibility: 'public',
+      diskFormat: 'qcow2',
+      containerFormat: 'bare',
+    });
+    Object.assign(image, {
+      status: 'active',
+      size: 0,
+      checksum: hexId(''),
+      hashValue: createHash('sha512').digest('hex'),
+    });
   }
 
   /** Adds a region to the service catalog (endpoints are the same in every region). */
@@ -143,7 +181,12 @@ export class FakeCloudStore {
       forced.count--;
       return forced.mode;
     }
-    const rate = op === 'create' ? this.knobs.createFailureRate : op === 'delete' ? this.knobs.deleteFailureRate : 0;
+    const rate =
+      op === 'create'
+        ? this.knobs.createFailureRate
+        : op === 'delete'
+          ? this.knobs.deleteFailureRate
+          : 0;
     return rate > 0 && this.random() < rate ? this.knobs.failureMode : null;
   }
 
@@ -176,27 +219,39 @@ export class FakeCloudStore {
 
   /** Whether `projectId` may see `image`. */
   canSeeImage(image: ImageRecord, projectId: string): boolean {
-    return image.owner === projectId || image.visibility === 'public' || image.visibility === 'community';
+    return (
+      image.owner === projectId || image.visibility === 'public' || image.visibility === 'community'
+    );
   }
 
   /** Finds a network by id or, failing that, by unique name. */
   findNetwork(idOrName: string): NetworkRecord | undefined {
-    return this.networks.get(idOrName) ?? [...this.networks.values()].find((n) => n.name === idOrName);
+    return (
+      this.networks.get(idOrName) ?? [...this.networks.values()].find((n) => n.name === idOrName)
+    );
   }
 
   /**
    * Creates a port on `networkId` with one address from each of its subnets.
    * @throws RangeError when a subnet has no free address.
    */
-  createPort(networkId: string, projectId: string, deviceId: string, deviceOwner: string): PortRecord {
+  createPort(
+    networkId: string,
+    projectId: string,
+    deviceId: string,
+    deviceOwner: string,
+  ): PortRecord {
     const net = this.networks.get(networkId);
-    if (net === undefined) throw new RangeError(`Cannot create a port: network "${networkId}" does not exist`);
+    if (net === undefined)
+      throw new RangeError(`Cannot create a port: network "${networkId}" does not exist`);
     const fixedIps: PortRecord['fixedIps'] = [];
     for (const subnetId of net.subnetIds) {
       const ip = this.pools.get(subnetId)?.take() ?? null;
       if (ip === null) {
         for (const f of fixedIps) this.pools.get(f.subnetId)?.release(f.ipAddress);
-        throw new RangeError(`Cannot create a port: no free address in subnet "${subnetId}" of network "${net.name}"`);
+        throw new RangeError(
+          `Cannot create a port: no free address in subnet "${subnetId}" of network "${net.name}"`,
+        );
       }
       fixedIps.push({ subnetId, ipAddress: ip });
     }
@@ -237,10 +292,23 @@ export class FakeCloudStore {
     const subnetId = net?.subnetIds.find((s) => this.subnets.get(s)?.ipVersion === 4);
     const address = subnetId === undefined ? null : (this.pools.get(subnetId)?.take() ?? null);
     if (address === null || subnetId === undefined) {
-      throw new RangeError(`Cannot allocate a floating IP: no free address on network "${networkId}"`);
+      throw new RangeError(
+        `Cannot allocate a floating IP: no free address on network "${networkId}"`,
+      );
     }
     const now = isoNow();
-    const fip: FloatingIpRecord = { id: randomUUID(), projectId, address, networkId, portId: null, fixedIp: null, description, revision: 0, createdAt: now, updatedAt: now };
+    const fip: FloatingIpRecord = {
+      id: randomUUID(),
+      projectId,
+      address,
+      networkId,
+      portId: null,
+      fixedIp: null,
+      description,
+      revision: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
     this.floatingIps.set(fip.id, fip);
     return fip;
   }
@@ -251,6 +319,7 @@ export class FakeCloudStore {
     fip.fixedIp = port?.fixedIps.find((f) => !f.ipAddress.includes(':'))?.ipAddress ?? null;
     fip.revision++;
     fip.updatedAt = isoNow();
+    this.onServersChanged?.();
   }
 
   /** Deletes a floating IP and frees its address. */
@@ -270,12 +339,35 @@ export class FakeCloudStore {
     // a provider-network public address would; floating IPs a client created stay, detached,
     // as on Neutron.
     for (const fip of [...this.floatingIps.values()]) {
-      if (fip.description === AUTO_FLOATING_IP && fip.portId !== null && server.portIds.includes(fip.portId)) {
+      if (
+        fip.description === AUTO_FLOATING_IP &&
+        fip.portId !== null &&
+        server.portIds.includes(fip.portId)
+      ) {
         this.deleteFloatingIp(fip.id);
       }
     }
     for (const p of server.portIds) this.deletePort(p);
     this.servers.delete(id);
+    this.onServersChanged?.();
+  }
+
+  /** Every IPv4 address of every ACTIVE server (fixed and floating) → the server's id. */
+  activeAddresses(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of this.servers.values()) {
+      if (s.status !== 'ACTIVE') continue;
+      for (const portId of s.portIds) {
+        for (const f of this.ports.get(portId)?.fixedIps ?? [])
+          if (!f.ipAddress.includes(':')) out.set(f.ipAddress, s.id);
+      }
+    }
+    for (const fip of this.floatingIps.values()) {
+      const owner = fip.portId === null ? undefined : this.ports.get(fip.portId)?.deviceId;
+      if (owner !== undefined && this.servers.get(owner)?.status === 'ACTIVE')
+        out.set(fip.address, owner);
+    }
+    return out;
   }
 
   /** Instances, cores and RAM a project uses. */

@@ -18,11 +18,13 @@ import { seedConfig } from '../../support/seed-fixtures.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { LauncherHarness } from '../launcher/harness.js';
+import { FAKE_SSH_SEAM } from '../../support/ssh-seams.js';
 
 const zk = sharedZooKeeper();
 const sqlite = inject('sqlBackends').find((b) => b.name === 'sqlite' && b.available);
 const skip = zk.address === null || sqlite === undefined;
-if (skip) process.stderr.write(`SKIPPED seed configuration tests: ${zk.reason ?? 'SQLite unavailable'}\n`);
+if (skip)
+  process.stderr.write(`SKIPPED seed configuration tests: ${zk.reason ?? 'SQLite unavailable'}\n`);
 
 /** A disk-image-create stand-in that accepts any elements (the shared fake checks upstream's fixture env). */
 const ANY_DIB = `#!/bin/bash
@@ -63,19 +65,40 @@ describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
     // The cloud has the page's base image.
     const base = [...t.cloud.store.images.values()][0]!;
     base.name = 'Ubuntu Precise 12.04 LTS Server 64-bit';
-    await t.writeConfig(seedConfig('002-infra.yaml', { script_dir: scripts, dburi: t.sql.dburi, auth_url: 'fake', private_key: join(t.dir, 'id_rsa') }));
+    await t.writeConfig(
+      seedConfig('002-infra.yaml', {
+        script_dir: scripts,
+        dburi: t.sql.dburi,
+        auth_url: 'fake',
+        private_key: join(t.dir, 'id_rsa'),
+      }),
+    );
     // As on the page, there is no secure.conf: the database comes from nodepool.yaml.
     await rm(t.securePath);
     const snapshots = new SnapshotImages({ timing: { settleMs: 0, checkIntervalMs: 200 } });
     stops.push(() => snapshots.stop());
-    await t.start({ integrations: [snapshots], providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50, imagePollMs: 50 } });
+    await t.start({
+      integrations: [snapshots],
+      providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50, imagePollMs: 50 },
+    });
     const ready = await t.waitReady({ 'tripleo-precise': 2 }, 60_000);
     const [snap] = await t.db.snapshotImages.list();
-    expect(snap).toMatchObject({ providerName: 'tripleo-test-cloud', imageName: 'tripleo-precise', state: 2 });
+    expect(snap).toMatchObject({
+      providerName: 'tripleo-test-cloud',
+      imageName: 'tripleo-precise',
+      state: 2,
+    });
     // No provider keypair: a temporary key pair was imported for the template server; it goes
     // with the server, after the snapshot (and so maybe after the nodes) is ready.
-    expect(Object.entries(t.cloud.calls()).some(([k]) => k.startsWith('compute POST') && k.endsWith('/os-keypairs'))).toBe(true);
-    await waitFor(() => t.cloud.snapshot().keypairs.length === 0, { timeoutMs: 30_000, what: 'the temporary key pair to be deleted' });
+    expect(
+      Object.entries(t.cloud.calls()).some(
+        ([k]) => k.startsWith('compute POST') && k.endsWith('/os-keypairs'),
+      ),
+    ).toBe(true);
+    await waitFor(() => t.cloud.snapshot().keypairs.length === 0, {
+      timeoutMs: 30_000,
+      what: 'the temporary key pair to be deleted',
+    });
     const state = t.cloud.snapshot();
     const servers = state.servers;
     for (const n of ready) {
@@ -103,7 +126,10 @@ describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
     // The walkthrough predates ZooKeeper; the builder and nodepoold meet there now. Its
     // `rate: 10.0` (10 s between API calls) is lowered so the test runs in seconds.
     const text =
-      seedConfig('004-walkthrough.yaml', { elements_dir: join(t.dir, 'elements'), images_dir: imagesDir }).replace('rate: 10.0', 'rate: 0.001') +
+      seedConfig('004-walkthrough.yaml', {
+        elements_dir: join(t.dir, 'elements'),
+        images_dir: imagesDir,
+      }).replace('rate: 10.0', 'rate: 0.001') +
       `\nzookeeper-servers:\n  - host: ${server.host}\n    port: ${server.port}\n    chroot: ${t.chroot.path}\n`;
     await t.writeConfig(text);
     const builder = new NodePoolBuilder({
@@ -124,15 +150,27 @@ describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
     await t.start({
       timing: { intervalMs: 200, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000 },
       providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50, imagePollMs: 50 },
-      ssh: { retryDelayMs: 100, target: (ip) => ({ host: `fake-${ip}` }) },
+      ssh: { ...FAKE_SSH_SEAM, retryDelayMs: 100 },
     });
     // Well within the test's own time limit, so that a failure names what it waited for.
     const [node] = await t.waitReady({ 'centos-7': 1 }, 30_000);
-    expect(node).toMatchObject({ providerName: 'default', labelName: 'centos-7', targetName: 'default' });
-    const [build] = await t.images.getMostRecentBuilds('dib-centos-7', { state: 'ready', count: 1 });
+    expect(node).toMatchObject({
+      providerName: 'default',
+      labelName: 'centos-7',
+      targetName: 'default',
+    });
+    const [build] = await t.images.getMostRecentBuilds('dib-centos-7', {
+      state: 'ready',
+      count: 1,
+    });
     expect(build?.formats).toEqual(['raw']);
-    const [first] = await t.images.getMostRecentBuildUploads('dib-centos-7', build!.id, 'default', { state: 'ready', count: 1 });
-    expect(t.cloud.snapshot().servers.find((s) => s.id === node!.externalId)?.imageId).toBe(first!.externalId);
+    const [first] = await t.images.getMostRecentBuildUploads('dib-centos-7', build!.id, 'default', {
+      state: 'ready',
+      count: 1,
+    });
+    expect(t.cloud.snapshot().servers.find((s) => s.id === node!.externalId)?.imageId).toBe(
+      first!.externalId,
+    );
 
     // `nodepool image-upload default centos-7`: a new upload of the newest build, now.
     const files = { configPath: t.configPath, securePath: t.securePath };
@@ -149,12 +187,21 @@ describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
     expect(list.stdout).toContain(`| ${build!.id} | ${added.id} | default  | dib-centos-7 |`);
 
     // `nodepool image-delete ID` with the upload written as one id.
-    const del = await runCli(files, ['image-delete', `dib-centos-7-${build!.id}-default-${added.id}`]);
+    const del = await runCli(files, [
+      'image-delete',
+      `dib-centos-7-${build!.id}-default-${added.id}`,
+    ]);
     expect(del).toEqual({ status: 0, stdout: '', stderr: '' });
-    expect((await t.images.getUpload('dib-centos-7', build!.id, 'default', added.id))?.state).toBe('deleting');
-    await waitFor(async () => (await t.images.getUpload('dib-centos-7', build!.id, 'default', added.id)) === null, {
-      timeoutMs: 20_000,
-      what: 'the builder to delete the marked upload',
-    });
+    expect((await t.images.getUpload('dib-centos-7', build!.id, 'default', added.id))?.state).toBe(
+      'deleting',
+    );
+    await waitFor(
+      async () =>
+        (await t.images.getUpload('dib-centos-7', build!.id, 'default', added.id)) === null,
+      {
+        timeoutMs: 20_000,
+        what: 'the builder to delete the marked upload',
+      },
+    );
   });
 });
