@@ -219,6 +219,8 @@ export async function startDaemonEnv(o: DaemonEnvOptions): Promise<DaemonEnv> {
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     cleanups.push(async () => {
+      const keep = process.env['BENCH_DAEMON_OUTPUT'];
+      if (keep !== undefined && keep !== '') await writeFile(keep, out);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;

@@ -57,4 +57,9 @@ export interface SshSeam {
   scriptsDir?: string;
   /** Pause between SSH attempts. @default 2000 */
   retryDelayMs?: number;
+  /**
+   * SSH login attempts in flight at once, over all launches and checks of the launcher
+   * (see `LoginSlots`). @default 64 (zuul-launcher caps its key scans at 100)
+   */
+  maxConcurrentLogins?: number;
 }

@@ -178,7 +178,14 @@ async function runLaunch(
   if (provider.ipv6Preferred && !active.publicIpv6)
     log.warn('Server %s of node %d has no public IPv6 address: using %s', server.id, nodeId, ip);
   const ipPrivate = active.privateIp ?? ip;
-  const login: SshLogin = { seam: ctx.ssh, provider, image, log, signal };
+  const login: SshLogin = {
+    seam: ctx.ssh,
+    ...(ctx.sshSlots ? { slots: ctx.sshSlots } : {}),
+    provider,
+    image,
+    log,
+    signal,
+  };
   const key = startNodeSetKey();
   // One session for the primary's access check, files and ready script.
   const session = await openSession(ip, login, provider.bootTimeoutMs);

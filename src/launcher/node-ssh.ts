@@ -6,7 +6,13 @@
 import type { Logger } from 'pino';
 import type { CompiledProvider, CompiledProviderImage } from '../config/index.js';
 import { directSsh, generateNodeSetKey, runReadyScript, writeNodepoolFiles } from '../ssh/index.js';
-import type { NodeAddress, NodeSetKey, SshConnector, SshSession } from '../ssh/index.js';
+import type {
+  LoginSlots,
+  NodeAddress,
+  NodeSetKey,
+  SshConnector,
+  SshSession,
+} from '../ssh/index.js';
 import type { SshSeam } from './hooks.js';
 
 /** The connector the seam chooses for a provider's nodes. */
@@ -25,9 +31,14 @@ export function startNodeSetKey(): Promise<NodeSetKey> {
   return p;
 }
 
+/** Default of `SshSeam.maxConcurrentLogins`. */
+export const DEFAULT_MAX_CONCURRENT_LOGINS = 64;
+
 /** What the SSH steps need to log in to one node. */
 export interface SshLogin {
   seam: SshSeam;
+  /** The launcher's bound on login attempts. */
+  slots?: LoginSlots;
   provider: CompiledProvider;
   image: CompiledProviderImage;
   log: Logger;
@@ -48,6 +59,7 @@ export async function openSession(
     privateKey: login.image.privateKey,
     timeoutMs,
     ...(login.seam.retryDelayMs !== undefined ? { retryDelayMs: login.seam.retryDelayMs } : {}),
+    ...(login.slots ? { slots: login.slots } : {}),
     ...(login.signal ? { signal: login.signal } : {}),
     log: login.log,
   });

@@ -16,6 +16,7 @@ export type {
 } from './session.js';
 export { FakeSshSession, FAKE_HOST_KEY } from './fake.js';
 export { directSsh, fakeSsh } from './connector.js';
+export { LoginSlots } from './login-slots.js';
 export type { SshConnector } from './connector.js';
 export { bareHost, formatHostPort, describeHostKey, loadPrivateKey } from './host.js';
 export type { SshHostKey, PrivateKeySource } from './host.js';

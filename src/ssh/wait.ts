@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import { bareHost, formatHostPort, loadPrivateKey } from './host.js';
 import type { PrivateKeySource, SshHostKey } from './host.js';
+import type { LoginSlots } from './login-slots.js';
 import type { SshSession } from './session.js';
 
 /** Options of {@link connectSsh}, {@link waitForSsh} and {@link checkNode}. */
@@ -34,6 +35,8 @@ export interface WaitForSshOptions {
   attemptTimeoutMs?: number;
   /** Host key the node must present (`"<type> <base64>"` or `SHA256:`); unset accepts any. */
   expectedHostKey?: string;
+  /** Bounds login attempts in flight (one slot per attempt, none while waiting between). */
+  slots?: LoginSlots;
   /** Run `echo access okay` once logged in. @default true */
   checkAccess?: boolean;
   signal?: AbortSignal;
@@ -113,6 +116,14 @@ export async function connectSsh(host: string, options: WaitForSshOptions): Prom
     const attemptCtl = new AbortController();
     const endAttempt = (): void => attemptCtl.abort(stop.reason);
     stop.addEventListener('abort', endAttempt, { once: true });
+    let release: (() => void) | undefined;
+    try {
+      release = await options.slots?.acquire(stop);
+    } catch {
+      stop.removeEventListener('abort', endAttempt);
+      if (signal?.aborted) throw signal.reason;
+      throw timeoutError(bare, port, options.username, timeoutMs, attempt, last);
+    }
     const conn = new SshConnection({
       host: bare,
       port,
@@ -143,6 +154,7 @@ export async function connectSsh(host: string, options: WaitForSshOptions): Prom
       last = deadline.aborted && !(err instanceof NodepoolError) ? last : err;
     } finally {
       stop.removeEventListener('abort', endAttempt);
+      release?.();
     }
     try {
       if (deadline.aborted) throw deadline.reason;

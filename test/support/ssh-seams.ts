@@ -3,7 +3,7 @@
  * for all servers of a fake cloud), or faked in memory. Only tests and the quickstart build
  * these; the shipped daemon always composes real SSH.
  */
-import { connectSsh, fakeSsh } from '../../src/ssh/index.js';
+import { connectSsh, directSsh, fakeSsh } from '../../src/ssh/index.js';
 import type { SshConnector } from '../../src/ssh/index.js';
 import type { SshSeam } from '../../src/launcher/index.js';
 
@@ -24,3 +24,11 @@ export function redirectSeam(
 
 /** A seam faking every node's SSH in memory. */
 export const FAKE_SSH_SEAM: SshSeam = Object.freeze({ connector: () => fakeSsh });
+
+/** Every node reached on its own address, on `port` instead of 22 (a fake cloud's `sshPort`). */
+export function portSeam(port: number, extra: Omit<SshSeam, 'connector'> = {}): SshSeam {
+  const connector: SshConnector = {
+    connect: (address, options) => directSsh.connect(address, { ...options, port }),
+  };
+  return { ...extra, connector: () => connector };
+}

@@ -43,6 +43,7 @@ export async function runCheck(
           privateKey: image.privateKey,
           timeoutMs: ctx.timing.checkTimeoutMs,
           ...(ctx.ssh.retryDelayMs !== undefined ? { retryDelayMs: ctx.ssh.retryDelayMs } : {}),
+          ...(ctx.sshSlots ? { slots: ctx.sshSlots } : {}),
           signal,
         },
         (host, o) => connector.connect(host, o),

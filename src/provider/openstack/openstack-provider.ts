@@ -389,17 +389,33 @@ export class OpenStackProvider extends BaseService implements Provider {
   }
 
   /**
+   * How old the server list may be while launches wait: `waitingListAgeMs`, but at least
+   * four `rate` slots (lists take at most a quarter of the provider's calls) and 10 ms per
+   * listed server (a list's cost, to the cloud and to us, grows with its length: a pool of
+   * 400 waits on a 4 s list, close to the 5 s `serverListAgeMs`), and never older than
+   * `serverListAgeMs`.
+   */
+  private waitingListAge(): number {
+    const floor = Math.max(
+      this.tuning.waitingListAgeMs,
+      4 * this.config.rateMs,
+      10 * this.servers.size,
+    );
+    return Math.min(floor, Math.max(this.tuning.serverListAgeMs, this.tuning.waitingListAgeMs));
+  }
+
+  /**
    * Polls the shared server list until the server is ACTIVE. While launches wait, the list
-   * is refreshed every `waitingListAgeMs` (one call for every waiter, at most one in four
-   * of the provider's `rate` slots) rather than every `serverListAgeMs`, so an ACTIVE
-   * server is noticed within about half a second.
+   * is refreshed every {@link waitingListAge} (one call for every waiter) rather than
+   * every `serverListAgeMs`, so in a small pool an ACTIVE server is noticed within about
+   * half a second.
    */
   async waitForServer(id: string, o: WaitOptions): Promise<ServerInfo> {
     const deadline = Date.now() + o.timeoutMs;
-    const ageMs = Math.max(this.tuning.waitingListAgeMs, 4 * this.config.rateMs);
-    const pollMs = Math.min(this.tuning.activePollMs, ageMs);
     let last = 'not listed yet';
     for (;;) {
+      const ageMs = this.waitingListAge();
+      const pollMs = Math.min(this.tuning.activePollMs, ageMs);
       const raw = (await this.servers.get({ ...o, minStart: this.clock.now() - ageMs })).find(
         (s) => s.id === id,
       );

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { openDatabase, stateName } from '../../../src/db/index.js';
 import type { Database, NodeRecord, SubnodeRecord } from '../../../src/db/index.js';
 import { FakeCloud } from '../../../src/fakecloud/index.js';
-import type { FakeCloudOptions } from '../../../src/fakecloud/index.js';
+import type { FakeCloudServiceOptions } from '../../../src/fakecloud/index.js';
 import { SHIPPED_SSH_SEAM } from '../../../src/cmd/ssh-seam.js';
 import { createLauncherService } from '../../../src/launcher/index.js';
 import type { LauncherOptions, LauncherService } from '../../../src/launcher/index.js';
@@ -31,7 +31,7 @@ import { readFileSync } from 'node:fs';
 export interface HarnessOptions {
   backend: SqlBackendInfo;
   zookeeper: ZooKeeperAddress;
-  cloud?: FakeCloudOptions;
+  cloud?: FakeCloudServiceOptions;
   /** Capture statsd on a local UDP socket. */
   statsd?: boolean;
 }
