@@ -20,6 +20,7 @@ async function makeContext(
   global: GlobalOptions,
   json: boolean,
   closers: Array<() => Promise<void>>,
+  composition: NodepoolComposition,
 ): Promise<CliContext> {
   const { getLogger, setupLogging } = await import('../log/index.js');
   // Upstream: `--debug` wins over `-l`. Without either, warnings and errors only (upstream
@@ -41,6 +42,7 @@ async function makeContext(
     debug: global.debug === true,
     json,
     log,
+    ...(composition.ssh !== undefined ? { ssh: composition.ssh } : {}),
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     },
@@ -84,8 +86,17 @@ function addVerb(
   });
 }
 
+/** What a harness (tests) may compose differently from the shipped CLI. */
+export interface NodepoolComposition {
+  /** How nodes are reached over SSH (`image-update`). @default real SSH (see ssh-seam.ts) */
+  ssh?: CliContext['ssh'];
+}
+
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  composition: NodepoolComposition = {},
+): Promise<number> {
   const program = new Command('nodepool');
   program
     .description('Operate a Nodepool installation')
@@ -106,7 +117,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     addVerb(program, verb, async (v, args, opts) => {
       const global = program.opts<GlobalOptions>();
       try {
-        const ctx = await makeContext(global, opts.json === true, closers);
+        const ctx = await makeContext(global, opts.json === true, closers, composition);
         const verb = await v.load();
         await verb.run(ctx, args, opts);
       } catch (err) {
