@@ -44,7 +44,7 @@ function parseWebAddress(value: string): { host: string; port: number } {
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const childCwd = takeDaemonChildMarker();
-  const program = daemonProgram('nodepoold', 'Node pool.')
+  const program = daemonProgram('nodepoold', 'Node pool.', ['--version', '--fail-fast', '--web-address'])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
     .option('-d, --nodaemon', 'do not run as a daemon')
