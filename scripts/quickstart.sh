@@ -4,7 +4,9 @@
 # .quickstart/: two fake OpenStack clouds (nodepool-fake-cloud), a throwaway ZooKeeper,
 # a SQLite database, nodepool-builder with a stand-in disk-image-create, and nodepoold.
 # It waits for the pool to reach min-ready, shows it, and keeps running until Ctrl-C,
-# which stops everything it started.
+# SIGINT or SIGTERM (also when sent to `npm run quickstart`'s own pid: npm passes it on, and
+# the npm script execs this one), which stops everything it started. If its parent dies
+# without passing a signal on, it stops too.
 #
 #   scripts/quickstart.sh [--until-ready] [--skip-install] [--timeout SECONDS]
 #
@@ -100,8 +102,11 @@ start_bg() {
   PIDS+=("$name:$!")
 }
 
+PARENT=$PPID
 check_alive() {
   local entry
+  # Orphaned (npm or the shell that started us was killed): stop everything.
+  if ! kill -0 "$PARENT" 2>/dev/null; then say "parent process $PARENT is gone"; exit 143; fi
   for entry in "${PIDS[@]}"; do
     if ! kill -0 "${entry##*:}" 2>/dev/null; then
       echo "--- last lines of $LOGS/${entry%%:*}.log:" >&2

@@ -1,6 +1,7 @@
 /** Command-line pieces shared by the two daemons: integer flags, paths, parse outcome. */
 import { isAbsolute, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { argparseHelp } from './argparse-help.js';
 import { VERSION } from './version.js';
 
 /** commander parser of a worker count: a non-negative integer, as argparse `type=int`. */
@@ -24,11 +25,20 @@ export function resolveFrom(base: string, path: string | undefined): string | un
   return isAbsolute(path) ? path : resolve(base, path);
 }
 
-/** A program set up the way both daemons want: own exit handling, upstream's `--version`. */
-export function daemonProgram(name: string, description: string): Command {
+/**
+ * A program set up the way both daemons want: own exit handling, upstream's `--version`,
+ * and `--help` in argparse's layout with the long options of `trailing` (the port's extras
+ * and `--version`) after upstream's own.
+ */
+export function daemonProgram(
+  name: string,
+  description: string,
+  trailing: readonly string[] = ['--version'],
+): Command {
   return new Command(name)
     .description(description)
     .helpOption('-h, --help', 'show this help message and exit')
+    .configureHelp({ formatHelp: (cmd) => argparseHelp(cmd, { trailing }) })
     .option('--version', 'show version')
     .allowExcessArguments(false)
     .exitOverride()

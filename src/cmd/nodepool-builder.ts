@@ -27,7 +27,11 @@ interface BuilderCliOptions {
 /** Runs nodepool-builder with `argv` (without node and script); resolves to the exit status. */
 export async function main(argv: readonly string[]): Promise<number> {
   const childCwd = takeDaemonChildMarker();
-  const program = daemonProgram('nodepool-builder', 'NodePool Image Builder.')
+  const program = daemonProgram('nodepool-builder', 'NodePool Image Builder.', [
+    '--secure',
+    '--version',
+    '--fail-fast',
+  ])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option(
       '-s, --secure <path>',

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import type { CompiledConfig } from '../config/index.js';
 import { VERBS } from './nodepool/index.js';
 import type { CliContext, VerbEntry } from './nodepool/index.js';
+import { argparseHelp } from './argparse-help.js';
 import { VERSION } from './version.js';
 
 interface GlobalOptions {
@@ -92,6 +93,32 @@ export interface NodepoolComposition {
   ssh?: CliContext['ssh'];
 }
 
+/** Upstream 0.4.0's order of the verbs in `--help`; the port's extra verbs follow. */
+const UPSTREAM_ORDER = [
+  'list',
+  'image-list',
+  'dib-image-list',
+  'image-build',
+  'alien-list',
+  'alien-image-list',
+  'hold',
+  'delete',
+  'image-delete',
+  'dib-image-delete',
+  'config-validate',
+  'job-list',
+  'job-create',
+  'job-delete',
+];
+
+function inHelpOrder(verbs: readonly VerbEntry[]): VerbEntry[] {
+  const rank = (v: VerbEntry): number => {
+    const i = UPSTREAM_ORDER.indexOf(v.name);
+    return i < 0 ? UPSTREAM_ORDER.length : i;
+  };
+  return [...verbs].sort((a, b) => rank(a) - rank(b));
+}
+
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
 export async function main(
   argv: readonly string[],
@@ -99,12 +126,14 @@ export async function main(
 ): Promise<number> {
   const program = new Command('nodepool');
   program
-    .description('Operate a Nodepool installation')
+    .description('Node pool.')
+    .helpOption('-h, --help', 'show this help message and exit')
+    .configureHelp({ formatHelp: (cmd) => argparseHelp(cmd) })
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
     .option('-l, --logconfig <path>', 'path to log config file')
-    .option('--debug', 'print debug level logging and stack traces')
-    .version(VERSION, '--version', 'print the version and exit')
+    .version(`Nodepool version: ${VERSION}`, '--version', 'show version')
+    .option('--debug', 'show DEBUG level logging')
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
@@ -113,7 +142,7 @@ export async function main(
 
   const closers: Array<() => Promise<void>> = [];
   let status = 0;
-  for (const verb of VERBS) {
+  for (const verb of inHelpOrder(VERBS)) {
     addVerb(program, verb, async (v, args, opts) => {
       const global = program.opts<GlobalOptions>();
       try {

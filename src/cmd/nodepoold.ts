@@ -64,7 +64,7 @@ export async function main(
   composition: NodepooldComposition = {},
 ): Promise<number> {
   const childCwd = takeDaemonChildMarker();
-  const program = daemonProgram('nodepoold', 'Node pool.')
+  const program = daemonProgram('nodepoold', 'Node pool.', ['--version', '--fail-fast', '--web-address'])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
     .option('-d, --nodaemon', 'do not run as a daemon')
