@@ -4,9 +4,9 @@
  */
 import { createPublicKey, generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import ssh2 from 'ssh2';
 import { NodepoolDirMissingError, SshCommandError } from './errors.js';
 import type { SshSession } from './session.js';
+import { generateEd25519KeyPair } from './openssh-key.js';
 import { shellQuote } from './shell.js';
 
 const generateKeyPairP = promisify(generateKeyPair);
@@ -31,13 +31,9 @@ export interface NodeSetKey {
  */
 export type NodeSetKeyType = 'rsa' | 'ed25519';
 
-function generateEd25519(): Promise<NodeSetKey> {
-  return new Promise<NodeSetKey>((resolve, reject) => {
-    ssh2.utils.generateKeyPair('ed25519', (err, keys) => {
-      if (err) return reject(err);
-      resolve({ privateKeyPem: keys.private, publicKey: keys.public.trim() });
-    });
-  });
+function generateEd25519(): NodeSetKey {
+  const keys = generateEd25519KeyPair();
+  return { privateKeyPem: keys.privateKey, publicKey: keys.publicKey };
 }
 
 /** Addresses of one node of the set. */
