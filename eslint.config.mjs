@@ -15,7 +15,10 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/explicit-module-boundary-types': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'import-x/no-cycle': 'error',
       // Abort reasons and rethrown values are `unknown` by nature.
@@ -27,6 +30,27 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
+  // Each src/<area>/ is used by other areas only through its index.ts. One block per folder
+  // depth, since imports are relative.
+  ...[1, 2, 3].map((depth) => {
+    const up = '../'.repeat(depth);
+    return {
+      files: [`src/${'*/'.repeat(depth)}*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: [`${up}*/**`, `!${up}*/index.js`],
+                message: 'Import another area only through its index.ts (docs/architecture.md).',
+              },
+            ],
+          },
+        ],
+      },
+    };
+  }),
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -1,6 +1,8 @@
 /**
  * Error classes shared by every area. Each carries a stable `code` that the CLI and logs key
- * on; the message is for people and may change.
+ * on (every code is listed in `error-codes.ts` and docs/errors.md); the message is for people
+ * and may change. A subclass exists only where some caller tells it apart with `instanceof`;
+ * everything else is a plain {@link NodepoolError} with its code.
  */
 
 /** Options accepted by every {@link NodepoolError}. */
@@ -9,18 +11,22 @@ export interface NodepoolErrorOptions {
   cause?: unknown;
   /** Launch/delete result key reported to statsd, e.g. `error.quota`. */
   statsKey?: string;
+  /** Facts for logs and callers (`{ server, job }`); pino prints them with the error. */
+  details?: Readonly<Record<string, string | number | boolean | undefined>>;
 }
 
 /** Base of all errors this project throws on purpose. */
 export class NodepoolError extends Error {
   readonly code: string;
   readonly statsKey?: string;
+  readonly details?: Readonly<Record<string, string | number | boolean | undefined>>;
 
   constructor(message: string, opts: NodepoolErrorOptions) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = opts.code;
     if (opts.statsKey !== undefined) this.statsKey = opts.statsKey;
+    if (opts.details !== undefined) this.details = opts.details;
   }
 }
 

@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log/index.js';
 import { ProviderSet } from '../../src/provider/index.js';
 import { createNoopStats } from '../../src/stats/index.js';
 import { delay } from '../../src/util/index.js';
+import { fakeCloudDrivers } from '../../test/support/fake-drivers.js';
 import { FakeCloudProcess } from '../../test/support/fake-cloud-process.js';
 
 const name = 'upload';
@@ -43,12 +44,16 @@ async function run(): Promise<{ figures: Record<string, number | string>; met: b
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nodepool-bench-upload-'));
   const file = path.join(dir, 'bench-0000000001.qcow2');
   let cloud: FakeCloudProcess | null = null;
-  const providers = new ProviderSet({
-    log: createLogger({ level: 'silent' }),
-    stats: createNoopStats(),
-    fakeAuthUrl: () => (cloud === null ? Promise.reject(new Error('no fake cloud')) : Promise.resolve(cloud.authUrl)),
-    tuning: { imagePollMs: 50 },
-  });
+  const endpoint = {
+    get authUrl(): string {
+      if (cloud === null) throw new Error('no fake cloud');
+      return cloud.authUrl;
+    },
+  };
+  const providers = new ProviderSet(
+    { log: createLogger({ level: 'silent' }), stats: createNoopStats(), tuning: { imagePollMs: 50 } },
+    { registry: fakeCloudDrivers(endpoint) },
+  );
   try {
     // A sparse file: no disk space used, but every byte is read and sent.
     const fh = await open(file, 'w');

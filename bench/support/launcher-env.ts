@@ -17,6 +17,7 @@ import { createLauncherService } from '../../src/launcher/index.js';
 import type { LauncherOptions, LauncherService } from '../../src/launcher/index.js';
 import { createNoopStats } from '../../src/stats/index.js';
 import { ImageBuilds, ZkClient } from '../../src/zk/index.js';
+import { fakeCloudDrivers } from '../../test/support/fake-drivers.js';
 import { FakeCloudProcess } from '../../test/support/fake-cloud-process.js';
 import type { SqlBackendInfo } from '../../test/support/sql-backends.js';
 import { createTestDatabase } from '../../test/support/sql-db.js';
@@ -136,7 +137,7 @@ export async function startLauncherEnv(providers: readonly BenchProvider[], opti
       noLaunches: false,
       noWebapp: true,
       stats: createNoopStats(),
-      fakeAuthUrl: () => Promise.resolve(authUrl),
+      drivers: fakeCloudDrivers({ authUrl }),
       timing: { stopGraceMs: 100 },
       ...options.launcher,
     });

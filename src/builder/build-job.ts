@@ -1,6 +1,6 @@
 /**
  * One disk image build, run by a build worker while it holds the image's build lock
- * (builder spec §8.1 step 7, §8.4): create the `building` record, run dib, check its output,
+ * (docs/behaviour.md#building-images, docs/behaviour.md#running-disk-image-create): create the `building` record, run dib, check its output,
  * and store `ready` (with formats) or `failed` at the same build id.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
@@ -65,7 +65,7 @@ async function pruneBuildLogs(
 
 /**
  * Runs one build of `diskimage` under `lock` (already held). Session loss or lock loss during
- * the build fails it (spec §2, port: per-operation check); so does a missing output file.
+ * the build fails it (docs/behaviour.md#zookeeper-sessions, port: per-operation check); so does a missing output file.
  * Files of a failed build are removed at once; its record is left for cleanup.
  */
 export async function runBuildJob(

@@ -1,5 +1,5 @@
 /**
- * BuildWorker (builder spec §8.1–§8.2): each pass first starts scheduled builds (no ready
+ * BuildWorker (docs/behaviour.md#building-images): each pass first starts scheduled builds (no ready
  * build, `rebuild-age` passed, or a format missing), then manual ones (`request-build`). A
  * build runs under the image's build lock, taken without waiting, so builders on any host
  * never build the same image at once. A ZooKeeper watch on each `request-build` wakes the
@@ -89,7 +89,7 @@ export class BuildWorker extends BuilderWorker {
     }
   }
 
-  /** §8.1: builds when there is no ready build, it is too old, or a format is missing. */
+  /** docs/behaviour.md#building-images: builds when there is no ready build, it is too old, or a format is missing. */
   private async checkScheduled(
     config: CompiledConfig,
     di: CompiledDiskImage,
@@ -118,7 +118,7 @@ export class BuildWorker extends BuilderWorker {
     });
   }
 
-  /** §8.2: builds on `request-build`, deleting the request only after a ready build. */
+  /** docs/behaviour.md#building-images: builds on `request-build`, deleting the request only after a ready build. */
   private async checkManual(
     config: CompiledConfig,
     di: CompiledDiskImage,
@@ -130,7 +130,7 @@ export class BuildWorker extends BuilderWorker {
       return;
     }
     if (di.imageTypes.length === 0) {
-      // Compat: upstream ran dib with an empty `-t` here (spec §15 #4); we refuse.
+      // Compat: upstream ran dib with an empty `-t` here (docs/behaviour.md#where-we-differ-from-040); we refuse.
       if (!this.warnedRequests.has(di.name)) {
         this.warnedRequests.add(di.name);
         this.log.warn(

@@ -4,7 +4,6 @@ import { NodePoolBuilder } from './builder.js';
 import type { BuilderOptions } from './options.js';
 
 export { checkBuilderConfig } from './config-check.js';
-export { BuilderConfigError } from './errors.js';
 export type { BuilderOptions } from './options.js';
 
 /** Builds nodepool-builder's service: build, upload and cleanup workers over one ZK session. */

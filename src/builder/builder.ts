@@ -1,5 +1,5 @@
 /**
- * NodePoolBuilder (builder spec §1): one ZooKeeper session shared by `buildWorkers` build
+ * NodePoolBuilder (docs/behaviour.md#builder-processes): one ZooKeeper session shared by `buildWorkers` build
  * workers, `uploadWorkers` upload workers and one cleanup worker. Workers wake each other
  * (a finished build wakes the uploaders, an upload or build wakes cleanup) and also run on
  * upstream's fixed intervals.
@@ -168,6 +168,7 @@ export class NodePoolBuilder extends BaseService {
       killGraceMs: o.killGraceMs ?? 5000,
       backoff: new UploadBackoff(o.uploadRetry ?? {}),
       providerDeps: { log: this.log, stats, ...o.providerDeps },
+      drivers: o.drivers,
       loadConfig: () => this.reloadConfig(),
       wake,
     };

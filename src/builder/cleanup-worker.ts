@@ -1,5 +1,5 @@
 /**
- * CleanupWorker (builder spec §10–§11): keeps the two newest ready builds of each image and
+ * CleanupWorker (docs/behaviour.md#builder-cleanup): keeps the two newest ready builds of each image and
  * the two newest ready uploads per (image, provider); deletes everything else — uploads
  * (cloud image first, then record), local files and build records — and carries out the
  * `deleting` marks of `nodepool dib-image-delete` and `nodepool image-delete`.
@@ -19,7 +19,7 @@ import { BuilderWorker } from './worker.js';
 /** What one pass works from. */
 interface Pass {
   readonly config: CompiledConfig;
-  /** Keys of the recent uploads (§10.1): `<image>/<bid>/<provider>/<uid>`. */
+  /** Keys of the recent uploads (docs/behaviour.md#builder-cleanup): `<image>/<bid>/<provider>/<uid>`. */
   readonly recent: ReadonlySet<string>;
   readonly files: ReadonlyMap<string, DibImageFile[]>;
   readonly signal: AbortSignal;
@@ -40,7 +40,7 @@ export class CleanupWorker extends BuilderWorker {
 
   constructor(name: string, ctx: BuilderContext, log: Logger, timing: WorkerTiming) {
     super(name, ctx, log, timing);
-    this.providers = new ProviderSet({ ...ctx.providerDeps, log });
+    this.providers = new ProviderSet({ ...ctx.providerDeps, log }, ctx.drivers ? { registry: ctx.drivers } : {});
     this.deleter = new UploadDeleter({ images: ctx.images, providers: this.providers, log });
   }
 
@@ -68,12 +68,12 @@ export class CleanupWorker extends BuilderWorker {
         this.log.error({ err }, 'Exception cleaning up image %s', image);
       }
     }
-    // A removed upload of the newest build is uploaded again (spec §12, image-delete).
+    // A removed upload of the newest build is uploaded again (docs/behaviour.md#operator-actions, image-delete).
     if (this.deleter.removed !== before) this.ctx.wake('upload');
     return false;
   }
 
-  /** §10.1: per (image, provider), the two newest ready uploads of ready builds. */
+  /** docs/behaviour.md#builder-cleanup: per (image, provider), the two newest ready uploads of ready builds. */
   private async recentUploads(names: readonly string[], signal: AbortSignal): Promise<Set<string>> {
     const { images } = this.ctx;
     const recent = new Set<string>();
@@ -96,7 +96,7 @@ export class CleanupWorker extends BuilderWorker {
     return recent;
   }
 
-  /** §10.2. */
+  /** docs/behaviour.md#builder-cleanup. */
   private async cleanupImage(pass: Pass, image: string): Promise<void> {
     const { images, hostname } = this.ctx;
     const { config, signal } = pass;
@@ -129,7 +129,7 @@ export class CleanupWorker extends BuilderWorker {
     return this.ctx.images.getUploads(image, buildId, provider, { signal });
   }
 
-  /** §10.2 steps 1–6 for one build. */
+  /** docs/behaviour.md#builder-cleanup for one build. */
   private async cleanupBuild(pass: Pass, build: ImageBuild, isKept: boolean): Promise<void> {
     const { config, signal } = pass;
     const image = build.image;

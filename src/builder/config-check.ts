@@ -1,6 +1,6 @@
-/** What upstream's builder refuses to start without (builder spec §1 Startup). */
+/** What upstream's builder refuses to start without (docs/behaviour.md#builder-processes Startup). */
 import type { CompiledConfig } from '../config/index.js';
-import { BuilderConfigError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 
 /**
  * Checks the config the builder needs, with upstream's messages.
@@ -10,7 +10,9 @@ export function checkBuilderConfig(
   config: Pick<CompiledConfig, 'zookeeperServers' | 'imagesDir'>,
 ): void {
   if (config.zookeeperServers.length === 0)
-    throw new BuilderConfigError('No ZooKeeper servers specified in config.');
+    throw new NodepoolError('No ZooKeeper servers specified in config.', {
+      code: 'ERR_BUILDER_CONFIG',
+    });
   if (config.imagesDir === undefined || config.imagesDir === '')
-    throw new BuilderConfigError('No images-dir specified in config.');
+    throw new NodepoolError('No images-dir specified in config.', { code: 'ERR_BUILDER_CONFIG' });
 }

@@ -1,5 +1,5 @@
 /**
- * Runs `disk-image-create` (builder spec §8.3–§8.4): the command line and environment exactly
+ * Runs `disk-image-create` (docs/behaviour.md#running-disk-image-create): the command line and environment exactly
  * as upstream builds them, output streamed line by line to the image's logger and to a
  * per-build log file, an optional time limit, and a child that lives in its own process
  * group so that stopping or timing out kills dib and everything it started.
@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { CompiledDiskImage } from '../config/index.js';
-import { BuilderError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 import { schedule } from '../util/index.js';
 
 /** `--qemu-img-options` value upstream passes whenever a qcow2 is built. */
@@ -178,7 +178,8 @@ async function runChild(
     await spawned;
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new BuilderError(`Failed to exec '${command.argv.join(' ')}'. Error: '${reason}'`, {
+    throw new NodepoolError(`Failed to exec '${command.argv.join(' ')}'. Error: '${reason}'`, {
+      code: 'ERR_BUILDER',
       cause: err,
     });
   }

@@ -1,5 +1,5 @@
 /**
- * The files of disk image builds in `images-dir` (builder spec §8.5): `<image>-<bid>.<type>`,
+ * The files of disk image builds in `images-dir` (docs/behaviour.md#files-in-images-dir): `<image>-<bid>.<type>`,
  * its `.md5` and `.sha256` checksum files, and the `<image>-<bid>.d` manifest directory.
  */
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
@@ -87,7 +87,7 @@ export async function allocatedSize(file: string): Promise<number> {
 
 /**
  * Deletes every file of a build: each image with its checksum files, and the `<base>.d`
- * manifest tree, even when no image file exists (spec §10.4); `formats` also names checksum
+ * manifest tree, even when no image file exists (docs/behaviour.md#builder-cleanup); `formats` also names checksum
  * files whose image is missing. Files already gone are fine. Returns how many image files
  * there were.
  */

@@ -1,11 +1,12 @@
 /**
  * Names of uploaded images: the provider's `template-hostname` (default
  * `template-{image.name}-{timestamp}`) formatted with Python `str.format` rules, as upstream
- * 0.4.0 does (builder spec §9.2). Supported: `{{`/`}}` escapes, `{timestamp}`,
+ * 0.4.0 does (docs/behaviour.md#image-names-and-upload). Supported: `{{`/`}}` escapes, `{timestamp}`,
  * `{image.name}`, `{image.id}` and `{provider.<attribute>}` with upstream's attribute names.
  */
 import type { CompiledProvider } from '../config/index.js';
-import { ImageNameTemplateError } from './errors.js';
+import { FormatSyntaxError, pyStr, strFormat } from '../compat/index.js';
+import { NodepoolError } from '../errors.js';
 
 /** Values a template may use. */
 export interface ImageNameFields {
@@ -16,12 +17,6 @@ export interface ImageNameFields {
   readonly provider: CompiledProvider;
   /** Whole Unix seconds at upload start. */
   readonly timestamp: number;
-}
-
-function pyValue(v: string | number | boolean | undefined | null): string {
-  if (v === undefined || v === null) return 'None';
-  if (typeof v === 'boolean') return v ? 'True' : 'False';
-  return String(v);
 }
 
 /** Upstream's `Provider` attribute names, as far as they can be printed. */
@@ -41,7 +36,7 @@ function providerAttribute(p: CompiledProvider, attr: string): string | undefine
     ipv6_preferred: () => p.ipv6Preferred,
   };
   const get = attrs[attr];
-  return get === undefined ? undefined : pyValue(get());
+  return get === undefined ? undefined : pyStr(get());
 }
 
 function field(name: string, f: ImageNameFields, template: string): string {
@@ -52,47 +47,35 @@ function field(name: string, f: ImageNameFields, template: string): string {
     const v = providerAttribute(f.provider, name.slice('provider.'.length));
     if (v !== undefined) return v;
   }
-  throw new ImageNameTemplateError(
+  throw new NodepoolError(
     `Cannot name the image of provider "${f.provider.name}": template-hostname "${template}" uses unknown field "{${name}}"`,
-    template,
+    { code: 'ERR_BUILDER_IMAGE_NAME', details: { template } },
   );
 }
 
 /**
  * Formats a `template-hostname`.
- * @throws ImageNameTemplateError for an unknown field, a format spec or unbalanced braces
+ * @throws NodepoolError `ERR_BUILDER_IMAGE_NAME` for an unknown field, a format spec or unbalanced braces
  */
 export function formatImageName(template: string, fields: ImageNameFields): string {
-  let out = '';
-  let i = 0;
-  while (i < template.length) {
-    const c = template[i];
-    if (c === '{' && template[i + 1] === '{') {
-      out += '{';
-      i += 2;
-    } else if (c === '}' && template[i + 1] === '}') {
-      out += '}';
-      i += 2;
-    } else if (c === '{') {
-      const end = template.indexOf('}', i);
-      const name = end < 0 ? '' : template.slice(i + 1, end);
-      if (end < 0 || !/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
-        throw new ImageNameTemplateError(
-          `Cannot name the image of provider "${fields.provider.name}": template-hostname "${template}" has an unsupported field at offset ${i}`,
-          template,
-        );
+  const fail = (problem: string): NodepoolError =>
+    new NodepoolError(
+      `Cannot name the image of provider "${fields.provider.name}": template-hostname "${template}" ${problem}`,
+      { code: 'ERR_BUILDER_IMAGE_NAME', details: { template } },
+    );
+  try {
+    return strFormat(template, (f) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(f.text)) {
+        throw fail(`has an unsupported field at offset ${f.offset}`);
       }
-      out += field(name, fields, template);
-      i = end + 1;
-    } else if (c === '}') {
-      throw new ImageNameTemplateError(
-        `Cannot name the image of provider "${fields.provider.name}": template-hostname "${template}" has a single "}" at offset ${i}`,
-        template,
-      );
-    } else {
-      out += c;
-      i += 1;
-    }
+      return field(f.text, fields, template);
+    });
+  } catch (err) {
+    if (!(err instanceof FormatSyntaxError)) throw err;
+    // Compat of our own messages: an unmatched "{" was always reported as an unsupported field.
+    const problem = err.problem.startsWith('single')
+      ? `has a single "}" at offset ${err.offset}`
+      : `has an unsupported field at offset ${err.offset}`;
+    throw fail(problem);
   }
-  return out;
 }

@@ -1,9 +1,8 @@
 /** Public surface of the builder (nodepool-builder) area. */
-export { createBuilderService, checkBuilderConfig, BuilderConfigError } from './builder-service.js';
+export { createBuilderService, checkBuilderConfig } from './builder-service.js';
 export type { BuilderOptions } from './builder-service.js';
 export type { BuilderIntervals } from './options.js';
 export { NodePoolBuilder, DEFAULT_DIB_CMD, DEFAULT_BUILD_LOG_DIR } from './builder.js';
-export { BuilderError, BuilderInvalidCommandError, ImageNameTemplateError } from './errors.js';
 export { dibCommand, runDib, QEMU_IMG_COMPAT_OPTIONS } from './dib-runner.js';
 export type { DibCommand, DibCommandInput, DibResult, RunDibOptions } from './dib-runner.js';
 export { formatImageName } from './image-name.js';

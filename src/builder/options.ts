@@ -1,6 +1,6 @@
 /** Options of the builder service (what `nodepool-builder` and tests pass). */
 import type { Logger } from 'pino';
-import type { ProviderDeps } from '../provider/index.js';
+import type { DriverRegistry, ProviderDeps } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { UploadBackoffOptions } from './upload-backoff.js';
 
@@ -48,8 +48,13 @@ export interface BuilderOptions {
   uploadRetry?: UploadBackoffOptions;
   /** statsd client. @default from `STATSD_HOST`/`STATSD_PORT` in `env` */
   stats?: Stats;
-  /** Overrides for the providers' dependencies (tests: a per-test fake cloud, short polls). */
-  providerDeps?: Partial<Pick<ProviderDeps, 'fakeAuthUrl' | 'tuning' | 'clock'>>;
+  /** Overrides for the providers' dependencies (tests: short polls). */
+  providerDeps?: Partial<Pick<ProviderDeps, 'tuning' | 'clock'>>;
+  /**
+   * The provider drivers (`cmd/` adds the fake cloud's for `auth-url: fake`).
+   * @default the built-in drivers
+   */
+  drivers?: DriverRegistry;
   /** Requested ZooKeeper session timeout. @default 10_000 */
   zkSessionTimeoutMs?: number;
 }

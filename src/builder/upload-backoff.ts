@@ -1,7 +1,7 @@
 /**
  * Bounded exponential backoff between failed uploads of one (image, provider) pair, shared by
- * the upload workers of a builder. Upstream 0.4.0 retried about every 10 s forever (builder
- * spec §9.3); we wait `baseMs`, then twice as long after each further failure, up to `maxMs`,
+ * the upload workers of a builder. Upstream 0.4.0 retried about every 10 s forever (see
+ * docs/behaviour.md#upload-retries); we wait `baseMs`, then twice as long after each further failure, up to `maxMs`,
  * and forget the pair after a success.
  */
 

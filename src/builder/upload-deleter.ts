@@ -1,5 +1,5 @@
 /**
- * Deleting one upload (builder spec §10.3), for the cleanup worker: mark the record
+ * Deleting one upload (docs/behaviour.md#builder-cleanup), for the cleanup worker: mark the record
  * `deleting` (keeping `external_id` and `external_name`, unlike upstream 0.4.0, so a failed
  * cloud call never loses the image), delete the cloud image by id (by name only when there is
  * no id), then remove the record.
@@ -25,7 +25,7 @@ export class UploadDeleter {
   constructor(private readonly deps: UploadDeleterDeps) {}
 
   /**
-   * §10.2 step 2: clears an `uploading` record that no upload is working on any more (a hard
+   * docs/behaviour.md#builder-cleanup: clears an `uploading` record that no upload is working on any more (a hard
    * failure such as a `kill -9`). A record without a cloud image name or id is removed with
    * no cloud call, as upstream; one that names an image (the upload reports it as soon as
    * the cloud creates it) is marked `deleting` and deleted like any other, so the image does
@@ -94,7 +94,7 @@ export class UploadDeleter {
   }
 
   /**
-   * §10.3: an upload whose lock is held is left alone; otherwise it is marked `deleting`,
+   * docs/behaviour.md#builder-cleanup: an upload whose lock is held is left alone; otherwise it is marked `deleting`,
    * its cloud image deleted and its record removed. A cloud failure keeps the record (with
    * its ids) for the next pass.
    */

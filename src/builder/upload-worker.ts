@@ -1,5 +1,5 @@
 /**
- * UploadWorker (builder spec §9): uploads the newest ready build of each provider image that
+ * UploadWorker (docs/behaviour.md#uploading-images): uploads the newest ready build of each provider image that
  * has no ready upload yet, when this host holds the build's files. One upload per pass, under
  * the upload lock of (image, build, provider); failures back off per pair (bounded, see
  * {@link UploadBackoff}) instead of retrying every pass forever.
@@ -10,7 +10,7 @@ import { ProviderSet } from '../provider/index.js';
 import type { Provider } from '../provider/index.js';
 import { imageUpdateMetric } from '../stats/index.js';
 import type { ImageBuild, ImageUploadData, ZkLock } from '../zk/index.js';
-import { BuilderInvalidCommandError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 import { findBuildFiles, readChecksums } from './image-files.js';
 import type { DibImageFile } from './image-files.js';
 import { formatImageName } from './image-name.js';
@@ -19,7 +19,7 @@ import { BuilderWorker } from './worker.js';
 
 /**
  * Provider configs as the builder uses them. Compat: upstream's builder made its cloud calls
- * without the provider's `rate` limit (spec §1), so the builder's clients get rate 0.
+ * without the provider's `rate` limit (docs/behaviour.md#builder-processes), so the builder's clients get rate 0.
  */
 export function builderProviderConfigs(config: CompiledConfig): CompiledProvider[] {
   return config.providers.map((p) => ({ ...p, rateMs: 0 }));
@@ -45,7 +45,7 @@ export class UploadWorker extends BuilderWorker {
 
   constructor(name: string, ctx: BuilderContext, log: Logger, timing: WorkerTiming) {
     super(name, ctx, log, timing);
-    this.providers = new ProviderSet({ ...ctx.providerDeps, log });
+    this.providers = new ProviderSet({ ...ctx.providerDeps, log }, ctx.drivers ? { registry: ctx.drivers } : {});
   }
 
   protected async runOnce(signal: AbortSignal): Promise<boolean> {
@@ -66,7 +66,7 @@ export class UploadWorker extends BuilderWorker {
             provider.name,
           );
         }
-        // Compat: one upload per pass, so the next one sees a fresh config (spec §1).
+        // Compat: one upload per pass, so the next one sees a fresh config (docs/behaviour.md#builder-processes).
         if (attempted) return true;
       }
     }
@@ -77,7 +77,7 @@ export class UploadWorker extends BuilderWorker {
     await this.providers.stop();
   }
 
-  /** §9.1: resolves true when an upload was attempted. */
+  /** docs/behaviour.md#uploading-images: resolves true when an upload was attempted. */
   private async checkUpload(
     config: CompiledConfig,
     provider: CompiledProvider,
@@ -187,7 +187,7 @@ export class UploadWorker extends BuilderWorker {
     }
   }
 
-  /** §9.2: one upload; any failure gives a `failed` record (never a stuck `uploading`). */
+  /** docs/behaviour.md#image-names-and-upload: one upload; any failure gives a `failed` record (never a stuck `uploading`). */
   private async upload(
     provider: CompiledProvider,
     image: CompiledProviderImage,
@@ -206,8 +206,9 @@ export class UploadWorker extends BuilderWorker {
     try {
       const file = files.find((f) => f.extension === provider.imageType);
       if (file === undefined) {
-        throw new BuilderInvalidCommandError(
+        throw new NodepoolError(
           `Unable to find image file of type ${provider.imageType} for id ${build.id} to upload`,
+          { code: 'ERR_BUILDER_INVALID_COMMAND' },
         );
       }
       const client = this.client(provider.name);
@@ -308,8 +309,11 @@ export class UploadWorker extends BuilderWorker {
   private client(name: string): Provider & Required<Pick<Provider, 'uploadImage'>> {
     const p = this.providers.get(name);
     if (p?.uploadImage === undefined) {
-      throw new BuilderInvalidCommandError(
+      throw new NodepoolError(
         `Cannot upload to provider "${name}": its driver cannot upload images`,
+        {
+          code: 'ERR_BUILDER_INVALID_COMMAND',
+        },
       );
     }
     return p as Provider & Required<Pick<Provider, 'uploadImage'>>;

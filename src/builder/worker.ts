@@ -1,11 +1,11 @@
 /**
  * What the three kinds of builder workers share: the builder context and the loop of
- * builder spec §1 (wait while ZooKeeper is away, run one pass, sleep the interval unless
+ * docs/behaviour.md#builder-processes (wait while ZooKeeper is away, run one pass, sleep the interval unless
  * woken early; a failed pass adds an extra pause).
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { ProviderDeps } from '../provider/index.js';
+import type { DriverRegistry, ProviderDeps } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import { Wakeup, delay } from '../util/index.js';
 import type { ImageBuilds, ZkClient } from '../zk/index.js';
@@ -33,6 +33,8 @@ export interface BuilderContext {
   readonly backoff: UploadBackoff;
   /** What upload and cleanup workers give their providers. */
   readonly providerDeps: ProviderDeps;
+  /** The drivers their providers are built by; undefined: the built-in ones. */
+  readonly drivers: DriverRegistry | undefined;
   /** Reads nodepool.yaml again (each worker keeps its own copy, as upstream). */
   loadConfig(): Promise<CompiledConfig>;
   /** Makes the named workers start a pass now. */

@@ -1,15 +1,13 @@
+import { exitStatusOf } from '../error-codes.js';
 import { NodepoolError } from '../errors.js';
 import { ConfigError, formatProblem } from '../config/index.js';
 
 /**
- * Codes of problems only the operator can fix (usage, configuration, credentials the
- * database refuses): exit status 2, which the systemd units do not restart on.
+ * Exit status for an error: the status `src/error-codes.ts` gives its code (2 for problems
+ * only the operator can fix, which the systemd units do not restart on), 1 for the rest.
  */
-const OPERATOR_ERRORS = new Set(['ERR_USAGE', 'ERR_CONFIG_INVALID', 'ERR_DB_REFUSED']);
-
-/** Exit status for an error: 2 for usage and configuration problems, 1 for the rest. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof NodepoolError) return OPERATOR_ERRORS.has(err.code) ? 2 : 1;
+  if (err instanceof NodepoolError) return exitStatusOf(err.code);
   return 1;
 }
 

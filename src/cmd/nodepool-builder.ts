@@ -1,4 +1,4 @@
-/** `nodepool-builder`: the image builder daemon (interfaces §8.2, builder spec §1). */
+/** `nodepool-builder`: the image builder daemon (docs/behaviour.md#builder-processes). */
 import { checkBuilderConfig, createBuilderService } from '../builder/index.js';
 import { getLogger } from '../log/index.js';
 import { runDaemonCommand, SIGTERM_FORCE_MS } from './daemon.js';
@@ -10,6 +10,7 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
+import { createProgramDrivers } from './drivers.js';
 import { loadFirstConfig, waitForServers, zookeeperCheck } from './startup-checks.js';
 
 interface BuilderCliOptions {
@@ -64,13 +65,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       const checks = [zookeeperCheck(config.zookeeperServers)];
       await waitForServers(checks, { log, signal, notice, failFast: opts.failFast === true });
     },
-    createServices: (root) => [
-      createBuilderService({
-        configPath: resolveFrom(base, opts.config),
-        log: getLogger(root, 'nodepool.builder.NodePoolBuilder'),
-        buildWorkers: opts.buildWorkers,
-        uploadWorkers: opts.uploadWorkers,
-      }),
-    ],
+    createServices: (root, log) => {
+      // Listed first: services stop in reverse order, so the fake cloud outlives the builder.
+      const drivers = createProgramDrivers(log);
+      return [
+        drivers.owner,
+        createBuilderService({
+          configPath: resolveFrom(base, opts.config),
+          log: getLogger(root, 'nodepool.builder.NodePoolBuilder'),
+          buildWorkers: opts.buildWorkers,
+          uploadWorkers: opts.uploadWorkers,
+          drivers: drivers.registry,
+        }),
+      ];
+    },
   });
 }

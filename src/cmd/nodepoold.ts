@@ -1,6 +1,10 @@
-/** `nodepoold`: the launcher daemon (interfaces §8.1, launcher §15). */
+/** `nodepoold`: the launcher daemon (docs/behaviour.md#the-daemon). */
 import { InvalidArgumentError } from 'commander';
-import { JenkinsZuulIntegration, createLauncherService } from '../launcher/index.js';
+import {
+  JenkinsZuulIntegration,
+  connectFakeJenkins,
+  createLauncherService,
+} from '../launcher/index.js';
 import { getLogger } from '../log/index.js';
 import { SnapshotImages } from '../snapshot/index.js';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, parseListenAddress } from '../web/index.js';
@@ -13,7 +17,13 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
-import { databaseCheck, loadFirstConfig, waitForServers, zookeeperCheck } from './startup-checks.js';
+import { createProgramDrivers } from './drivers.js';
+import {
+  databaseCheck,
+  loadFirstConfig,
+  waitForServers,
+  zookeeperCheck,
+} from './startup-checks.js';
 import { sshSeamFromEnv } from './ssh-seam-env.js';
 
 interface NodepooldOptions {
@@ -57,7 +67,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('--no-launches', 'do not launch nodes')
     .option('--no-webapp', 'do not start the status web app')
     .option('--fail-fast', 'exit at once when the database or ZooKeeper cannot be reached at start')
-    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, { host: DEFAULT_WEB_HOST, port: DEFAULT_WEB_PORT });
+    .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, {
+      host: DEFAULT_WEB_HOST,
+      port: DEFAULT_WEB_PORT,
+    });
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
   const opts = program.opts<NodepooldOptions>();
@@ -70,13 +83,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     extraStopSignals: ['SIGUSR1'],
     // The first config must load, and its database and ZooKeeper answer, before detaching.
     preflight: async ({ log, signal, notice }) => {
-      const config = await loadFirstConfig(resolveFrom(base, opts.config), resolveFrom(base, opts.secure));
+      const config = await loadFirstConfig(
+        resolveFrom(base, opts.config),
+        resolveFrom(base, opts.secure),
+      );
       const checks = [databaseCheck(config.dburi ?? ''), zookeeperCheck(config.zookeeperServers)];
       await waitForServers(checks, { log, signal, notice, failFast: opts.failFast === true });
     },
     createServices: (root, log) => {
       const ssh = sshSeamFromEnv(process.env);
-      if (ssh !== undefined) log.warn('NODEPOOLD_SSH_TARGET is set: node SSH goes to %s', process.env['NODEPOOLD_SSH_TARGET']);
+      if (ssh !== undefined)
+        log.warn(
+          'NODEPOOLD_SSH_TARGET is set: node SSH goes to %s',
+          process.env['NODEPOOLD_SSH_TARGET'],
+        );
       if (opts.builder) {
         log.warn(
           'Note: nodepool no longer automatically builds images, please ensure the separate ' +
@@ -87,10 +107,20 @@ export async function main(argv: readonly string[]): Promise<number> {
           '--no-builder is deprecated and will be removed in the near future. Update your service scripts to avoid a breakage.',
         );
       }
-      const jenkinsZuul = new JenkinsZuulIntegration({ noDeletes: !opts.deletes }).launcherOptions();
+      // 0.4.0's `apikey: fake` targets get upstream's in-memory Jenkins.
+      const jenkinsZuul = new JenkinsZuulIntegration({
+        noDeletes: !opts.deletes,
+        jenkins: { connect: connectFakeJenkins },
+      }).launcherOptions();
       // 0.3-era snapshot images (base-image + setup); idle without them.
-      const snapshots = new SnapshotImages({ noLaunches: !opts.launches, noDeletes: !opts.deletes });
+      const snapshots = new SnapshotImages({
+        noLaunches: !opts.launches,
+        noDeletes: !opts.deletes,
+      });
+      // Listed first: services stop in reverse order, so the fake cloud outlives the launcher.
+      const drivers = createProgramDrivers(log);
       return [
+        drivers.owner,
         createLauncherService({
           configPath: resolveFrom(base, opts.config),
           securePath: resolveFrom(base, opts.secure),
@@ -101,9 +131,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           webHost: opts.webAddress.host,
           webPort: opts.webAddress.port,
           ...(ssh !== undefined ? { ssh } : {}),
-          // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (launcher §11–12).
+          // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
           ...jenkinsZuul,
           integrations: [...jenkinsZuul.integrations, snapshots],
+          drivers: drivers.registry,
         }),
       ];
     },

@@ -1,30 +1,18 @@
 /**
  * Cloud settings for each provider, resolved the way os-client-config's "get one cloud"
- * resolves them for upstream (interfaces §4): a clouds.yaml entry (or OS_* variables),
- * with the provider's compatibility keys layered on top.
+ * resolves them for upstream (docs/configuration.md): a clouds.yaml entry (or OS_* variables), its
+ * vendor profile and region, the provider's compatibility keys, then the same
+ * backwards-compatible fixes (top-level project and domain keys moved into `auth`,
+ * `endpoint_type` read as `interface`, a lone `domain_*` shared by user and project).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { CloudResolveError, normalize } from './clouds-files.js';
+import type { CloudsFile } from './clouds-files.js';
 import type { CompiledCloud } from './types.js';
-import { parseYaml11, toPlain } from './yaml11.js';
+
+export { CloudResolveError, cloudsSearchPath, readCloudsFile } from './clouds-files.js';
+export type { CloudsFile } from './clouds-files.js';
 
 type Dict = Record<string, unknown>;
-
-/** A cloud could not be resolved; the loader turns this into a located ConfigError. */
-export class CloudResolveError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CloudResolveError';
-  }
-}
-
-/** The clouds.yaml that was found (if any) and its `clouds` entries. */
-export interface CloudsFile {
-  readonly path?: string;
-  readonly searched: readonly string[];
-  readonly clouds: Readonly<Record<string, Dict>>;
-}
 
 /** What a provider asks for, in nodepool.yaml spelling. */
 export interface ProviderCloudKeys {
@@ -51,23 +39,6 @@ const VENDOR_IMAGE_FORMATS: Readonly<Record<string, string>> = {
   switchengines: 'raw',
   unitedstack: 'raw',
 };
-const AUTH_ENV_KEYS = new Set([
-  'auth_url',
-  'username',
-  'password',
-  'project_id',
-  'project_name',
-  'tenant_id',
-  'tenant_name',
-  'user_id',
-  'user_domain_id',
-  'user_domain_name',
-  'project_domain_id',
-  'project_domain_name',
-  'domain_id',
-  'domain_name',
-  'token',
-]);
 const ENV_SELECTORS = new Set([
   'OS_CLOUD',
   'OS_REGION_NAME',
@@ -91,84 +62,62 @@ const KNOWN_KEYS = new Set([
   'profile',
   'cloud',
 ]);
-
-/** The clouds.yaml search path: OS_CLIENT_CONFIG_FILE, then cwd, ~/.config/openstack, /etc/openstack. */
-export function cloudsSearchPath(env: NodeJS.ProcessEnv, cwd: string): string[] {
-  const home = env.HOME ?? homedir();
-  const dirs = [cwd];
-  if (env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '')
-    dirs.push(join(env.XDG_CONFIG_HOME, 'openstack'));
-  dirs.push(join(home, '.config', 'openstack'), '/etc/openstack');
-  const files = dirs.flatMap((d) =>
-    ['clouds.yaml', 'clouds.yml', 'clouds.json'].map((f) => join(d, f)),
-  );
-  const override = env.OS_CLIENT_CONFIG_FILE;
-  return override !== undefined && override !== '' ? [resolve(cwd, override), ...files] : files;
-}
-
-function normalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Dict = {};
-  for (const [k, v] of Object.entries(value as Dict)) out[k.replace(/-/g, '_')] = normalize(v);
-  return out;
-}
-
 /**
- * Finds and reads clouds.yaml. A file that exists but cannot be parsed is an error.
- * @throws CloudResolveError naming the file.
+ * keystoneauth's password plugin options (name, then deprecated names): a value outside
+ * `auth` is moved in when `auth` has none.
  */
-export function readCloudsFile(env: NodeJS.ProcessEnv, cwd: string): CloudsFile {
-  const searched = cloudsSearchPath(env, cwd);
-  const path = searched.find((p) => existsSync(p));
-  if (path === undefined) return { searched, clouds: {} };
-  let data: unknown;
-  try {
-    const root = parseYaml11(readFileSync(path, 'utf8'));
-    data = root === null ? {} : toPlain(root);
-  } catch (err) {
-    const pos = (err as { pos?: { line: number; column: number } }).pos;
-    const where = pos === undefined ? '' : `:${pos.line}:${pos.column}`;
-    throw new CloudResolveError(
-      `Cannot read "${path}${where}": ${err instanceof Error ? err.message : String(err)}`,
-    );
+const PASSWORD_OPTIONS: ReadonlyArray<readonly string[]> = [
+  ['auth_url'],
+  ['system_scope'],
+  ['domain_id'],
+  ['domain_name'],
+  ['project_id', 'tenant_id'],
+  ['project_name', 'tenant_name'],
+  ['project_domain_id'],
+  ['project_domain_name'],
+  ['trust_id'],
+  ['default_domain_id'],
+  ['default_domain_name'],
+  ['user_id'],
+  ['username', 'user_name'],
+  ['user_domain_id'],
+  ['user_domain_name'],
+  ['password'],
+];
+
+function isDict(v: unknown): v is Dict {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A scalar as Python's str() prints it; anything else as JSON. */
+function scalarText(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : JSON.stringify(v);
+}
+
+/** `dict.update` that merges the nested `auth` mapping (os-client-config's _auth_update). */
+function authUpdate(target: Dict, source: Dict): Dict {
+  for (const [k, v] of Object.entries(structuredClone(source))) {
+    if (k === 'auth' && isDict(v))
+      target.auth = { ...(isDict(target.auth) ? target.auth : {}), ...v };
+    else target[k] = v;
   }
-  const clouds = (data as Dict | null)?.clouds;
-  if (clouds === undefined || clouds === null) return { path, searched, clouds: {} };
-  if (typeof clouds !== 'object' || Array.isArray(clouds)) {
-    throw new CloudResolveError(`Cannot read "${path}": "clouds" must be a mapping of cloud names`);
-  }
-  // Setting names get underscores; cloud names are kept as written.
-  const entries = Object.entries(clouds as Dict).map(([name, entry]) => [
-    name,
-    (normalize(entry) ?? {}) as Dict,
-  ]);
-  return { path, searched, clouds: Object.fromEntries(entries) as Record<string, Dict> };
+  return target;
 }
 
 /** The `envvars` cloud os-client-config builds from OS_* variables, if any. */
 function envCloud(env: NodeJS.ProcessEnv): Dict | undefined {
   const keys = Object.keys(env).filter(
-    (k) => k.startsWith('OS_') && !k.startsWith('OS_TEST') && !k.startsWith('OS_STD'),
+    (k) =>
+      k.startsWith('OS_') &&
+      !k.startsWith('OS_TEST') &&
+      !k.startsWith('OS_STD') &&
+      !k.startsWith('OS_LOG'),
   );
   if (!keys.some((k) => !ENV_SELECTORS.has(k))) return undefined;
-  const cloud: Dict = {};
-  const auth: Dict = {};
-  for (const k of keys) {
-    if (
-      k === 'OS_CLIENT_CONFIG_FILE' ||
-      k === 'OS_CLIENT_SECURE_FILE' ||
-      k === 'OS_CLOUD' ||
-      k === 'OS_CLOUD_NAME'
-    )
-      continue;
-    let key = k.slice(3).toLowerCase();
-    if (key === 'tenant_name') key = 'project_name';
-    if (key === 'tenant_id') key = 'project_id';
-    if (AUTH_ENV_KEYS.has(key)) auth[key] = env[k];
-    else cloud[key] = env[k];
-  }
-  return { ...cloud, auth };
+  // Every variable becomes a top-level key; the fixes below move the auth ones into `auth`.
+  return Object.fromEntries(keys.map((k) => [k.slice(3).toLowerCase(), env[k]]));
 }
 
 function pickBase(
@@ -178,8 +127,16 @@ function pickBase(
 ): { name?: string; entry: Dict } {
   const named =
     keys.cloud ?? (env.OS_CLOUD !== undefined && env.OS_CLOUD !== '' ? env.OS_CLOUD : undefined);
+  const envKey =
+    env.OS_CLOUD_NAME !== undefined && env.OS_CLOUD_NAME !== '' ? env.OS_CLOUD_NAME : 'envvars';
+  const fromEnv = envCloud(env);
+  if (fromEnv !== undefined && file.clouds[envKey] !== undefined) {
+    throw new CloudResolveError(
+      `"${file.path ?? 'clouds.yaml'}" defines a cloud named "${envKey}", which is also the name of the cloud made of OS_* variables; rename one of them`,
+    );
+  }
   if (named !== undefined) {
-    const entry = file.clouds[named];
+    const entry = named === envKey ? fromEnv : file.clouds[named];
     if (entry === undefined) {
       const where =
         file.path === undefined
@@ -189,8 +146,7 @@ function pickBase(
     }
     return { name: named, entry };
   }
-  const fromEnv = envCloud(env);
-  if (fromEnv !== undefined) return { name: 'envvars', entry: fromEnv };
+  if (fromEnv !== undefined) return { name: envKey, entry: fromEnv };
   // Compat: os-client-config uses the only cloud of clouds.yaml when none is named.
   const names = Object.keys(file.clouds);
   const only = names.length === 1 && names[0] !== undefined ? names[0] : undefined;
@@ -198,25 +154,49 @@ function pickBase(
   return { entry: {} };
 }
 
+interface Region {
+  name: string;
+  values: Dict;
+}
+
+function expandRegions(cloud: string, list: unknown[]): Region[] {
+  return list.map((r) => {
+    if (!isDict(r)) return { name: scalarText(r), values: {} };
+    const extra = Object.keys(r).filter((k) => k !== 'name' && k !== 'values');
+    if (r.name === undefined || extra.length > 0 || (r.values !== undefined && !isDict(r.values))) {
+      throw new CloudResolveError(
+        `cloud "${cloud}" has an invalid region entry ${JSON.stringify(r)}: a region is a name, or a mapping with "name" and optional "values"`,
+      );
+    }
+    return { name: scalarText(r.name), values: isDict(r.values) ? r.values : {} };
+  });
+}
+
+/** The regions a cloud entry (or else its profile) lists; undefined when none. */
+function knownRegions(cloud: string, entry: Dict, profile: Dict | undefined): Region[] | undefined {
+  if (Array.isArray(entry.regions)) return expandRegions(cloud, entry.regions);
+  if (entry.region_name !== undefined && entry.region_name !== null) {
+    const list = Array.isArray(entry.region_name)
+      ? entry.region_name
+      : scalarText(entry.region_name).split(',');
+    return expandRegions(cloud, list);
+  }
+  if (profile === undefined) return undefined;
+  if (Array.isArray(profile.regions) && profile.regions.length > 0)
+    return expandRegions(cloud, profile.regions);
+  const one = profile.region_name;
+  return typeof one === 'string' && one !== '' ? [{ name: one, values: {} }] : undefined;
+}
+
 function regionOf(
   name: string | undefined,
   entry: Dict,
+  profile: Dict | undefined,
   wanted: string | undefined,
-): { name?: string; values: Dict } {
-  let regions: { name: string; values: Dict }[] = [];
-  const list =
-    entry.regions ??
-    (typeof entry.region_name === 'string' ? entry.region_name.split(',') : undefined);
-  if (Array.isArray(list)) {
-    regions = list.map((r) =>
-      typeof r === 'object' && r !== null
-        ? { name: String((r as Dict).name), values: ((r as Dict).values as Dict | undefined) ?? {} }
-        : { name: String(r), values: {} },
-    );
-  }
-  if (regions.length === 0 || name === undefined)
-    return wanted === undefined ? { values: {} } : { name: wanted, values: {} };
-  if (wanted === undefined || wanted === '') return regions[0] ?? { values: {} };
+): Region {
+  const regions = name === undefined ? undefined : knownRegions(name, entry, profile);
+  if (regions === undefined || regions.length === 0) return { name: wanted ?? '', values: {} };
+  if (wanted === undefined || wanted === '') return regions[0] ?? { name: '', values: {} };
   const found = regions.find((r) => r.name === wanted);
   if (found === undefined) {
     throw new CloudResolveError(
@@ -226,6 +206,13 @@ function regionOf(
   return found;
 }
 
+/** A vendor profile from clouds-public.yaml (built-in profiles only set the image format). */
+function profileOf(file: CloudsFile, name: string | undefined): Dict | undefined {
+  if (name === undefined) return undefined;
+  const found = file.publicClouds?.[name];
+  return found === undefined ? undefined : (normalize(found) as Dict);
+}
+
 /** A scalar setting as text; absent, empty and non-scalar values count as unset. */
 function optString(v: unknown): string | undefined {
   if (typeof v === 'string') return v === '' ? undefined : v;
@@ -233,9 +220,125 @@ function optString(v: unknown): string | undefined {
   return undefined;
 }
 
+/** os-client-config's magic_fixes and auth validation, for the password plugin. */
+function applyFixes(config: Dict): Dict {
+  const auth: Dict = isDict(config.auth) ? { ...config.auth } : {};
+  config.auth = auth;
+  // A service-specific timeout (`compute_timeout`) sets api_timeout.
+  for (const k of Object.keys(config)) {
+    if (k.endsWith('timeout') && k !== 'timeout' && k !== 'api_timeout') {
+      config.api_timeout = config[k];
+      delete config[k];
+    }
+  }
+  if ('endpoint_type' in config) {
+    config.interface = config.endpoint_type;
+    delete config.endpoint_type;
+  }
+  const authType = config.auth_type ?? config.auth_plugin;
+  delete config.auth_plugin;
+  config.auth_type = authType;
+  // Later names win; for one name, `auth` wins over the top level.
+  const v2 = authType === 'v2password';
+  const project: Array<[string, string[]]> = v2
+    ? [
+        ['tenant_id', ['project_id', 'tenant_id']],
+        ['tenant_name', ['project_name', 'tenant_name']],
+      ]
+    : [
+        ['project_id', ['tenant_id', 'project_id']],
+        ['project_name', ['tenant_name', 'project_name']],
+      ];
+  const mappings: Array<[string, string[]]> = [
+    ['domain_id', ['domain_id']],
+    ['domain_name', ['domain_name']],
+    ['user_domain_id', ['user_domain_id']],
+    ['user_domain_name', ['user_domain_name']],
+    ['project_domain_id', ['project_domain_id']],
+    ['project_domain_name', ['project_domain_name']],
+    ['token', ['auth_token', 'token']],
+    ...project,
+  ];
+  for (const [target, names] of mappings) {
+    let value: string | undefined;
+    for (const k of names) {
+      if (k in config) {
+        value = String(config[k]);
+        delete config[k];
+      }
+      if (k in auth) {
+        value = String(auth[k]);
+        delete auth[k];
+      }
+    }
+    if (value !== undefined && value !== '') auth[target] = value;
+  }
+  for (const k of Object.keys(config)) {
+    if (k.endsWith('endpoint_type')) {
+      config[k.replace('endpoint_type', 'interface')] = config[k];
+      delete config[k];
+    }
+  }
+  // A lone domain_* names the user's and the project's domain when a project is set, and
+  // scopes the token to that domain when none is.
+  const projectScoped = 'project_id' in auth || 'project_name' in auth;
+  for (const [target, pair] of [
+    ['domain_id', ['user_domain_id', 'project_domain_id']],
+    ['domain_name', ['user_domain_name', 'project_domain_name']],
+  ] as const) {
+    if (!projectScoped) continue;
+    for (const k of pair) if (target in auth && !(k in auth)) auth[k] = auth[target];
+    delete auth[target];
+  }
+  if (typeof auth.auth_url === 'string') {
+    auth.auth_url = auth.auth_url.replace(
+      /\{(\w+)\}/g,
+      (m, k: string) => optString(config[k]) ?? m,
+    );
+  }
+  if (authType === 'password' || authType === 'v3password' || authType === 'v2password') {
+    for (const names of PASSWORD_OPTIONS) {
+      const [name] = names as [string];
+      const from = (d: Dict): unknown =>
+        names.map((n) => d[n]).find((v) => v !== undefined && v !== '');
+      const value = from(auth) ?? from(config);
+      for (const n of names) {
+        delete config[n];
+        delete auth[n];
+      }
+      if (value !== undefined && value !== null) auth[name] = value;
+    }
+  }
+  return config;
+}
+
+/**
+ * keystoneauth refuses domain settings with an identity v2.0 auth URL (v2.0 has no domains);
+ * so does the loader, before any request.
+ * @throws CloudResolveError naming the URL and the keys.
+ */
+function refuseV2WithDomains(cloud: string | undefined, auth: Dict): void {
+  const url = optString(auth.auth_url);
+  if (url === undefined || !/\/v2\.0\/?$/.test(url)) return;
+  const keys = [
+    'domain_id',
+    'domain_name',
+    'project_domain_id',
+    'project_domain_name',
+    'user_domain_id',
+    'user_domain_name',
+  ].filter((k) => optString(auth[k]) !== undefined);
+  if (keys.length === 0) return;
+  const where = cloud === undefined ? '' : ` of cloud "${cloud}"`;
+  throw new CloudResolveError(
+    `auth_url "${url}"${where} is identity v2.0, which has no domains, but ${keys.join(', ')} ${keys.length === 1 ? 'is' : 'are'} set: remove ${keys.length === 1 ? 'it' : 'them'} or use a v3 auth_url`,
+  );
+}
+
 /**
  * Resolves one provider's cloud settings.
- * @throws CloudResolveError for a named cloud missing from clouds.yaml or an unknown region.
+ * @throws CloudResolveError for a named cloud missing from clouds.yaml, an unknown region
+ *   or a malformed region entry.
  */
 export function resolveCloud(
   keys: ProviderCloudKeys,
@@ -245,20 +348,22 @@ export function resolveCloud(
   const isFake = keys['auth-url'] === 'fake';
   const base = isFake && keys.cloud === undefined ? { entry: {} } : pickBase(keys, file, env);
   const entry = structuredClone(base.entry);
-  const profile = optString(entry.profile) ?? optString(entry.cloud);
-  const region = regionOf(base.name, entry, keys['region-name']);
-  const config: Dict = { ...entry, ...(normalize(region.values) as Dict) };
-  const auth: Dict = {
-    ...((entry.auth as Dict | undefined) ?? {}),
-    ...((normalize(region.values) as Dict).auth as Dict | undefined),
-  };
-  const layer: Dict = {
+  const profileName = optString(entry.profile) ?? optString(entry.cloud);
+  const profile = profileOf(file, profileName);
+  let config: Dict = { auth_type: 'password', interface: 'public', auth: {} };
+  if (profile !== undefined) authUpdate(config, profile);
+  authUpdate(config, entry);
+  delete config.cloud;
+  const region = regionOf(base.name, entry, profile, keys['region-name']);
+  delete config.regions;
+  authUpdate(config, normalize(region.values) as Dict);
+  const args: Dict = {
     region_name: region.name,
     api_timeout: keys['api-timeout'],
     compute_service_type: keys['service-type'],
     compute_service_name: keys['service-name'],
   };
-  for (const [k, v] of Object.entries(layer)) if (v !== undefined && v !== '') config[k] = v;
+  for (const [k, v] of Object.entries(args)) if (v !== undefined) config[k] = v;
   const compat: Record<string, string | undefined> = {
     username: keys.username,
     password: keys.password,
@@ -266,10 +371,15 @@ export function resolveCloud(
     project_id: keys['project-id'],
     project_name: keys['project-name'],
   };
-  for (const [k, v] of Object.entries(compat)) if (v !== undefined && v !== '') auth[k] = v;
+  const compatAuth = Object.fromEntries(
+    Object.entries(compat).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  if (Object.keys(compatAuth).length > 0) authUpdate(config, { auth: compatAuth });
+  config = applyFixes(config);
+  refuseV2WithDomains(base.name, config.auth as Dict);
 
   const authStrings: Record<string, string> = {};
-  for (const [k, v] of Object.entries(auth)) {
+  for (const [k, v] of Object.entries(config.auth as Dict)) {
     const text = optString(v);
     if (text !== undefined) authStrings[k] = text;
   }
@@ -281,7 +391,7 @@ export function resolveCloud(
       ? undefined
       : !(config.insecure === true || config.insecure === 'true'));
 
-  const cloud: CompiledCloud = {
+  return {
     ...(base.name !== undefined ? { cloudName: base.name } : {}),
     auth: authStrings,
     authType: optString(config.auth_type) ?? 'password',
@@ -304,11 +414,10 @@ export function resolveCloud(
     imageFormat: isFake
       ? 'qcow2'
       : (optString(config.image_format) ??
-        (profile !== undefined ? VENDOR_IMAGE_FORMATS[profile] : undefined) ??
+        (profileName !== undefined ? VENDOR_IMAGE_FORMATS[profileName] : undefined) ??
         'qcow2'),
     ...(typeof verify === 'boolean' ? { verify } : {}),
     isFake,
     extra,
   };
-  return cloud;
 }

@@ -83,6 +83,7 @@ function compileImage(
     meta: isMetaDropped(i.meta) ? {} : { ...i.meta },
     ...(i['base-image'] !== undefined ? { baseImage: i['base-image'] } : {}),
     ...(i.setup !== undefined ? { setup: i.setup } : {}),
+    ...(i['ready-script'] !== undefined ? { readyScript: i['ready-script'] } : {}),
   };
 }
 

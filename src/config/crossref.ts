@@ -1,6 +1,6 @@
 /**
  * Cross-reference checks between sections of nodepool.yaml: upstream's one check (a label's
- * provider must exist) and the port's additions (interfaces §5.3), which catch what would
+ * provider must exist) and the port's additions (docs/behaviour.md#validating-a-configuration), which catch what would
  * crash upstream's loader or break launches and builds later.
  */
 import { diskimageOf, isMetaDropped } from './compile.js';
@@ -59,9 +59,15 @@ export function crossReferenceFindings(config: PartialConfig, root: RawNode): Fi
         const images = providers.get(lp.name);
         const at: (string | number)[] = ['targets', ti, 'images', ii];
         if (images === undefined) {
-          add([...at, 'providers', pi, 'name'], `target "${t.name ?? ''}" image "${ti2.name ?? ''}" requests non-existent provider "${lp.name}"`);
+          add(
+            [...at, 'providers', pi, 'name'],
+            `target "${t.name ?? ''}" image "${ti2.name ?? ''}" requests non-existent provider "${lp.name}"`,
+          );
         } else if (ti2.name !== undefined && !images.has(ti2.name)) {
-          add([...at, 'name'], `image "${ti2.name}" is not among the images of provider "${lp.name}"`);
+          add(
+            [...at, 'name'],
+            `image "${ti2.name}" is not among the images of provider "${lp.name}"`,
+          );
         }
       });
     });
@@ -93,6 +99,13 @@ export function crossReferenceFindings(config: PartialConfig, root: RawNode): Fi
 
   (config.providers ?? []).forEach((p, pi) => {
     (p.images ?? []).forEach((image, ii) => {
+      if (image['ready-script'] !== undefined) {
+        add(
+          ['providers', pi, 'images', ii, 'ready-script'],
+          `0.3-era form: 0.4.0 expects "ready-script" on the label; nodes booted from image "${image.name ?? ''}" run it unless their label names its own`,
+          'warning',
+        );
+      }
       if (
         image.meta !== undefined &&
         isMetaDropped(image.meta as Readonly<Record<string, string>>)

@@ -146,6 +146,12 @@ export const PROVIDER_IMAGE = obj({
     description:
       'Snapshot images: script in `script-dir` run on the template server before the snapshot.',
   },
+  'ready-script': {
+    schema: str,
+    origin: '0.3',
+    description:
+      "Script run on nodes booted from this image (and their subnodes) before they become ready, as the label's `ready-script`, unless the label names its own. Accepted with a warning: 0.4.0 expects it on the label.",
+  },
 });
 
 /** `providers[]` (the `openstack` driver, the only one at 0.4.0). */
@@ -294,7 +300,8 @@ export const JENKINS = obj({
   },
   'credentials-id': {
     schema: str,
-    description: 'Jenkins credentials id, used only when secure.conf has no section for this target.',
+    description:
+      'Jenkins credentials id, used only when secure.conf has no section for this target.',
   },
 });
 

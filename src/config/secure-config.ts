@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { ConfigError } from './errors.js';
 import type { ConfigProblem } from './errors.js';
 import type { RawConfig } from './schema.js';
-import { IniError, IniFile } from './secure.js';
+import { ConfigParser, IniError } from '../compat/index.js';
 import type { SecureConfig } from './secure.js';
 
 type Jenkins = { url?: string; user?: string; apikey?: string; credentials?: string };
@@ -47,9 +47,9 @@ export async function readSecureConfig(
       line: err.line,
     });
   };
-  let ini: IniFile;
+  let ini: ConfigParser;
   try {
-    ini = IniFile.parse(text);
+    ini = ConfigParser.parse(text);
   } catch (err) {
     problem(err, '');
     throw new ConfigError(path, problems, { cause: err });

@@ -69,6 +69,8 @@ export interface CompiledProviderImage {
   readonly baseImage?: string;
   /** 0.3-era snapshot images: script (in `script-dir`) run on the template server. */
   readonly setup?: string;
+  /** 0.3-era form: ready script of nodes booted from this image when their label has none. */
+  readonly readyScript?: string;
 }
 
 /** Resolved os-client-config style cloud settings for one provider. */

@@ -1,12 +1,13 @@
 /**
  * Schema validation of a parsed nodepool.yaml, with voluptuous 0.9 semantics for the checks
- * upstream's `config-validate` makes, plus the port's stricter checks (interfaces §5.3).
+ * upstream's `config-validate` makes, plus the port's stricter checks (docs/behaviour.md#validating-a-configuration).
  *
  * Each finding has a level: `error` (nothing loads it), `strict` (only `config-validate`
  * rejects it, as upstream's validator does: unknown keys, an integer where upstream wants a
  * float, ...; the daemons' loader, like upstream's, accepts it and logs a warning) or
  * `warning` (accepted everywhere, reported).
  */
+import { floatRepr } from '../compat/index.js';
 import { cronProblem } from './cron.js';
 import type { ObjectSchema, SchemaNode } from './schema-types.js';
 import type { Pos, RawNode } from './yaml11.js';
@@ -63,11 +64,6 @@ function suggestion(key: string, allowed: readonly string[]): string {
     return `unknown key, did you mean "${best}"?`;
   }
   return `unknown key; allowed here: ${[...allowed].sort().join(', ')}`;
-}
-
-/** Python's `str()` of a float, for values upstream turns into strings. */
-function pythonFloatText(value: number): string {
-  return Number.isInteger(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
 }
 
 /** Walks one document against the schema, collecting findings and building the defaulted value. */
@@ -150,7 +146,7 @@ export class SchemaWalker {
             node.pos,
             'strict',
           );
-          return pythonFloatText(value);
+          return floatRepr(value);
         }
         return this.expected(path, node, 'a string or an integer');
       default:

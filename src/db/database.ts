@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { parseDbUri } from './dburi.js';
 import type { Dialect } from './dburi.js';
-import { DatabaseError, DbUriError } from './errors.js';
+import { NodepoolError } from '../errors.js';
+import { DbUriError } from './errors.js';
 import { buildKnexConfig, DEFAULT_POOL_MAX } from './knex-config.js';
 import type { PoolOptions } from './knex-config.js';
 import { JobRepo } from './job-repo.js';
@@ -115,11 +116,18 @@ function knexLog(log: Logger | undefined): Knex.Config['log'] {
  * @throws DbUriError for a malformed or unsupported dburi.
  * @throws DatabaseError when the server cannot be reached or the schema cannot be created.
  */
-export async function openDatabase(dburi: string, options: DatabaseOptions = {}): Promise<Database> {
+export async function openDatabase(
+  dburi: string,
+  options: DatabaseOptions = {},
+): Promise<Database> {
   const parsed = parseDbUri(dburi);
   const built = buildKnexConfig(parsed, options);
   if (built.ignoredOptions.length > 0) {
-    options.log?.warn({ options: built.ignoredOptions }, 'Ignoring dburi options %s', built.ignoredOptions.join(', '));
+    options.log?.warn(
+      { options: built.ignoredOptions },
+      'Ignoring dburi options %s',
+      built.ignoredOptions.join(', '),
+    );
   }
   // Loaded on first use: knex costs ~100 ms of startup that CLI verbs without SQL skip.
   const { default: knexFactory } = await import('knex');
@@ -129,15 +137,22 @@ export async function openDatabase(dburi: string, options: DatabaseOptions = {})
   if (options.ensureSchema === false) return db;
   try {
     const created = await ensureUpstreamSchema(knex, parsed.dialect);
-    if (created.length > 0) options.log?.info({ tables: created }, 'Created tables %s', created.join(', '));
+    if (created.length > 0)
+      options.log?.info({ tables: created }, 'Created tables %s', created.join(', '));
     await runMigrations(knex, parsed.dialect);
   } catch (err) {
     await db.close();
     const why = err instanceof Error ? err.message : String(err);
     if (err instanceof TypeError && /charset/i.test(why)) {
-      throw new DbUriError(`Cannot use dburi "${parsed.redacted}": ${why}`, { scheme: parsed.scheme, cause: err });
+      throw new DbUriError(`Cannot use dburi "${parsed.redacted}": ${why}`, {
+        scheme: parsed.scheme,
+        cause: err,
+      });
     }
-    throw new DatabaseError(`Cannot open database "${parsed.redacted}": ${why}`, { cause: err });
+    throw new NodepoolError(`Cannot open database "${parsed.redacted}": ${why}`, {
+      code: 'ERR_DATABASE',
+      cause: err,
+    });
   }
   return db;
 }
@@ -161,7 +176,10 @@ export interface DatabaseLease {
  * has one bounded pool however many components use the database. Options apply only on
  * first open.
  */
-export async function acquireDatabase(dburi: string, options: DatabaseOptions = {}): Promise<DatabaseLease> {
+export async function acquireDatabase(
+  dburi: string,
+  options: DatabaseOptions = {},
+): Promise<DatabaseLease> {
   let entry = shared.get(dburi);
   if (!entry) {
     const created: Shared = { db: openDatabase(dburi, options), users: 0 };

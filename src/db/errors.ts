@@ -1,17 +1,10 @@
 import { NodepoolError } from '../errors.js';
 
-/** A database operation failed (connection, SQL, schema creation). */
-export class DatabaseError extends NodepoolError {
-  constructor(message: string, opts: { cause?: unknown; code?: string } = {}) {
-    super(message, { code: opts.code ?? 'ERR_DATABASE', cause: opts.cause });
-  }
-}
-
 /**
  * A `dburi` is malformed or names a database we cannot use. The message names the scheme
  * and never contains the password.
  */
-export class DbUriError extends DatabaseError {
+export class DbUriError extends NodepoolError {
   /** The scheme as written (`mysql+pymysql`), when one could be read. */
   readonly scheme?: string;
 

@@ -1,11 +1,19 @@
 /** Public surface of the database area: dburi parsing, the pool, repositories, states. */
 export { parseDbUri, redactDbUri } from './dburi.js';
 export type { Dialect, ParsedDbUri } from './dburi.js';
-export { DatabaseError, DbUriError } from './errors.js';
+export { DbUriError } from './errors.js';
 export { buildKnexConfig, DEFAULT_POOL_MAX } from './knex-config.js';
 export type { BuiltKnexConfig, PoolOptions } from './knex-config.js';
 export { Database, openDatabase, acquireDatabase } from './database.js';
 export type { DatabaseOptions, DatabaseLease, Repos } from './database.js';
+export type {
+  JobStore,
+  NodeStore,
+  PublicPart,
+  RepoPorts,
+  SnapshotImageStore,
+  SubnodeStore,
+} from './ports.js';
 export { NODE_STATES, NODE_STATE_CODES, stateCode, stateFromCode, stateName, isNodeState } from './node-state.js';
 export type { NodeState } from './node-state.js';
 export type { NodeRecord, SubnodeRecord, JobRecord } from './records.js';

@@ -65,6 +65,12 @@ export class SubnodeRepo {
     return rows.map(toSubnode);
   }
 
+  /** Every subnode in `state`, by id. */
+  async listByState(state: NodeState): Promise<SubnodeRecord[]> {
+    const rows = (await this.ctx.knex('subnode').where('state', stateCode(state)).orderBy('id')) as Record<string, unknown>[];
+    return rows.map(toSubnode);
+  }
+
   /** Number of subnodes of a node, leaving out those in `excludeState` when given. */
   async countByNode(nodeId: number, options: { excludeState?: NodeState } = {}): Promise<number> {
     let q = this.ctx.knex('subnode').where('node_id', nodeId);

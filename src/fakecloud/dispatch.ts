@@ -11,7 +11,7 @@ import type { ApiResponse, RequestContext } from './http.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { FakeService } from './service.js';
 import { UNAUTHORIZED_BODY } from './service.js';
-import type { FakeCloudStore } from './store.js';
+import type { FakeCloudStore, FakeRequestRecord } from './store.js';
 import type { TokenRecord } from './types.js';
 
 /** What the dispatcher needs from its owner. */
@@ -40,7 +40,13 @@ function lookupToken(store: FakeCloudStore, req: IncomingMessage): TokenRecord |
   return token;
 }
 
-function send(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+): void {
   if (res.headersSent || res.destroyed) return;
   let payload: Buffer | null = null;
   if (body !== undefined && body !== null) {
@@ -53,25 +59,46 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, headers
 }
 
 /** Answers one request; never rejects (errors become OpenStack-shaped answers). */
-export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function dispatch(
+  deps: DispatchDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { store } = deps;
   const requestId = `req-${randomUUID()}`;
   const url = new URL(req.url ?? '/', 'http://fake');
-  const service = pickService(deps.services, url.pathname);
-  const path = url.pathname.slice(service.prefix.length) || '/';
+  // A tagged catalog URL (`/_ep/<region>/<interface>/...`) names the endpoint a client chose.
+  const tag = store.catalogTags ? /^\/_ep\/([^/]+)\/([^/]+)(\/.*)?$/.exec(url.pathname) : null;
+  const pathname = tag ? (tag[3] ?? '/') : url.pathname;
+  const service = pickService(deps.services, pathname);
+  const path = pathname.slice(service.prefix.length) || '/';
   const method = req.method ?? 'GET';
+  const record: FakeRequestRecord = {
+    method,
+    path: pathname,
+    ...(tag ? { region: decodeURIComponent(tag[1]!), interface: tag[2]! } : {}),
+  };
+  store.requestLog?.push(record);
+  const origin = tag ? `${deps.origin()}/_ep/${tag[1]!}/${tag[2]!}` : deps.origin();
   const headers: Record<string, string> = { 'X-Openstack-Request-Id': requestId };
   let microversion: [number, number] = [2, 1];
   let answer: ApiResponse;
   try {
-    if (service.name !== 'control' && store.knobs.latencyMs > 0) await delay(store.knobs.latencyMs, { signal: deps.signal });
+    if (service.name !== 'control' && store.knobs.latencyMs > 0)
+      await delay(store.knobs.latencyMs, { signal: deps.signal });
     const match = service.router.match(method, path);
-    if (service.name !== 'control') store.countCall(`${service.name} ${method} ${match.kind === 'not-found' ? path : match.template}`);
+    if (service.name !== 'control')
+      store.countCall(
+        `${service.name} ${method} ${match.kind === 'not-found' ? path : match.template}`,
+      );
     const token = service.isPublic(method, path) ? null : lookupToken(store, req);
-    if (token === null && !service.isPublic(method, path)) throw new ApiError(401, 'The request you have made requires authentication.');
-    if (service.parseMicroversion !== undefined) microversion = service.parseMicroversion(req.headers);
+    if (token === null && !service.isPublic(method, path))
+      throw new ApiError(401, 'The request you have made requires authentication.');
+    if (service.parseMicroversion !== undefined)
+      microversion = service.parseMicroversion(req.headers);
     if (match.kind === 'not-found') throw new ApiError(404, 'The resource could not be found.');
-    if (match.kind === 'method-not-allowed') throw new ApiError(405, 'The method is not allowed for the requested URL.');
+    if (match.kind === 'method-not-allowed')
+      throw new ApiError(405, 'The method is not allowed for the requested URL.');
     const ctx: RequestContext = {
       store,
       lifecycle: deps.lifecycle,
@@ -80,21 +107,39 @@ export async function dispatch(deps: DispatchDeps, req: IncomingMessage, res: Se
       path,
       query: url.searchParams,
       params: match.params,
-      origin: deps.origin(),
+      origin,
       token,
       microversion,
-      json: () => readJson(req),
+      json: async () => {
+        const body = await readJson(req);
+        if (store.requestLog !== null) record.body = structuredClone(body);
+        return body;
+      },
     };
     answer = await match.handler(ctx);
     Object.assign(headers, service.headers?.({ microversion }, requestId) ?? {});
   } catch (err) {
-    const apiErr = err instanceof ApiError ? err : new ApiError(500, `Unexpected error in the fake cloud: ${err instanceof Error ? err.message : String(err)}`);
+    const apiErr =
+      err instanceof ApiError
+        ? err
+        : new ApiError(
+            500,
+            `Unexpected error in the fake cloud: ${err instanceof Error ? err.message : String(err)}`,
+          );
     if (apiErr.status === 401) {
-      answer = { status: 401, body: UNAUTHORIZED_BODY, headers: service.name === 'compute' ? { 'X-Compute-Request-Id': requestId } : {} };
+      answer = {
+        status: 401,
+        body: UNAUTHORIZED_BODY,
+        headers: service.name === 'compute' ? { 'X-Compute-Request-Id': requestId } : {},
+      };
     } else {
       Object.assign(headers, service.headers?.({ microversion }, requestId) ?? {});
       if (service.name === 'compute') headers['Content-Type'] = 'application/json; charset=UTF-8';
-      answer = { status: apiErr.status, body: apiErr.extra.body ?? service.errorBody(apiErr), headers: apiErr.extra.headers ?? {} };
+      answer = {
+        status: apiErr.status,
+        body: apiErr.extra.body ?? service.errorBody(apiErr),
+        headers: apiErr.extra.headers ?? {},
+      };
     }
     if (deps.signal.aborted) {
       res.destroy();

@@ -20,7 +20,7 @@ import { applyKnobs } from './options.js';
 import type { FailureMode, FakeCloudKnobsPatch, FakeCloudOptions } from './options.js';
 import type { FakeService } from './service.js';
 import { FakeCloudStore } from './store.js';
-import type { FaultOp } from './store.js';
+import type { FakeRequestRecord, FaultOp } from './store.js';
 
 /** Options of {@link FakeCloud} beyond the cloud's own. */
 export interface FakeCloudServiceOptions extends FakeCloudOptions {
@@ -48,7 +48,13 @@ export class FakeCloud extends BaseService {
     this.requestedPort = options.port ?? 0;
     this.store = new FakeCloudStore(cloud);
     this.lifecycle = new Lifecycle(this.store);
-    this.services = [createKeystoneService(), createNovaService(), createGlanceService(), createNeutronService(), createControlService(() => this.reset())];
+    this.services = [
+      createKeystoneService(),
+      createNovaService(),
+      createGlanceService(),
+      createNeutronService(),
+      createControlService(() => this.reset()),
+    ];
     this.tasks = new TaskGroup((err) => this.log?.error({ err }, 'Fake cloud request failed'));
   }
 
@@ -60,7 +66,10 @@ export class FakeCloud extends BaseService {
   get port(): number {
     const addr = this.server?.address();
     if (addr === null || addr === undefined || typeof addr === 'string') {
-      throw new IllegalStateError(`Cannot read the fake cloud's port: state is "${this.state}"`, this.state);
+      throw new IllegalStateError(
+        `Cannot read the fake cloud's port: state is "${this.state}"`,
+        this.state,
+      );
     }
     return addr.port;
   }
@@ -87,6 +96,16 @@ export class FakeCloud extends BaseService {
   /** Call counts per endpoint, keyed `<service> <METHOD> <route>`, e.g. `compute POST /v2.1/servers`. */
   calls(): Record<string, number> {
     return Object.fromEntries(this.store.calls);
+  }
+
+  /** The requests received so far (empty unless the `recordRequests` option is set). */
+  requests(): FakeRequestRecord[] {
+    return [...(this.store.requestLog ?? [])];
+  }
+
+  /** Empties the request log. */
+  clearRequests(): void {
+    this.store.requestLog?.splice(0);
   }
 
   /** Changes knobs while running. @throws RangeError naming a bad knob. */
@@ -135,11 +154,20 @@ export class FakeCloud extends BaseService {
   }
 
   protected async doStart(): Promise<void> {
-    const deps = { store: this.store, lifecycle: this.lifecycle, services: this.services, origin: () => this.origin, signal: this.signal };
+    const deps = {
+      store: this.store,
+      lifecycle: this.lifecycle,
+      services: this.services,
+      origin: () => this.origin,
+      signal: this.signal,
+    };
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
       this.tasks.spawn('request', async () => {
         await dispatch(deps, req, res);
-        this.log?.debug({ method: req.method, url: req.url, status: res.statusCode }, 'Fake cloud request');
+        this.log?.debug(
+          { method: req.method, url: req.url, status: res.statusCode },
+          'Fake cloud request',
+        );
       });
     });
     this.server = server;

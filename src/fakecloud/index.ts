@@ -4,11 +4,18 @@
  */
 export { FakeCloud } from './fake-cloud.js';
 export type { FakeCloudServiceOptions } from './fake-cloud.js';
-export { getSharedFakeCloud, stopSharedFakeCloud } from './shared.js';
-export type { SharedFakeCloudOptions } from './shared.js';
+export { FakeCloudDriver } from './fake-cloud-driver.js';
+export type { FakeCloudDriverOptions, FakeCloudEndpoint } from './fake-cloud-driver.js';
 export { DEFAULT_KNOBS } from './options.js';
-export type { FailureMode, FakeCloudKnobs, FakeCloudKnobsPatch, FakeCloudOptions, FakeQuota, FakeUser } from './options.js';
+export type {
+  FailureMode,
+  FakeCloudKnobs,
+  FakeCloudKnobsPatch,
+  FakeCloudOptions,
+  FakeQuota,
+  FakeUser,
+} from './options.js';
 export type { FakeCloudSnapshot } from './control.js';
-export type { FaultOp } from './store.js';
+export type { FakeRequestRecord, FaultOp } from './store.js';
 export { SEED_FLAVORS, SEED_NETWORKS } from './seed.js';
 export type * from './types.js';

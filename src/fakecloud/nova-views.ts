@@ -1,14 +1,25 @@
 /** JSON views of Nova records, shaped like Nova 26 (Zed) answers for each microversion. */
 import { createHash } from 'node:crypto';
-import type { RequestContext } from './http.js';
 import type { FakeCloudStore } from './store.js';
 import type { FlavorRecord, ServerRecord } from './types.js';
+
+/**
+ * What a view reads of a request. `http.ts`'s request context has these fields; it is not
+ * imported so that this module (which `lifecycle.ts` uses) does not depend on `http.ts`.
+ */
+interface ViewContext {
+  readonly store: FakeCloudStore;
+  /** `http://host:port` of the fake, for links. */
+  readonly origin: string;
+  /** Requested compute microversion as [major, minor]. */
+  readonly microversion: readonly [number, number];
+}
 
 /** Highest compute microversion the fake (like Zed) supports. */
 export const MAX_MICROVERSION: [number, number] = [2, 93];
 
 /** True when the request's microversion is at least 2.`minor`. */
-export function atLeast(ctx: Pick<RequestContext, 'microversion'>, minor: number): boolean {
+export function atLeast(ctx: Pick<ViewContext, 'microversion'>, minor: number): boolean {
   return ctx.microversion[0] > 2 || (ctx.microversion[0] === 2 && ctx.microversion[1] >= minor);
 }
 
@@ -56,7 +67,7 @@ export function serverAddresses(store: FakeCloudStore, server: ServerRecord): Re
   return out;
 }
 
-function flavorView(ctx: RequestContext, server: ServerRecord): unknown {
+function flavorView(ctx: ViewContext, server: ServerRecord): unknown {
   const flavor = ctx.store.flavors.get(server.flavorId);
   if (atLeast(ctx, 47)) {
     return { vcpus: flavor?.vcpus ?? 0, ram: flavor?.ram ?? 0, disk: flavor?.disk ?? 0, ephemeral: 0, swap: 0, original_name: flavor?.name ?? server.flavorId, extra_specs: {} };
@@ -65,7 +76,7 @@ function flavorView(ctx: RequestContext, server: ServerRecord): unknown {
 }
 
 /** One server as `GET /servers/{id}` and `GET /servers/detail` show it. */
-export function serverView(ctx: RequestContext, server: ServerRecord, opts: { isShow?: boolean } = {}): Record<string, unknown> {
+export function serverView(ctx: ViewContext, server: ServerRecord, opts: { isShow?: boolean } = {}): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: server.id,
     name: server.name,
@@ -109,7 +120,7 @@ export function serverView(ctx: RequestContext, server: ServerRecord, opts: { is
 }
 
 /** One flavor as `GET /flavors/detail` shows it. */
-export function flavorDetailView(ctx: RequestContext, f: FlavorRecord): Record<string, unknown> {
+export function flavorDetailView(ctx: ViewContext, f: FlavorRecord): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: f.id,
     name: f.name,

@@ -47,10 +47,17 @@ export interface FakeCloudKnobs {
    * @default true
    */
   autoFloatingIp: boolean;
+  /**
+   * Offer Keystone v2.0 (listed in version discovery, `POST /v2.0/tokens`). A current
+   * Keystone has none, so neither has the fake by default. @default false
+   */
+  identityV2: boolean;
 }
 
 /** A partial knob change; quota entries not named keep their value. */
-export type FakeCloudKnobsPatch = Partial<Omit<FakeCloudKnobs, 'quota'>> & { quota?: Partial<FakeQuota> };
+export type FakeCloudKnobsPatch = Partial<Omit<FakeCloudKnobs, 'quota'>> & {
+  quota?: Partial<FakeQuota>;
+};
 
 /** A user the fake accepts; without any, every name/password/project is accepted. */
 export interface FakeUser {
@@ -58,6 +65,10 @@ export interface FakeUser {
   password: string;
   /** Projects (names) the user may scope to; empty = any. */
   projects?: string[];
+  /** Project an unscoped request is scoped to (Keystone's `default_project_id`); none = unscoped. */
+  defaultProject?: string;
+  /** Domains (names) the user may scope a token to; none by default. */
+  domains?: string[];
 }
 
 /** Constructor options of `FakeCloud`. */
@@ -82,6 +93,13 @@ export interface FakeCloudOptions extends Partial<Omit<FakeCloudKnobs, 'quota'>>
   checkKeyNames?: boolean;
   /** Random source for failure injection (tests pass a deterministic one). @default Math.random */
   random?: () => number;
+  /**
+   * Give every region and interface its own catalog URL prefix (`/_ep/<region>/<interface>`),
+   * so the request log shows which endpoint a client picked. @default false
+   */
+  catalogTags?: boolean;
+  /** Keep a log of every request (see `FakeCloud.requests()`), for tests. @default false */
+  recordRequests?: boolean;
 }
 
 /** Knob defaults. */
@@ -96,11 +114,14 @@ export const DEFAULT_KNOBS: Readonly<FakeCloudKnobs> = Object.freeze({
   quota: Object.freeze({ instances: 500, cores: 10_000, ramMb: 10_240_000 }),
   tokenTtlMs: 3_600_000,
   autoFloatingIp: true,
+  identityV2: false,
 });
 
 function checkNumber(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw new RangeError(`Cannot set fake cloud knob "${name}": must be a number from 0 to ${max}: current value is ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `Cannot set fake cloud knob "${name}": must be a number from 0 to ${max}: current value is ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }
@@ -128,23 +149,32 @@ export function applyKnobs(base: FakeCloudKnobs, patch: Record<string, unknown>)
         break;
       case 'failureMode':
         if (value !== 'http' && value !== 'error') {
-          throw new RangeError(`Cannot set fake cloud knob "failureMode": must be "http" or "error": current value is ${JSON.stringify(value)}`);
+          throw new RangeError(
+            `Cannot set fake cloud knob "failureMode": must be "http" or "error": current value is ${JSON.stringify(value)}`,
+          );
         }
         next.failureMode = value;
         break;
       case 'autoFloatingIp':
+      case 'identityV2':
         if (typeof value !== 'boolean') {
-          throw new RangeError(`Cannot set fake cloud knob "autoFloatingIp": must be true or false: current value is ${JSON.stringify(value)}`);
+          throw new RangeError(
+            `Cannot set fake cloud knob "${key}": must be true or false: current value is ${JSON.stringify(value)}`,
+          );
         }
-        next.autoFloatingIp = value;
+        next[key] = value;
         break;
       case 'quota':
         if (typeof value !== 'object' || value === null) {
-          throw new RangeError(`Cannot set fake cloud knob "quota": must be an object: current value is ${JSON.stringify(value)}`);
+          throw new RangeError(
+            `Cannot set fake cloud knob "quota": must be an object: current value is ${JSON.stringify(value)}`,
+          );
         }
         for (const [q, v] of Object.entries(value as Record<string, unknown>)) {
           if (q !== 'instances' && q !== 'cores' && q !== 'ramMb') {
-            throw new RangeError(`Cannot set fake cloud knob "quota.${q}": known quotas are instances, cores, ramMb`);
+            throw new RangeError(
+              `Cannot set fake cloud knob "quota.${q}": known quotas are instances, cores, ramMb`,
+            );
           }
           next.quota[q] = checkNumber(`quota.${q}`, v);
         }

@@ -39,6 +39,18 @@ export function isoNow(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
+/** One request as the fake cloud received it (`recordRequests` option). */
+export interface FakeRequestRecord {
+  method: string;
+  /** Path below the origin, without the catalog tag. */
+  path: string;
+  /** Region and interface of the catalog endpoint used (`catalogTags` option). */
+  region?: string;
+  interface?: string;
+  /** The JSON body, when the handler read one. */
+  body?: unknown;
+}
+
 /** State of one fake cloud. */
 export class FakeCloudStore {
   knobs: FakeCloudKnobs;
@@ -47,6 +59,10 @@ export class FakeCloudStore {
   readonly users: FakeUser[];
   readonly random: () => number;
   readonly checkKeyNames: boolean;
+  /** Each region and interface has its own catalog URL prefix (`catalogTags` option). */
+  readonly catalogTags: boolean;
+  /** Every request, when the `recordRequests` option is set; null otherwise. */
+  readonly requestLog: FakeRequestRecord[] | null;
 
   readonly flavors = new Map<string, FlavorRecord>();
   readonly images = new Map<string, ImageRecord>();
@@ -68,9 +84,26 @@ export class FakeCloudStore {
   private macCounter = 0;
 
   constructor(options: FakeCloudOptions = {}) {
-    const { quota, host: _h, port: _p, regions, availabilityZones, users, random, checkKeyNames, ...knobs } = options;
+    const {
+      quota,
+      host: _h,
+      port: _p,
+      regions,
+      availabilityZones,
+      users,
+      random,
+      checkKeyNames,
+      catalogTags,
+      recordRequests,
+      ...knobs
+    } = options;
     this.checkKeyNames = checkKeyNames ?? true;
-    this.knobs = applyKnobs({ ...DEFAULT_KNOBS, quota: { ...DEFAULT_KNOBS.quota } }, { ...knobs, quota });
+    this.catalogTags = catalogTags ?? false;
+    this.requestLog = recordRequests === true ? [] : null;
+    this.knobs = applyKnobs(
+      { ...DEFAULT_KNOBS, quota: { ...DEFAULT_KNOBS.quota } },
+      { ...knobs, quota },
+    );
     this.regions = regions !== undefined && regions.length > 0 ? [...regions] : ['RegionOne'];
     this.availabilityZones = availabilityZones ?? ['nova', 'az1', 'az2'];
     this.users = users ?? [];
@@ -80,7 +113,18 @@ export class FakeCloudStore {
 
   /** Forgets everything (servers, images, tokens, calls...) and seeds a fresh cloud. */
   reset(): void {
-    for (const map of [this.flavors, this.images, this.networks, this.subnets, this.ports, this.floatingIps, this.servers, this.keypairs, this.tokens, this.calls]) {
+    for (const map of [
+      this.flavors,
+      this.images,
+      this.networks,
+      this.subnets,
+      this.ports,
+      this.floatingIps,
+      this.servers,
+      this.keypairs,
+      this.tokens,
+      this.calls,
+    ]) {
       map.clear();
     }
     this.pools.clear();
@@ -103,7 +147,8 @@ export class FakeCloudStore {
         createdAt: now,
       };
       for (const s of n.subnets) {
-        const pool = s.ipVersion === 4 ? ipv4Pool(s.cidr) : { gateway: null, start: '::1', end: '::1' };
+        const pool =
+          s.ipVersion === 4 ? ipv4Pool(s.cidr) : { gateway: null, start: '::1', end: '::1' };
         const sub: SubnetRecord = {
           id: randomUUID(),
           name: s.name,
@@ -122,8 +167,18 @@ export class FakeCloudStore {
       }
       this.networks.set(net.id, net);
     }
-    const image = this.newImage(ADMIN_PROJECT_ID, { name: SEED_IMAGE_NAME, visibility: 'public', diskFormat: 'qcow2', containerFormat: 'bare' });
-    Object.assign(image, { status: 'active', size: 0, checksum: hexId(''), hashValue: createHash('sha512').digest('hex') });
+    const image = this.newImage(ADMIN_PROJECT_ID, {
+      name: SEED_IMAGE_NAME,
+      visibility: 'public',
+      diskFormat: 'qcow2',
+      containerFormat: 'bare',
+    });
+    Object.assign(image, {
+      status: 'active',
+      size: 0,
+      checksum: hexId(''),
+      hashValue: createHash('sha512').digest('hex'),
+    });
   }
 
   /** Adds a region to the service catalog (endpoints are the same in every region). */
@@ -143,7 +198,12 @@ export class FakeCloudStore {
       forced.count--;
       return forced.mode;
     }
-    const rate = op === 'create' ? this.knobs.createFailureRate : op === 'delete' ? this.knobs.deleteFailureRate : 0;
+    const rate =
+      op === 'create'
+        ? this.knobs.createFailureRate
+        : op === 'delete'
+          ? this.knobs.deleteFailureRate
+          : 0;
     return rate > 0 && this.random() < rate ? this.knobs.failureMode : null;
   }
 
@@ -176,27 +236,39 @@ export class FakeCloudStore {
 
   /** Whether `projectId` may see `image`. */
   canSeeImage(image: ImageRecord, projectId: string): boolean {
-    return image.owner === projectId || image.visibility === 'public' || image.visibility === 'community';
+    return (
+      image.owner === projectId || image.visibility === 'public' || image.visibility === 'community'
+    );
   }
 
   /** Finds a network by id or, failing that, by unique name. */
   findNetwork(idOrName: string): NetworkRecord | undefined {
-    return this.networks.get(idOrName) ?? [...this.networks.values()].find((n) => n.name === idOrName);
+    return (
+      this.networks.get(idOrName) ?? [...this.networks.values()].find((n) => n.name === idOrName)
+    );
   }
 
   /**
    * Creates a port on `networkId` with one address from each of its subnets.
    * @throws RangeError when a subnet has no free address.
    */
-  createPort(networkId: string, projectId: string, deviceId: string, deviceOwner: string): PortRecord {
+  createPort(
+    networkId: string,
+    projectId: string,
+    deviceId: string,
+    deviceOwner: string,
+  ): PortRecord {
     const net = this.networks.get(networkId);
-    if (net === undefined) throw new RangeError(`Cannot create a port: network "${networkId}" does not exist`);
+    if (net === undefined)
+      throw new RangeError(`Cannot create a port: network "${networkId}" does not exist`);
     const fixedIps: PortRecord['fixedIps'] = [];
     for (const subnetId of net.subnetIds) {
       const ip = this.pools.get(subnetId)?.take() ?? null;
       if (ip === null) {
         for (const f of fixedIps) this.pools.get(f.subnetId)?.release(f.ipAddress);
-        throw new RangeError(`Cannot create a port: no free address in subnet "${subnetId}" of network "${net.name}"`);
+        throw new RangeError(
+          `Cannot create a port: no free address in subnet "${subnetId}" of network "${net.name}"`,
+        );
       }
       fixedIps.push({ subnetId, ipAddress: ip });
     }
@@ -237,10 +309,23 @@ export class FakeCloudStore {
     const subnetId = net?.subnetIds.find((s) => this.subnets.get(s)?.ipVersion === 4);
     const address = subnetId === undefined ? null : (this.pools.get(subnetId)?.take() ?? null);
     if (address === null || subnetId === undefined) {
-      throw new RangeError(`Cannot allocate a floating IP: no free address on network "${networkId}"`);
+      throw new RangeError(
+        `Cannot allocate a floating IP: no free address on network "${networkId}"`,
+      );
     }
     const now = isoNow();
-    const fip: FloatingIpRecord = { id: randomUUID(), projectId, address, networkId, portId: null, fixedIp: null, description, revision: 0, createdAt: now, updatedAt: now };
+    const fip: FloatingIpRecord = {
+      id: randomUUID(),
+      projectId,
+      address,
+      networkId,
+      portId: null,
+      fixedIp: null,
+      description,
+      revision: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
     this.floatingIps.set(fip.id, fip);
     return fip;
   }
@@ -270,7 +355,11 @@ export class FakeCloudStore {
     // a provider-network public address would; floating IPs a client created stay, detached,
     // as on Neutron.
     for (const fip of [...this.floatingIps.values()]) {
-      if (fip.description === AUTO_FLOATING_IP && fip.portId !== null && server.portIds.includes(fip.portId)) {
+      if (
+        fip.description === AUTO_FLOATING_IP &&
+        fip.portId !== null &&
+        server.portIds.includes(fip.portId)
+      ) {
         this.deleteFloatingIp(fip.id);
       }
     }

@@ -1,10 +1,10 @@
 /**
- * Node assignment through Gearman for `assign-via-gearman` targets (launcher spec §12.3,
+ * Node assignment through Gearman for `assign-via-gearman` targets (docs/behaviour.md#gearman-and-zuul,
  * upstream `jobs.NodeAssignmentJob` / `NodeRevokeJob`).
  */
-import { pythonJsonDumps } from '../util/index.js';
+import { jsonDumps } from '../compat/index.js';
 import type { GearmanClient } from './client.js';
-import { GearmanAssignmentReplyError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 
 /** What a node manager is told about a new node (upstream's JSON arguments). */
 export interface NodeAssignmentRequest {
@@ -49,7 +49,7 @@ export function revokeFunction(manager: string): string {
 
 /** The JSON arguments of `node_assign:<target>`, byte for byte as upstream sends them. */
 export function assignmentArguments(req: NodeAssignmentRequest): string {
-  return pythonJsonDumps({
+  return jsonDumps({
     name: req.name,
     host: req.host,
     description: `Dynamic single use ${req.label} node`,
@@ -79,20 +79,18 @@ export async function assignNode(
   const data = await job.wait(options.signal ? { signal: options.signal } : {});
   const last = data[data.length - 1];
   if (last === undefined) {
-    throw new GearmanAssignmentReplyError(
+    throw new NodepoolError(
       `Cannot assign node "${req.name}": job "${name}" completed without data`,
-      {
-        job: name,
-      },
+      { code: 'ERR_GEARMAN_ASSIGNMENT_REPLY', details: { job: name } },
     );
   }
   let reply: unknown;
   try {
     reply = JSON.parse(last);
   } catch (err) {
-    throw new GearmanAssignmentReplyError(
+    throw new NodepoolError(
       `Cannot assign node "${req.name}": job "${name}" returned data that is not JSON: ${JSON.stringify(last.slice(0, 200))}`,
-      { job: name, cause: err },
+      { code: 'ERR_GEARMAN_ASSIGNMENT_REPLY', details: { job: name }, cause: err },
     );
   }
   const manager =
@@ -100,9 +98,9 @@ export async function assignNode(
       ? (reply as Record<string, unknown>).manager
       : undefined;
   if (typeof manager !== 'string') {
-    throw new GearmanAssignmentReplyError(
+    throw new NodepoolError(
       `Cannot assign node "${req.name}": job "${name}" returned no string "manager": current value is ${JSON.stringify(manager) ?? 'missing'}`,
-      { job: name },
+      { code: 'ERR_GEARMAN_ASSIGNMENT_REPLY', details: { job: name } },
     );
   }
   return { manager, data };
@@ -119,7 +117,7 @@ export async function revokeNode(
   nodename: string,
   options: { submitTimeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<void> {
-  await client.submitJob(revokeFunction(manager), pythonJsonDumps({ name: nodename }), {
+  await client.submitJob(revokeFunction(manager), jsonDumps({ name: nodename }), {
     timeoutMs: options.submitTimeoutMs ?? 300_000,
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -6,13 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CompiledGearmanServer } from '../config/types.js';
+import type { CompiledGearmanServer } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { BaseService } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { GearmanConnection } from './connection.js';
 import type { ConnectionOptions } from './connection.js';
-import { GearmanError, GearmanNotConnectedError, GearmanStoppedError } from './errors.js';
+import { NodepoolError } from '../errors.js';
+import { gearmanStopped } from './errors.js';
 import { GearmanJob } from './job.js';
 import { PacketType } from './protocol.js';
 
@@ -173,7 +174,7 @@ export class GearmanClient extends BaseService {
         unsubscribe = this.onConnectionChange(() => {
           if (this.isConnected) resolve();
         });
-        onAbort = () => reject(this.signal.aborted ? new GearmanStoppedError() : signal.reason);
+        onAbort = () => reject(this.signal.aborted ? gearmanStopped() : signal.reason);
         signal.addEventListener('abort', onAbort, { once: true });
       });
     } finally {
@@ -186,8 +187,8 @@ export class GearmanClient extends BaseService {
    * Submits a job to the next connected server, trying the others in turn when one fails or
    * refuses (as gear does). Resolves once a server created the job; use `job.wait()` for the
    * result of a foreground job.
-   * @throws GearmanNotConnectedError when no server is connected
-   * @throws GearmanError when every connected server failed; its cause is the last failure
+   * @throws NodepoolError `ERR_GEARMAN_NOT_CONNECTED` when no server is connected, `ERR_GEARMAN`
+   *   when every connected server failed (its cause is the last failure)
    */
   async submitJob(
     name: string,
@@ -195,7 +196,7 @@ export class GearmanClient extends BaseService {
     options: SubmitJobOptions = {},
   ): Promise<GearmanJob> {
     if (this.state !== 'running')
-      throw new GearmanStoppedError(`Cannot submit Gearman job "${name}": client is ${this.state}`);
+      throw gearmanStopped(`Cannot submit Gearman job "${name}": client is ${this.state}`);
     const unique = options.unique ?? randomUUID().replaceAll('-', '');
     const job = new GearmanJob(
       name,
@@ -204,8 +205,9 @@ export class GearmanClient extends BaseService {
     );
     const conns = this.connected();
     if (conns.length === 0) {
-      throw new GearmanNotConnectedError(
+      throw new NodepoolError(
         `Cannot submit Gearman job "${name}": no Gearman server is connected`,
+        { code: 'ERR_GEARMAN_NOT_CONNECTED' },
       );
     }
     const type = options.background === true ? PacketType.SUBMIT_JOB_BG : PacketType.SUBMIT_JOB;
@@ -232,7 +234,8 @@ export class GearmanClient extends BaseService {
         );
       }
     }
-    throw new GearmanError(`Cannot submit Gearman job "${name}": every connected server failed`, {
+    throw new NodepoolError(`Cannot submit Gearman job "${name}": every connected server failed`, {
+      code: 'ERR_GEARMAN',
       cause: last,
     });
   }

@@ -7,7 +7,8 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
 import { delay, schedule } from '../util/index.js';
-import { GearmanConnectionLostError, GearmanStoppedError, GearmanTimeoutError } from './errors.js';
+import { NodepoolError } from '../errors.js';
+import { gearmanStopped } from './errors.js';
 import { PacketType, encodeAdminCommand, encodePacket } from './protocol.js';
 import type { AdminReplyShape } from './protocol.js';
 import { ReplyRouter } from './reply-router.js';
@@ -71,7 +72,7 @@ export class GearmanConnection {
 
   /** Closes the socket and ends the loop; outstanding requests and jobs fail. */
   async close(): Promise<void> {
-    this.stopper.abort(new GearmanStoppedError());
+    this.stopper.abort(gearmanStopped());
     this.socket?.destroy();
     await this.loop;
   }
@@ -127,15 +128,13 @@ export class GearmanConnection {
   ): Promise<string> {
     const sock = this.socket;
     const router = this.router;
-    if (this.stopper.signal.aborted) return Promise.reject(new GearmanStoppedError());
+    if (this.stopper.signal.aborted) return Promise.reject(gearmanStopped());
     if (sock === null || router === null || !this.connected) {
       return Promise.reject(
-        new GearmanConnectionLostError(
-          `Cannot send ${what} to Gearman server ${this.name}: not connected`,
-          {
-            server: this.name,
-          },
-        ),
+        new NodepoolError(`Cannot send ${what} to Gearman server ${this.name}: not connected`, {
+          code: 'ERR_GEARMAN_DISCONNECTED',
+          details: { server: this.name },
+        }),
       );
     }
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason);
@@ -151,12 +150,9 @@ export class GearmanConnection {
       const cancelTimer = schedule(() => {
         finish(() =>
           reject(
-            new GearmanTimeoutError(
+            new NodepoolError(
               `Cannot ${what} on Gearman server ${this.name}: no reply within ${opts.timeoutMs} ms`,
-              {
-                server: this.name,
-                timeoutMs: opts.timeoutMs,
-              },
+              { code: 'ERR_GEARMAN_TIMEOUT', details: { server: this.name } },
             ),
           ),
         );

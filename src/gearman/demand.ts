@@ -1,6 +1,6 @@
 /**
  * Zuul's demand for nodes, read from the Gearman admin `status` command (launcher spec
- * §12.2). `parseStatusReply` and `computeDemand` are pure (fuzzable); `GearmanDemand` polls
+ * docs/behaviour.md#gearman-and-zuul). `parseStatusReply` and `computeDemand` are pure (fuzzable); `GearmanDemand` polls
  * the servers and tells listeners when the per-label demand changes.
  */
 import type { Logger } from 'pino';

@@ -24,12 +24,6 @@ export {
   revokeFunction,
 } from './assign.js';
 export type { AssignOptions, NodeAssignment, NodeAssignmentRequest } from './assign.js';
-export * from './errors.js';
-export {
-  PacketType,
-  GearmanProtocolError,
-  StreamDecoder,
-  encodePacket,
-  splitArgs,
-} from './protocol.js';
+export type { GearmanJobFailure } from './errors.js';
+export { PacketType, StreamDecoder, encodePacket, splitArgs } from './protocol.js';
 export type { Packet, PacketMagic, StreamItem } from './protocol.js';

@@ -3,7 +3,7 @@
  * far, and an outcome promise that always resolves (never rejects), so a job nobody waits
  * for (a revoke) can end in failure without an unhandled rejection.
  */
-import { GearmanJobFailedError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 import type { JobSink } from './connection.js';
 
 /** How a job ended. */
@@ -73,13 +73,16 @@ export class GearmanJob implements JobSink {
         : outcome.kind === 'exception'
           ? `the worker raised an exception: ${outcome.exception}`
           : `the connection to Gearman server ${this.server} was lost`;
-    throw new GearmanJobFailedError(
+    throw new NodepoolError(
       `Gearman job "${this.name}" (${this.handle || 'not created'}) did not complete: ${what}`,
       {
-        job: this.name,
-        failure: outcome.kind,
-        server: this.server,
-        ...(outcome.kind === 'exception' ? { exception: outcome.exception } : {}),
+        code: 'ERR_GEARMAN_JOB_FAILED',
+        details: {
+          job: this.name,
+          failure: outcome.kind,
+          server: this.server,
+          ...(outcome.kind === 'exception' ? { exception: outcome.exception } : {}),
+        },
       },
     );
   }

@@ -3,6 +3,7 @@
  * length, NUL-separated arguments) and text admin replies, which share one stream. Pure
  * functions only; the socket lives in `connection.ts`.
  */
+import { NodepoolError } from '../errors.js';
 
 /** Packet type codes of the binary protocol (gearman.org protocol document). */
 export const PacketType = {
@@ -53,8 +54,8 @@ export interface Packet {
 export type StreamItem = { kind: 'packet'; packet: Packet } | { kind: 'text'; text: string };
 
 /** The stream from the server does not follow the protocol; the connection must be dropped. */
-export class GearmanProtocolError extends SyntaxError {
-  readonly code = 'ERR_GEARMAN_PROTOCOL';
+function protocolError(message: string): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_GEARMAN_PROTOCOL' });
 }
 
 const HEADER = 12;
@@ -132,7 +133,7 @@ export class StreamDecoder {
     if (this.buf[0] === 0) return this.nextPacket();
     if (expectText === null) {
       const sample = this.buf.subarray(0, 40).toString('latin1');
-      throw new GearmanProtocolError(
+      throw protocolError(
         `Cannot decode the Gearman stream: unexpected text ${JSON.stringify(sample)}`,
       );
     }
@@ -143,16 +144,14 @@ export class StreamDecoder {
     if (this.buf.length < HEADER) return null;
     const magic = this.buf.subarray(0, 4);
     if (!magic.equals(RES) && !magic.equals(REQ)) {
-      throw new GearmanProtocolError(
+      throw protocolError(
         `Cannot decode the Gearman stream: bad packet magic ${JSON.stringify(magic.toString('latin1'))}`,
       );
     }
     const type = this.buf.readUInt32BE(4);
     const size = this.buf.readUInt32BE(8);
     if (size > MAX_PACKET_BYTES) {
-      throw new GearmanProtocolError(
-        `Cannot decode the Gearman stream: packet of ${size} bytes is too large`,
-      );
+      throw protocolError(`Cannot decode the Gearman stream: packet of ${size} bytes is too large`);
     }
     if (this.buf.length < HEADER + size) return null;
     const data = Buffer.from(this.buf.subarray(HEADER, HEADER + size));
@@ -175,9 +174,7 @@ export class StreamDecoder {
       const termCrLf = this.buf.indexOf('\n.\r\n', 0, 'latin1');
       if (term < 0 && termCrLf < 0) {
         if (this.buf.length > MAX_PACKET_BYTES) {
-          throw new GearmanProtocolError(
-            'Cannot decode the Gearman stream: admin reply is too large',
-          );
+          throw protocolError('Cannot decode the Gearman stream: admin reply is too large');
         }
         return null;
       }

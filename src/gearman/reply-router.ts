@@ -4,7 +4,8 @@
  * FIFO; job progress packets are routed by job handle to the job's sink.
  */
 import type { Logger } from 'pino';
-import { GearmanConnectionLostError, GearmanServerError, GearmanStoppedError } from './errors.js';
+import { NodepoolError } from '../errors.js';
+import { gearmanStopped } from './errors.js';
 import { PacketType, StreamDecoder, splitArgs } from './protocol.js';
 import type { AdminReplyShape, Packet } from './protocol.js';
 
@@ -75,9 +76,10 @@ export class ReplyRouter {
     for (const p of this.pending.splice(0)) {
       p.done.reject(
         stopped
-          ? new GearmanStoppedError()
-          : new GearmanConnectionLostError(`Lost the connection to Gearman server ${this.server}`, {
-              server: this.server,
+          ? gearmanStopped()
+          : new NodepoolError(`Lost the connection to Gearman server ${this.server}`, {
+              code: 'ERR_GEARMAN_DISCONNECTED',
+              details: { server: this.server },
             }),
       );
     }
@@ -102,7 +104,10 @@ export class ReplyRouter {
       const [, code = 'UNKNOWN', ...rest] = text.trim().split(' ');
       const message = `Gearman server ${this.server} refused the admin command: ${code} ${rest.join(' ')}`;
       head.done.reject(
-        new GearmanServerError(message.trim(), { server: this.server, serverCode: code }),
+        new NodepoolError(message.trim(), {
+          code: 'ERR_GEARMAN_SERVER',
+          details: { server: this.server, serverCode: code },
+        }),
       );
       return;
     }
@@ -131,9 +136,9 @@ export class ReplyRouter {
           b.toString('utf8'),
         );
         const head = this.pending.shift();
-        const err = new GearmanServerError(
+        const err = new NodepoolError(
           `Gearman server ${this.server} returned an error: ${code} ${text}`.trim(),
-          { server: this.server, serverCode: code },
+          { code: 'ERR_GEARMAN_SERVER', details: { server: this.server, serverCode: code } },
         );
         if (head) head.done.reject(err);
         else this.log.warn({ err }, 'Unsolicited error from Gearman server %s', this.server);

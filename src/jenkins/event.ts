@@ -1,10 +1,8 @@
 /**
- * Messages of the Jenkins "ZMQ Event Publisher" plugin (launcher spec §11.1): one UTF-8
+ * Messages of the Jenkins "ZMQ Event Publisher" plugin (docs/behaviour.md#jenkins-events): one UTF-8
  * frame `<topic> <json>`. `parseJenkinsEvent` is pure and never throws: it returns a typed
  * event, a reason to ignore the message (no node name, as upstream), or a located error.
  */
-
-import { jsonErrorOffset } from './json-error-offset.js';
 
 /** Build phases the plugin publishes, by topic. */
 export const JENKINS_TOPICS = {
@@ -111,11 +109,10 @@ export function parseJenkinsEvent(message: string | Uint8Array): JenkinsEventPar
   try {
     body = JSON.parse(text.slice(jsonStart));
   } catch (err) {
-    const offset = jsonStart + (jsonErrorOffset(text.slice(jsonStart)) ?? 0);
-    return fail(
-      `Cannot parse Jenkins ${topic} event JSON at offset ${offset}: ${(err as Error).message}`,
-      { offset },
-    );
+    // V8 names a position for some syntax errors only; otherwise point at the JSON's start.
+    const position = /at position (\d+)/.exec((err as Error).message)?.[1];
+    const offset = jsonStart + (position === undefined ? 0 : Number(position));
+    return fail(`Cannot parse Jenkins ${topic} event JSON: ${(err as Error).message}`, { offset });
   }
   if (!isObject(body))
     return fail(`Cannot read Jenkins ${topic} event: the JSON is not an object`, {

@@ -11,7 +11,7 @@ import type { Clock } from '../provider/index.js';
 import { JENKINS_TASK, createNoopStats } from '../stats/index.js';
 import type { Stats } from '../stats/index.js';
 import { BaseService } from '../util/index.js';
-import { JenkinsStoppedError } from './errors.js';
+import { JenkinsError } from './errors.js';
 import type { CreateNodeSpec } from './node-spec.js';
 import { JenkinsClient } from './rest-client.js';
 import type { JenkinsCallOptions } from './rest-client.js';
@@ -98,7 +98,15 @@ export class JenkinsManager extends BaseService {
       return await this.queue.submit(task, fn, opts);
     } catch (err) {
       if (err instanceof ProviderStoppedError) {
-        throw new JenkinsStoppedError(this.options.name, { url: this.client.url, cause: err });
+        throw new JenkinsError(
+          `Cannot call Jenkins: target "${this.options.name}" is no longer running`,
+          {
+            url: this.client.url,
+            code: 'ERR_JENKINS_STOPPED',
+            details: { target: this.options.name },
+            cause: err,
+          },
+        );
       }
       throw err;
     }
@@ -173,7 +181,7 @@ export class JenkinsManager extends BaseService {
   }
 
   /**
-   * The target is online unless Jenkins is quieting down or cannot be asked (spec §11.5).
+   * The target is online unless Jenkins is quieting down or cannot be asked (docs/behaviour.md#targets).
    * Never throws; a failure is logged and counts as offline.
    */
   async isOnline(opts: JenkinsCallOptions = {}): Promise<boolean> {

@@ -1,9 +1,9 @@
 /**
- * The Jenkins node nodepool creates for a ready node (launcher spec §11.2): the
+ * The Jenkins node nodepool creates for a ready node (docs/behaviour.md#jenkins-nodes): the
  * `computer/doCreateItem` query and its `json` form field, byte for byte as python-jenkins 0.4
  * `create_node` builds them for upstream's `CreateNodeTask`.
  */
-import { pythonJsonDumps } from '../util/index.js';
+import { jsonDumps } from '../compat/index.js';
 import { pyUrlencode } from './url.js';
 
 /** Jenkins' descriptor of a permanent ("dumb") agent. */
@@ -52,7 +52,7 @@ export function createNodeJson(spec: CreateNodeSpec): string {
           host: spec.host,
         };
   launcher['stapler-class'] = SSH_LAUNCHER;
-  return pythonJsonDumps({
+  return jsonDumps({
     name: spec.name,
     nodeDescription: spec.description,
     numExecutors: spec.executors ?? 1,

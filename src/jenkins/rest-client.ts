@@ -1,5 +1,5 @@
 /**
- * Jenkins REST calls nodepool makes (launcher spec §11.2), as python-jenkins 0.4 sends them:
+ * Jenkins REST calls nodepool makes (docs/behaviour.md#jenkins-nodes), as python-jenkins 0.4 sends them:
  * Basic auth `user:apikey`, a CSRF crumb from `crumbIssuer/api/json` sent as the header it
  * names (fetched once; 404 means none), node names quoted in paths. Unlike upstream every
  * call has a time limit, and node creation is a POST (current Jenkins refuses the GET).
@@ -9,9 +9,7 @@ import { createLogger, maskUrlCredentials } from '../log/index.js';
 import {
   JenkinsAuthError,
   JenkinsError,
-  JenkinsNodeError,
   JenkinsNotFoundError,
-  JenkinsTimeoutError,
   JenkinsUnreachableError,
 } from './errors.js';
 import type { JenkinsErrorOptions } from './errors.js';
@@ -100,7 +98,7 @@ export class JenkinsClient {
   /**
    * Creates a node with the SSH launcher. An existing node counts as success and is left
    * unchanged (as upstream). Resolves `true` when the node was created by this call.
-   * @throws JenkinsNodeError when Jenkins accepted the request but the node is not there
+   * @throws JenkinsError `ERR_JENKINS_NODE` when Jenkins accepted the request but the node is not there
    */
   async createNode(spec: CreateNodeSpec, opts: JenkinsCallOptions = {}): Promise<boolean> {
     if (await this.nodeExists(spec.name, opts)) {
@@ -114,11 +112,12 @@ export class JenkinsClient {
       ...sig(opts),
     });
     if (!(await this.nodeExists(spec.name, opts))) {
-      throw new JenkinsNodeError(
+      throw new JenkinsError(
         `Cannot create Jenkins node "${spec.name}": it does not exist after creation`,
         {
           ...this.where('POST computer/doCreateItem'),
-          node: spec.name,
+          code: 'ERR_JENKINS_NODE',
+          details: { node: spec.name },
         },
       );
     }
@@ -127,16 +126,17 @@ export class JenkinsClient {
 
   /**
    * Deletes a node: reads it (404 → JenkinsNotFoundError), posts `doDelete`, checks it is gone.
-   * @throws JenkinsNodeError when the node still exists afterwards
+   * @throws JenkinsError `ERR_JENKINS_NODE` when the node still exists afterwards
    */
   async deleteNode(name: string, opts: JenkinsCallOptions = {}): Promise<void> {
     await this.getNodeInfo(name, opts);
     const path = `computer/${pyQuote(name)}/doDelete`;
     await this.call({ method: 'POST', path, body: '', ...sig(opts) });
     if (await this.nodeExists(name, opts)) {
-      throw new JenkinsNodeError(`Cannot delete Jenkins node "${name}": it still exists`, {
+      throw new JenkinsError(`Cannot delete Jenkins node "${name}": it still exists`, {
         ...this.where(`POST ${path}`),
-        node: name,
+        code: 'ERR_JENKINS_NODE',
+        details: { node: name },
       });
     }
   }
@@ -273,12 +273,9 @@ export class JenkinsClient {
       if (err instanceof JenkinsError) throw err;
       if (req.signal?.aborted) throw req.signal.reason;
       if (timeout.aborted) {
-        throw new JenkinsTimeoutError(
+        throw new JenkinsError(
           `Cannot ${what} on Jenkins ${maskUrlCredentials(this.url)}: no answer within ${this.timeoutMs} ms`,
-          {
-            ...this.where(what),
-            timeoutMs: this.timeoutMs,
-          },
+          { ...this.where(what), code: 'ERR_JENKINS_TIMEOUT' },
         );
       }
       throw new JenkinsUnreachableError(

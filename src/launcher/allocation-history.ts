@@ -1,7 +1,7 @@
 /**
  * The allocator's memory between passes: which labels asked for nodes and which got some.
  *
- * It is the starvation guard of spec §7.2 (upstream 0.4.0 `AllocationHistory`). A label that
+ * It is the starvation guard docs/behaviour.md#allocation (upstream 0.4.0 `AllocationHistory`). A label that
  * asked in several consecutive passes and got nothing is served first, ahead of the
  * proportional share, in the next pass. One instance lives as long as the daemon.
  */

@@ -1,5 +1,5 @@
 /**
- * The allocation object model of spec §7.3–7.6, ported from upstream 0.4.0
+ * The allocation object model docs/behaviour.md#allocation, ported from upstream 0.4.0
  * `nodepool/allocation.py` rule for rule.
  *
  * Requests (one per label) are split over the providers that can serve them in proportion to
@@ -16,7 +16,7 @@ export interface MakeGrantsOptions {
   /**
    * Limit a grant for a label with subnodes to what fits in the free capacity, counting
    * each primary as `1 + subnodes` servers. `false` reproduces upstream 0.4.0, which sizes
-   * grants in primaries only and can drive `available` below zero (spec §7.6). Without
+   * grants in primaries only and can drive `available` below zero (docs/behaviour.md#allocation). Without
    * subnodes both settings give the same result.
    * @default true
    */
@@ -66,7 +66,7 @@ export interface Grant {
 
 /** A provider with its free capacity, its pending sub-requests and the grants it made. */
 export class AllocationProvider {
-  /** Free servers; clamped to 0 on creation, may go negative afterwards (spec §7.6). */
+  /** Free servers; clamped to 0 on creation, may go negative afterwards (docs/behaviour.md#allocation). */
   available: number;
   /** Pending sub-requests in link order. */
   readonly subRequests: SubRequest[] = [];
@@ -81,7 +81,7 @@ export class AllocationProvider {
   }
 
   /**
-   * Turns every pending sub-request into a grant (possibly of 0), spec §7.4 "make grants".
+   * Turns every pending sub-request into a grant (possibly of 0), docs/behaviour.md#allocation "make grants".
    *
    * Labels that went without nodes in recent rounds are served first, longest wait first,
    * each up to its truncated share. The rest are served in order of how few providers their
@@ -153,7 +153,7 @@ export class AllocationRequest {
   }
 
   /**
-   * Lets `provider` supply this request for `target` (spec §7.4 "link"), then re-splits the
+   * Lets `provider` supply this request for `target` (docs/behaviour.md#allocation "link"), then re-splits the
    * request over its providers. `subnodes` is fixed by the first link to a provider.
    * @throws RangeError when `target` was not added first.
    */
@@ -211,7 +211,7 @@ export class SubRequest {
   }
 
   /**
-   * Grants `n` nodes (`n <= 0` grants nothing) and retires this sub-request (spec §7.4).
+   * Grants `n` nodes (`n <= 0` grants nothing) and retires this sub-request (docs/behaviour.md#allocation).
    * @throws RangeError when `n` is not an integer.
    */
   grant(n: number): void {
@@ -240,7 +240,7 @@ export class SubRequest {
 }
 
 /**
- * Spreads a grant over its targets (spec §7.5): each target in turn is topped up towards an
+ * Spreads a grant over its targets (docs/behaviour.md#allocation): each target in turn is topped up towards an
  * even share of the label's nodes on the targets still to visit, halves favouring earlier
  * targets.
  */

@@ -1,5 +1,5 @@
 /**
- * One allocation pass (spec §7.1): per-label demand in, launch orders out.
+ * One allocation pass (docs/behaviour.md#allocation): per-label demand in, launch orders out.
  *
  * Pure apart from the {@link AllocationHistory} it reads and advances. Where upstream 0.4.0
  * iterated Python 2 dicts (hash order), this iterates the input arrays, which the launcher
@@ -23,7 +23,7 @@ export interface AllocatorProvider {
 /** A label as the allocator sees it. */
 export interface AllocatorLabel {
   readonly name: string;
-  /** Nodes wanted this pass (spec §6). */
+  /** Nodes wanted this pass (docs/behaviour.md#demand). */
   readonly demand: number;
   /** Extra servers launched with each primary node. */
   readonly subnodes: number;

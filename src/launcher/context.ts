@@ -7,11 +7,11 @@
 import type { ActivityCounters } from '../status/index.js';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import type { RepoPorts } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
-import type { ImageCache } from './image-cache.js';
+import type { UploadSource } from './image-source.js';
 
 /** Timing knobs; production defaults, tests shorten them. */
 export interface LauncherTiming {
@@ -68,12 +68,12 @@ export interface LauncherContext {
   readonly gearman: GearmanHooks;
   /** The configuration in force. */
   config(): CompiledConfig;
-  /** The database in force. */
-  db(): Database;
+  /** The database in force (its repositories). */
+  db(): RepoPorts;
   /** The running provider called `name`, if configured. */
   provider(name: string): Provider | undefined;
   /** The image cache, when ZooKeeper is configured. */
-  images(): ImageCache | null;
+  images(): UploadSource | null;
   /** Aborted when launches and deletions must give up (end of the stop grace). */
   readonly signal: AbortSignal;
   /** Runs the main pass as soon as possible. */

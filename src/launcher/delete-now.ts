@@ -1,19 +1,21 @@
 /**
- * `nodepool delete --now` (spec §9.1): the daemon's deletion procedure run in the
+ * `nodepool delete --now` (docs/behaviour.md#deleting-a-node): the daemon's deletion procedure run in the
  * foreground by the CLI, with its own provider for the node's cloud. There is no
  * coordination with a running daemon; both tolerate a server that is already gone.
  */
 import { ActivityCounters } from '../status/index.js';
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import type { RepoPorts } from '../db/index.js';
 import { ProviderSet } from '../provider/index.js';
+import type { DriverRegistry } from '../provider/index.js';
 import { createNoopStats } from '../stats/index.js';
 import type { Stats } from '../stats/index.js';
 import { DEFAULT_TIMING } from './context.js';
 import type { LauncherContext } from './context.js';
 import type { JenkinsHooks } from './hooks.js';
 import { JenkinsTargets } from './integrations/jenkins-targets.js';
+import type { JenkinsConnector } from './integrations/jenkins-targets.js';
 import { deleteNodeNow } from './node-deleter.js';
 
 /** Options of {@link deleteNodeInForeground}. */
@@ -23,8 +25,13 @@ export interface DeleteNowOptions {
   stats?: Stats;
   /** Jenkins node removal. @default the target's Jenkins from the config (as the daemon) */
   jenkins?: JenkinsHooks;
-  /** The fake cloud of `auth-url: fake` providers. @default the process's shared one */
-  fakeAuthUrl?: () => Promise<string>;
+  /**
+   * What builds a target's Jenkins besides a JenkinsManager, when `jenkins` is not given.
+   * @default none
+   */
+  connectJenkins?: JenkinsConnector;
+  /** The provider drivers. @default the built-in drivers */
+  drivers?: DriverRegistry;
   /** Wait for the server to disappear. @default 600_000 */
   deleteTimeoutMs?: number;
   signal?: AbortSignal;
@@ -35,14 +42,14 @@ export interface DeleteNowOptions {
  * node row. Resolves false when the node does not exist.
  * @throws DeleteError or the cloud's error when it cannot; the node is then left in `delete`
  */
-export async function deleteNodeInForeground(config: CompiledConfig, db: Database, nodeId: number, options: DeleteNowOptions): Promise<boolean> {
+export async function deleteNodeInForeground(config: CompiledConfig, db: RepoPorts, nodeId: number, options: DeleteNowOptions): Promise<boolean> {
   const stats = options.stats ?? createNoopStats();
-  const providers = new ProviderSet({ log: options.log, stats, ...(options.fakeAuthUrl ? { fakeAuthUrl: options.fakeAuthUrl } : {}) });
+  const providers = new ProviderSet({ log: options.log, stats }, options.drivers ? { registry: options.drivers } : {});
   const node = await db.nodes.get(nodeId);
   if (node === undefined) return false;
   const signal = options.signal ?? new AbortController().signal;
   // Like upstream, `delete --now` builds its own Jenkins managers to remove the node's agent.
-  const targets = options.jenkins === undefined ? new JenkinsTargets({ log: options.log, stats }) : null;
+  const targets = options.jenkins === undefined ? new JenkinsTargets({ log: options.log, stats, ...(options.connectJenkins ? { connect: options.connectJenkins } : {}) }) : null;
   try {
     await providers.reconfigure(config.providers.filter((p) => p.name === node.providerName));
     const ctx: LauncherContext = {

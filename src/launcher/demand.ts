@@ -1,12 +1,12 @@
 /**
- * Per-label demand and per-provider capacity for one pass (spec §6, §7.1, §13.6).
+ * Per-label demand and per-provider capacity for one pass (docs/behaviour.md#demand, docs/behaviour.md#allocation, docs/behaviour.md#removing-a-provider).
  *
  * Pure: the launcher reads node counts from the database and the Gearman queue elsewhere and
  * hands them in as plain values. Lists come out in config file order.
  */
-import type { CompiledLabel, CompiledProvider, CompiledTarget } from '../config/types.js';
+import type { CompiledLabel, CompiledProvider, CompiledTarget } from '../config/index.js';
 
-/** Node state names as stored (by integer code) in `node.state` (spec §3.1). */
+/** Node state names as stored (by integer code) in `node.state` (docs/behaviour.md#node-states). */
 export type NodeStateName = 'building' | 'ready' | 'used' | 'delete' | 'hold' | 'test';
 
 /** States that count as supply for a label's demand: everything but `delete` and `hold`. */
@@ -45,13 +45,13 @@ export interface DemandConfig {
 export interface DemandInput {
   /** Every node row of the database, grouped; see {@link countNodes}. */
   readonly counts: Iterable<NodeCount>;
-  /** Queued Zuul jobs per label (spec §12.2); labels not configured are ignored. @default none */
+  /** Queued Zuul jobs per label (docs/behaviour.md#gearman-and-zuul); labels not configured are ignored. @default none */
   readonly gearmanDemand?: ReadonlyMap<string, number>;
-  /** Names of the online targets (spec §5.3). @default every configured target */
+  /** Names of the online targets (docs/behaviour.md#applying-a-new-configuration). @default every configured target */
   readonly onlineTargets?: ReadonlySet<string>;
 }
 
-/** Capacity of one provider this pass (spec §7.1). */
+/** Capacity of one provider this pass (docs/behaviour.md#allocation). */
 export interface ProviderCapacity {
   readonly name: string;
   readonly maxServers: number;
@@ -61,7 +61,7 @@ export interface ProviderCapacity {
   readonly available: number;
   /** `used` exceeds `maxServers` while the provider is not draining: worth a warning. */
   readonly isOverAllocated: boolean;
-  /** `max-servers` is negative: the provider is being removed and gets no new nodes (§13.6). */
+  /** `max-servers` is negative: the provider is being removed and gets no new nodes (docs/behaviour.md#removing-a-provider). */
   readonly isDraining: boolean;
 }
 
@@ -145,7 +145,7 @@ function getOrCreate<K, V>(map: Map<K, V>, key: K, create: () => V): V {
 /**
  * Computes provider capacity, per-label demand and per-target load for one pass.
  *
- * Demand follows upstream's formula (spec §6.1), including its all-or-nothing treatment of
+ * Demand follows upstream's formula (docs/behaviour.md#demand), including its all-or-nothing treatment of
  * `min-ready`: the min-ready shortfall is only asked for when it fits entirely in the
  * label's capacity; otherwise only the real Gearman backlog is.
  *
@@ -251,7 +251,7 @@ export interface SubnodeDeficit {
 }
 
 /**
- * Lists the subnodes to launch before any new node (spec §5.2 step 4): for each node whose
+ * Lists the subnodes to launch before any new node (docs/behaviour.md#one-pass): for each node whose
  * label is still configured, the label's `subnodes` minus its live subnodes.
  *
  * Deliberate change from upstream 0.4.0, which also refilled nodes in state `delete`: such

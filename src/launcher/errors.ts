@@ -19,7 +19,7 @@ export class DeleteError extends NodepoolError {
   }
 }
 
-/** The result key a failed launch is reported under (spec §8.2 failure keys). */
+/** The result key a failed launch is reported under (docs/behaviour.md#launch-steps failure keys). */
 export function launchResultKey(err: unknown): string {
   if (err instanceof NodepoolError && err.statsKey !== undefined) return err.statsKey;
   return 'error.unknown';

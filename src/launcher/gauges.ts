@@ -1,15 +1,15 @@
 /**
- * The node gauges (spec §14): `nodepool.nodes.<state>` and the target/manager, label and
+ * The node gauges (docs/behaviour.md#statsd): `nodepool.nodes.<state>` and the target/manager, label and
  * provider variants, plus `max_servers` per provider. Every key of a configured target,
  * label and provider is sent, zeros included.
  *
- * Fix of spec §14/§17.10: upstream threw when a node's label, target or provider was no
+ * Fix (docs/behaviour.md#statsd, docs/behaviour.md#where-we-differ-from-040): upstream threw when a node's label, target or provider was no
  * longer configured, which aborted the launch or deletion that asked for the update. Here
  * such a node is counted under its recorded names (1 + 0 subnodes when its label is gone).
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { Database, NodeRecord } from '../db/index.js';
+import type { NodeRecord, RepoPorts } from '../db/index.js';
 import { stateFromCode } from '../db/index.js';
 import {
   NODE_STATES,
@@ -64,7 +64,7 @@ export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' 
  * The node groups the gauges count, in one `GROUP BY` (a pool of 10,000 nodes is a few
  * dozen rows, not 10,000 row objects per update).
  */
-export async function gaugeGroups(db: Database): Promise<GaugeNodes[]> {
+export async function gaugeGroups(db: RepoPorts): Promise<GaugeNodes[]> {
   const groups = await db.nodes.countBy(['state', 'label', 'target', 'provider', 'manager']);
   return groups.map((g) => ({
     state: g.state ?? null,

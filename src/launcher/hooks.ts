@@ -1,5 +1,5 @@
 /**
- * Seams the launcher leaves for the Jenkins and Gearman integrations (launcher spec §11–12)
+ * Seams the launcher leaves for the Jenkins and Gearman integrations (docs/behaviour.md#jenkins)
  * and for tests. Every hook is optional; without them every target is online, no Jenkins
  * node is registered or removed, and there is no Zuul demand.
  */
@@ -19,8 +19,8 @@ export interface ReadyNodeInfo {
 }
 
 /**
- * What the Jenkins integration plugs in (spec §5.3 "target online flags", §8.2 step 12,
- * §9.2 step 3). Errors thrown by `registerNode` fail the launch; by `removeNode` abort the
+ * What the Jenkins integration plugs in (docs/behaviour.md#applying-a-new-configuration "target online flags", docs/behaviour.md#launch-steps,
+ * docs/behaviour.md#deleting-a-node). Errors thrown by `registerNode` fail the launch; by `removeNode` abort the
  * deletion (the node stays `delete` and is retried by the next cleanup).
  */
 export interface JenkinsHooks {
@@ -32,7 +32,7 @@ export interface JenkinsHooks {
   removeNode?(node: NodeRecord, target: CompiledTarget | undefined): Promise<void>;
 }
 
-/** What the Gearman integration plugs in (spec §12). */
+/** What the Gearman integration plugs in (docs/behaviour.md#gearman-and-zuul). */
 export interface GearmanHooks {
   /** Assigns a ready node (`assign-via-gearman`); resolves with the manager name. */
   assignNode?(info: ReadyNodeInfo, options: { signal?: AbortSignal }): Promise<string>;

@@ -1,8 +1,8 @@
 /**
- * The current image for each (image, provider) (launcher spec §2.2): among all builds, the
+ * The current image for each (image, provider) (docs/behaviour.md#what-the-launcher-reads-and-writes): among all builds, the
  * `ready` upload to that provider with the largest `state_time`. Answers are cached and
  * ZooKeeper watches drop them when the tree under the image changes, so a new upload wakes
- * the launcher instead of being found by polling (spec §17.3).
+ * the launcher instead of being found by polling (docs/behaviour.md#where-we-differ-from-040).
  */
 import type { Logger } from 'pino';
 import {

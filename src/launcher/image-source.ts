@@ -1,10 +1,20 @@
 /**
- * Which cloud image a label boots from in a provider (spec §2.2, extended for 0.3-era
+ * Which cloud image a label boots from in a provider (docs/behaviour.md#what-the-launcher-reads-and-writes, extended for 0.3-era
  * images): for an image built with diskimage-builder, the newest `ready` upload in ZooKeeper
  * of the diskimage it is built from (its `diskimage:` key, else its own name); for a
  * snapshot image (`base-image` + `setup`), the newest `ready` row of `snapshot_image`.
  */
+import type { ImageUpload } from '../zk/index.js';
 import type { LauncherContext } from './context.js';
+
+/**
+ * Where the current `ready` upload of an image to a provider is read: the ZooKeeper
+ * `ImageCache` in nodepoold, an in-memory one in unit tests.
+ */
+export interface UploadSource {
+  /** The newest `ready` upload, or null when there is none. */
+  get(image: string, provider: string, options?: { signal?: AbortSignal }): Promise<ImageUpload | null>;
+}
 
 /** The cloud image id to boot `image` from in `provider`, or null when there is none yet. */
 export async function currentCloudImage(ctx: LauncherContext, image: string, provider: string): Promise<string | null> {

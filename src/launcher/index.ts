@@ -2,7 +2,7 @@
  * Public surface of the launcher (nodepoold) area.
  */
 
-// Pure core: demand (spec §6) and allocation (spec §7).
+// Pure core: demand (docs/behaviour.md#demand) and allocation (docs/behaviour.md#allocation).
 export { AllocationHistory } from './allocation-history.js';
 export type { AllocationHistoryOptions, AllocationRecord } from './allocation-history.js';
 export {
@@ -49,8 +49,14 @@ export { JenkinsZuulIntegration } from './integrations/jenkins-zuul.js';
 export type { JenkinsZuulOptions, JenkinsZuulStatus, ZmqPublisherStatus } from './integrations/jenkins-zuul.js';
 export type { GearmanLinkStatus } from './integrations/gearman-link.js';
 export { JenkinsTargets, hasJenkins } from './integrations/jenkins-targets.js';
-export type { JenkinsTarget, JenkinsTargetsOptions, TargetOnlineStatus } from './integrations/jenkins-targets.js';
-export { FakeJenkinsTarget } from './integrations/fake-jenkins.js';
+export type {
+  JenkinsConnector,
+  JenkinsTarget,
+  JenkinsTargetsOptions,
+  TargetOnlineStatus,
+  TargetWithJenkins,
+} from './integrations/jenkins-targets.js';
+export { FakeJenkinsTarget, connectFakeJenkins } from './integrations/fake-jenkins.js';
 export { autoHoldComment } from './integrations/job-events.js';
 export { DEFAULT_TIMING } from './context.js';
 export type { LauncherContext, LauncherTiming } from './context.js';
@@ -59,5 +65,5 @@ export type { DeleteNowOptions } from './delete-now.js';
 export { computeGauges } from './gauges.js';
 export { formatTemplate, nodenameOf } from './names.js';
 export { CronScheduler } from './cron/scheduler.js';
-export type { CronJob } from './cron/scheduler.js';
+export type { CronClock, CronJob, CronSchedulerOptions } from './cron/scheduler.js';
 export { LaunchError, DeleteError } from './errors.js';

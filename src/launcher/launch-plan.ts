@@ -1,11 +1,11 @@
 /**
- * One pass of the launcher's pure core: demand (spec §6) feeding allocation (spec §7.1).
+ * One pass of the launcher's pure core: demand (docs/behaviour.md#demand) feeding allocation (docs/behaviour.md#allocation).
  *
  * The launcher supplies what it observed (node counts, Gearman queue, online targets, which
  * providers hold a current image) and gets back launch orders plus the figures behind them
  * for logging and metrics. Nothing here does I/O.
  */
-import type { CompiledLabel } from '../config/types.js';
+import type { CompiledLabel } from '../config/index.js';
 import type { AllocationHistory } from './allocation-history.js';
 import { allocate } from './allocator.js';
 import type { AllocateOptions, LaunchOrder } from './allocator.js';
@@ -26,7 +26,7 @@ export interface LaunchPlanOptions extends AllocateOptions {
   readonly history: AllocationHistory;
   /**
    * Whether `provider` has a current (ready) upload of `image`. Providers without one are not
-   * linked to the label, though they still count in its capacity (spec §6.1).
+   * linked to the label, though they still count in its capacity (docs/behaviour.md#demand).
    */
   readonly hasImage: (image: string, provider: string) => boolean;
 }

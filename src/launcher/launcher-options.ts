@@ -1,6 +1,6 @@
 /** The options and public surface of the launcher service (kept apart from the pool to avoid an import cycle). */
 import type { Logger } from 'pino';
-import type { ProviderTuning } from '../provider/index.js';
+import type { DriverRegistry, ProviderTuning } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { Service } from '../util/index.js';
 import type { LauncherTiming } from './context.js';
@@ -43,8 +43,11 @@ export interface LauncherOptions {
   integrations?: readonly LauncherIntegration[];
   /** Provider timing knobs. */
   providerTuning?: ProviderTuning;
-  /** The fake cloud providers with `auth-url: fake` use. @default the process's shared one */
-  fakeAuthUrl?: () => Promise<string>;
+  /**
+   * The provider drivers (`cmd/` adds the fake cloud's for `auth-url: fake`).
+   * @default the built-in drivers
+   */
+  drivers?: DriverRegistry;
   /** Upper bound of the database pool. @default 10 */
   dbPoolMax?: number;
   /** Watch the config files for changes. @default true */

@@ -1,4 +1,4 @@
-/** Launch and delete metrics (spec §14): each key gets a timer and a counter. */
+/** Launch and delete metrics (docs/behaviour.md#statsd): each key gets a timer and a counter. */
 import { deleteMetric, launchMetrics } from '../stats/index.js';
 import type { LaunchMetricSubject, Stats } from '../stats/index.js';
 

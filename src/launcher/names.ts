@@ -1,10 +1,11 @@
 /**
- * Host names from the target templates (launcher spec §8.1), formatted like Python's
+ * Host names from the target templates (docs/behaviour.md#host-names), formatted like Python's
  * `str.format` with named fields and attribute access: `{label.name}`, `{provider.name}`,
  * `{provider.region_name}`, `{node_id}`, `{timestamp}`, `{subnode_id}`; `{{` and `}}` are
  * literal braces. Attribute names are upstream's (snake_case) and are looked up on the
  * compiled config in camelCase.
  */
+import { FormatSyntaxError, pyStr, strFormat } from '../compat/index.js';
 
 /** A value usable in a template: a scalar or an object whose attributes can be read. */
 export type TemplateValue = string | number | boolean | null | undefined | object;
@@ -15,7 +16,9 @@ function camel(name: string): string {
 
 function attribute(value: TemplateValue, attr: string, field: string): TemplateValue {
   if (value === null || value === undefined || typeof value !== 'object') {
-    throw new RangeError(`Cannot format host name: "${field}" reads attribute "${attr}" of a non-object`);
+    throw new RangeError(
+      `Cannot format host name: "${field}" reads attribute "${attr}" of a non-object`,
+    );
   }
   const record = value as Record<string, unknown>;
   for (const key of [camel(attr), attr]) {
@@ -25,46 +28,33 @@ function attribute(value: TemplateValue, attr: string, field: string): TemplateV
 }
 
 function render(value: TemplateValue): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return pyStr(value);
 }
 
 /**
- * Formats `template` with `values`.
+ * Formats `template` with `values`. Conversions and format specs (`!r`, `:>10`) are read but
+ * not applied.
  * @throws RangeError naming the field when a field or attribute is unknown or a brace is unmatched
  */
-export function formatTemplate(template: string, values: Readonly<Record<string, TemplateValue>>): string {
-  let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const ch = template[i];
-    if (ch === '{' && template[i + 1] === '{') {
-      out += '{';
-      i++;
-    } else if (ch === '}' && template[i + 1] === '}') {
-      out += '}';
-      i++;
-    } else if (ch === '{') {
-      const end = template.indexOf('}', i);
-      if (end < 0) throw new RangeError(`Cannot format host name "${template}": unmatched "{"`);
-      const field = template.slice(i + 1, end);
-      const [path = ''] = field.split(/[!:]/, 1);
-      const [head = '', ...attrs] = path.split('.');
+export function formatTemplate(
+  template: string,
+  values: Readonly<Record<string, TemplateValue>>,
+): string {
+  try {
+    return strFormat(template, (field) => {
+      const [head = '', ...attrs] = field.path;
       if (!Object.hasOwn(values, head)) {
         throw new RangeError(`Cannot format host name "${template}": unknown field "${head}"`);
       }
       let value = values[head];
-      for (const attr of attrs) value = attribute(value, attr, field);
-      out += render(value);
-      i = end;
-    } else if (ch === '}') {
-      throw new RangeError(`Cannot format host name "${template}": single "}"`);
-    } else {
-      out += ch;
-    }
+      for (const attr of attrs) value = attribute(value, attr, field.text);
+      return render(value);
+    });
+  } catch (err) {
+    if (!(err instanceof FormatSyntaxError)) throw err;
+    throw new RangeError(`Cannot format host name "${template}": ${err.problem}`, { cause: err });
   }
-  return out;
 }
 
 /** The Jenkins node name: the host name up to the first dot. */

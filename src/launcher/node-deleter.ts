@@ -1,5 +1,5 @@
 /**
- * Deleting nodes (spec §9), orphaned subnodes and leaked servers (§9.3), deduplicated: one
+ * Deleting nodes (docs/behaviour.md#deleting-a-node), orphaned subnodes and leaked servers (docs/behaviour.md#leaked-servers), deduplicated: one
  * deletion per node id, per subnode id and per (provider, server) at a time. A failed
  * deletion leaves the node in `delete` (or, when even that write failed, in the state it
  * had); the next cleanup run tries again.
@@ -129,7 +129,7 @@ export interface DeleteNodeOptions {
 }
 
 /**
- * The deletion procedure (spec §9.2), in the foreground. Resolves false when the node was
+ * The deletion procedure (docs/behaviour.md#deleting-a-node), in the foreground. Resolves false when the node was
  * already gone.
  * @throws DeleteError (or the cloud's or database's error) when the node could not be
  *   deleted; it stays `delete`, or in its previous state when the database could not be

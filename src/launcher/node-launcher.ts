@@ -1,5 +1,5 @@
 /**
- * Launching one primary node (spec §8.2), as an async state machine: the row exists
+ * Launching one primary node (docs/behaviour.md#launch-steps), as an async state machine: the row exists
  * (`building`, inserted by the pass); each step is a cloud call, an SSH step or one short
  * database write. On failure the launch result is reported and the node is deleted; when the
  * launcher stops mid-way the node is left `building` for the start-up recovery.
@@ -132,7 +132,8 @@ async function runLaunch(ctx: LauncherContext, spec: LaunchSpec, log: Logger, ss
       primary: { role: 'primary', ip, ipPrivate, hostname, externalId: server.id },
       subnodes,
       az: spec.az,
-      ...(label.readyScript !== undefined ? { readyScript: label.readyScript } : {}),
+      // Compat: a 0.3-era provider image's ready-script, unless the label names its own.
+      ...((label.readyScript ?? image.readyScript) !== undefined ? { readyScript: label.readyScript ?? image.readyScript } : {}),
       bootTimeoutMs: provider.bootTimeoutMs,
       key,
     },
@@ -172,7 +173,7 @@ function requireProvider(ctx: LauncherContext, name: string, nodeId: number): No
 }
 
 /**
- * Step 11. Deliberate change from upstream (spec §3.2 bug): a node an operator held or
+ * Step 11. Deliberate change from upstream (docs/behaviour.md#node-states bug): a node an operator held or
  * deleted while it was building keeps that state.
  */
 async function finishNode(ctx: LauncherContext, nodeId: number, state: 'ready' | 'test', ips: { ip: string; ipPrivate: string }): Promise<void> {

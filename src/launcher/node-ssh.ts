@@ -1,5 +1,5 @@
 /**
- * The SSH steps of a launch (spec §8.4–8.6): the access check, the `/etc/nodepool` files and
+ * The SSH steps of a launch (docs/behaviour.md#reaching-the-node-over-ssh): the access check, the `/etc/nodepool` files and
  * the ready script on every node of a set (subnodes first, then the primary). Each step opens
  * its own session and closes it when done.
  */
@@ -33,7 +33,7 @@ const FAKE_KEY: NodeSetKey = {
 };
 
 /**
- * Starts making the node set's RSA 2048 key (spec §8.5) early, so its CPU time (about
+ * Starts making the node set's RSA 2048 key (docs/behaviour.md#files-on-the-node) early, so its CPU time (about
  * 0.3 s) overlaps the boot wait. A set reached only through fake hosts gets a stand-in key.
  * The promise never rejects unobserved: callers await it in {@link prepareNodeSet}.
  */

@@ -1,12 +1,12 @@
 /**
- * One pass of the main loop (spec §5.2): subnode deficits first, then demand and
+ * One pass of the main loop (docs/behaviour.md#one-pass): subnode deficits first, then demand and
  * allocation with the pure core, then one row insert and one background launch per node.
  * Grouped queries read the state (node and subnode counts; node rows only of labels with
  * subnodes); nothing here waits on the cloud.
  */
 import type { CompiledConfig } from '../config/index.js';
 import { stateFromCode } from '../db/index.js';
-import type { Database } from '../db/index.js';
+import type { RepoPorts } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
 import type { AllocationHistory } from './allocation-history.js';
 import type { LauncherContext } from './context.js';
@@ -38,7 +38,7 @@ type MutableCount = { -readonly [K in keyof NodeCount]: NodeCount[K] };
  * (provider, label, target, state), with the subnodes of each group's nodes added in.
  * Rows with a state code 0.4.0 never writes are left out, as everywhere else.
  */
-async function nodeGroups(db: Database): Promise<{ counts: MutableCount[]; nodes: number }> {
+async function nodeGroups(db: RepoPorts): Promise<{ counts: MutableCount[]; nodes: number }> {
   const groups = await db.nodes.countBy(['provider', 'label', 'target', 'state']);
   const subs = await db.subnodes.countByParentGroup();
   const key = (g: { provider?: string; label?: string; target?: string; state?: number | null }): string =>

@@ -87,8 +87,8 @@ export class LauncherPool extends BaseService implements LauncherService {
         log: this.log,
         stats: this.stats,
         ...(options.providerTuning ? { tuning: options.providerTuning } : {}),
-        ...(options.fakeAuthUrl ? { fakeAuthUrl: options.fakeAuthUrl } : {}),
       },
+      ...(options.drivers ? { drivers: options.drivers } : {}),
     });
     const runtime = this.runtime;
     this.ctx = {

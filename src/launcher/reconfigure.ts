@@ -1,5 +1,5 @@
 /**
- * Applying configuration (spec §5.3) by value: the database is reopened only when `dburi`
+ * Applying configuration (docs/behaviour.md#applying-a-new-configuration) by value: the database is reopened only when `dburi`
  * changes, ZooKeeper only when its server list changes, and providers go through
  * `ProviderSet.reconfigure` (unchanged providers keep their queues and caches). The new
  * config replaces the old one only after every step succeeded. A file that fails to load
@@ -15,7 +15,7 @@ import { openDatabase } from '../db/index.js';
 import type { Database } from '../db/index.js';
 import { describeError } from '../errors.js';
 import { ProviderSet } from '../provider/index.js';
-import type { ProviderDeps } from '../provider/index.js';
+import type { DriverRegistry, ProviderDeps } from '../provider/index.js';
 import { ZkClient } from '../zk/index.js';
 import { ImageCache } from './image-cache.js';
 
@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   securePath: string;
   log: Logger;
   providerDeps: ProviderDeps;
+  /** @default the built-in drivers */
+  drivers?: DriverRegistry;
   /** Upper bound of the database pool. @default 10 */
   dbPoolMax?: number;
   /** A new image upload or a config file change: run a pass. */
@@ -40,6 +42,8 @@ export class LauncherRuntime {
   private zk: ZkClient | null = null;
   private zkKey = '';
   private lastProblem: string | null = null;
+  /** The config warnings last logged, one per line. */
+  private warningsKey = '';
   private watcher: FSWatcher | null = null;
   /** Set by the file watcher; the next pass reloads. */
   isDirty = true;
@@ -47,7 +51,7 @@ export class LauncherRuntime {
   lastLoadAt = 0;
 
   constructor(private readonly options: RuntimeOptions) {
-    this.providers = new ProviderSet(options.providerDeps);
+    this.providers = new ProviderSet(options.providerDeps, options.drivers ? { registry: options.drivers } : {});
   }
 
   /** Watches the directories of nodepool.yaml and secure.conf (editors replace files). */
@@ -152,7 +156,13 @@ export class LauncherRuntime {
     if (result.started.length + result.stopped.length > 0) {
       log.info({ ...result }, 'Providers reconfigured: started %s; stopped %s', result.started.join(', ') || 'none', result.stopped.join(', ') || 'none');
     }
-    for (const w of next.warnings) log.warn('%s', formatProblem(w));
+    // A config warning is logged when the config is loaded or its warnings change, not at
+    // every reload check.
+    const warnings = next.warnings.map((w) => formatProblem(w));
+    const key = warnings.join('\n');
+    if (key !== this.warningsKey) for (const w of warnings) log.warn('%s', w);
+    else if (warnings.length > 0) log.debug('Config %s: %d warning(s), unchanged', this.options.configPath, warnings.length);
+    this.warningsKey = key;
     this.config = next;
   }
 

@@ -1,5 +1,5 @@
 /**
- * Start-up after a stop or crash (spec §5.1 step 2). Launches cannot resume, so:
+ * Start-up after a stop or crash (docs/behaviour.md#start-up). Launches cannot resume, so:
  *
  * - every node left `building` is set to `delete` and deleted; the deletion also finds
  *   servers whose id was never recorded, by their `nodepool` metadata (node id + provider),

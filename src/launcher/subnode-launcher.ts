@@ -1,5 +1,5 @@
 /**
- * Launching one subnode (spec §8.7): same provider, image, flavor, networks and AZ as its
+ * Launching one subnode (docs/behaviour.md#subnodes): same provider, image, flavor, networks and AZ as its
  * parent, metadata naming the parent's id. On failure the subnode's server is deleted (best
  * effort) and its row removed, so the next pass starts a replacement.
  */

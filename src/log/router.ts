@@ -84,7 +84,7 @@ function routerOf(logger: Logger): LogRouter | undefined {
 }
 
 /**
- * A logger named after an upstream logger (interfaces §8.4), e.g.
+ * A logger named after an upstream logger (docs/operation.md), e.g.
  * `getLogger(log, 'nodepool.builder.BuildWorker.0')`. Its level and destinations follow the
  * operator's `-l` file, longest dotted prefix first, as in Python; `parent`'s bindings (other
  * than its name) are kept. A parent built without a logging config just gets a child.

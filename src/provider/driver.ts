@@ -8,7 +8,7 @@
  * cloud's own JSON.
  *
  * Every method that talks to the cloud may throw a `ProviderError` subclass
- * (`QuotaExceededError`, `ResourceNotFoundError`, `ApiTimeoutError`, ...) and rejects with
+ * (`ERR_PROVIDER_QUOTA`, `ResourceNotFoundError`, `ERR_PROVIDER_TIMEOUT`, ...) and rejects with
  * `signal.reason` when its signal aborts, or with `ProviderStoppedError` once the provider
  * is stopped.
  */
@@ -111,7 +111,7 @@ export interface ImageInfo {
   size?: number;
 }
 
-/** An image upload (builder spec §9.2). */
+/** An image upload (docs/behaviour.md#image-names-and-upload). */
 export interface UploadImageRequest {
   name: string;
   /** Local file, streamed from disk. */
@@ -158,13 +158,11 @@ export interface ProviderDeps {
   clock?: Clock;
   /** Timing knobs; defaults suit production. */
   tuning?: ProviderTuning;
-  /** The bundled fake cloud's auth URL, for providers with `auth-url: fake`. */
-  fakeAuthUrl?: () => Promise<string>;
 }
 
 /** Timing knobs of a provider (tests shorten them). */
 export interface ProviderTuning {
-  /** Age of the shared server list (spec §13.4). @default 5000 */
+  /** Age of the shared server list (docs/behaviour.md#list-caching). @default 5000 */
   serverListAgeMs?: number;
   /** Poll interval while waiting for ACTIVE. @default 2000 */
   activePollMs?: number;
@@ -209,7 +207,7 @@ export interface Provider extends Service {
   getServer(id: string, o?: CallOptions): Promise<ServerInfo | null>;
   /**
    * Boots a server with the `groups` and `nodepool` metadata; returns at once (no wait).
-   * @throws QuotaExceededError before asking when the cloud's limits would be exceeded
+   * @throws ProviderError `ERR_PROVIDER_QUOTA` before asking when the cloud's limits would be exceeded
    * @throws ServerFailedError when the cloud reports the new server in ERROR at once
    */
   createServer(req: CreateServerRequest, o?: CallOptions): Promise<ServerInfo>;
@@ -217,7 +215,7 @@ export interface Provider extends Service {
    * Waits until ACTIVE, then adds a floating IP when the server has no public address and the
    * cloud has an external network.
    * @throws ServerFailedError on ERROR
-   * @throws ApiTimeoutError after `timeoutMs`
+   * @throws ProviderError `ERR_PROVIDER_TIMEOUT` after `timeoutMs`
    */
   waitForServer(id: string, o: WaitOptions): Promise<ServerInfo>;
   /**
@@ -225,7 +223,7 @@ export interface Provider extends Service {
    * @throws ResourceNotFoundError when it does not exist
    */
   deleteServer(id: string, o?: CallOptions): Promise<void>;
-  /** Waits until the server is gone. @throws ApiTimeoutError after `timeoutMs` */
+  /** Waits until the server is gone. @throws ProviderError `ERR_PROVIDER_TIMEOUT` after `timeoutMs` */
   waitForServerDeletion(id: string, o: WaitOptions): Promise<void>;
   /** Every image visible to the project (all pages). */
   listImages(o?: CallOptions): Promise<ImageInfo[]>;
@@ -238,7 +236,7 @@ export interface Provider extends Service {
   /**
    * Snapshots a server into an image and waits for it to be `active` (0.3-era snapshot
    * images). An image that fails or times out is deleted before this throws.
-   * @throws ProviderError when the image ends `killed`/`deleted`; ApiTimeoutError
+   * @throws ProviderError when the image ends `killed`/`deleted`; `ERR_PROVIDER_TIMEOUT`
    */
   createSnapshot?(serverId: string, req: CreateSnapshotRequest, o?: CallOptions): Promise<ImageInfo>;
   /** Imports a public key as a key pair (temporary key pairs of template servers). */

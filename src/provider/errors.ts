@@ -1,6 +1,8 @@
 /**
- * Errors of cloud providers. Every failure of a cloud call is a {@link ProviderError}; the
- * subclasses name the conditions callers act on (match with `instanceof`, never on text).
+ * Errors of cloud providers. Every failure of a cloud call is a {@link ProviderError} with an
+ * `ERR_PROVIDER_*` code (docs/errors.md) and the cloud's status and request id; a subclass
+ * exists only for a condition some caller tells apart with `instanceof`. Quota refusals carry
+ * the stats key `error.quota` (see {@link quotaExceeded}).
  */
 import { NodepoolError } from '../errors.js';
 
@@ -45,10 +47,12 @@ type SubclassOptions = Omit<ProviderErrorOptions, 'code'>;
  * The cloud refused for quota (HTTP 413, or 403/409 naming a quota), or nodepool refused
  * before asking because the request would exceed the cloud's absolute limits.
  */
-export class QuotaExceededError extends ProviderError {
-  constructor(message: string, opts: SubclassOptions) {
-    super(message, { statsKey: 'error.quota', ...opts, code: 'ERR_PROVIDER_QUOTA' });
-  }
+export function quotaExceeded(message: string, opts: SubclassOptions): ProviderError {
+  return new ProviderError(message, {
+    statsKey: 'error.quota',
+    ...opts,
+    code: 'ERR_PROVIDER_QUOTA',
+  });
 }
 
 /** The resource does not exist (HTTP 404). */
@@ -58,38 +62,10 @@ export class ResourceNotFoundError extends ProviderError {
   }
 }
 
-/** The request conflicts with the resource's state (HTTP 409). */
-export class ConflictError extends ProviderError {
-  constructor(message: string, opts: SubclassOptions) {
-    super(message, { ...opts, code: 'ERR_PROVIDER_CONFLICT' });
-  }
-}
-
 /** The credentials were refused (HTTP 401, after one re-authentication). */
 export class UnauthorizedError extends ProviderError {
   constructor(message: string, opts: SubclassOptions) {
     super(message, { ...opts, code: 'ERR_PROVIDER_UNAUTHORIZED' });
-  }
-}
-
-/** The cloud failed (HTTP 5xx). */
-export class ServerError extends ProviderError {
-  constructor(message: string, opts: SubclassOptions) {
-    super(message, { ...opts, code: 'ERR_PROVIDER_SERVER' });
-  }
-}
-
-/** A call took longer than `api-timeout`, or a wait took longer than its timeout. */
-export class ApiTimeoutError extends ProviderError {
-  constructor(message: string, opts: SubclassOptions) {
-    super(message, { ...opts, code: 'ERR_PROVIDER_TIMEOUT' });
-  }
-}
-
-/** The cloud could not be reached (connection refused, reset, DNS). */
-export class ProviderConnectionError extends ProviderError {
-  constructor(message: string, opts: SubclassOptions) {
-    super(message, { ...opts, code: 'ERR_PROVIDER_CONNECTION' });
   }
 }
 
@@ -101,7 +77,11 @@ export class ServerFailedError extends ProviderError {
 
   constructor(
     message: string,
-    opts: SubclassOptions & { serverId: string; serverStatus: string; fault?: ServerFailedError['fault'] },
+    opts: SubclassOptions & {
+      serverId: string;
+      serverStatus: string;
+      fault?: ServerFailedError['fault'];
+    },
   ) {
     const { serverId, serverStatus, fault, ...rest } = opts;
     super(message, { statsKey: 'error.status', ...rest, code: 'ERR_PROVIDER_SERVER_FAILED' });

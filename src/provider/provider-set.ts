@@ -44,7 +44,7 @@ export class ProviderSet {
    * @throws RangeError for an unknown driver
    */
   async reconfigure(configs: readonly CompiledProvider[]): Promise<ReconfigureResult> {
-    for (const c of configs) this.registry.get(c.driver);
+    for (const c of configs) this.registry.driverFor(c);
     const result: ReconfigureResult = { started: [], stopped: [], kept: [] };
     const next = new Map<string, Provider>();
     const retired: Provider[] = [];

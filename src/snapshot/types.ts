@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
-import type { Database } from '../db/index.js';
+import type { RepoPorts } from '../db/index.js';
 import type { SshSeam } from '../launcher/index.js';
 import type { Provider } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
@@ -46,7 +46,7 @@ export interface SnapshotContext {
   /** Where template servers are reached over SSH (the launcher's seam). */
   readonly ssh: SshSeam;
   config(): CompiledConfig;
-  db(): Database;
+  db(): RepoPorts;
   /** The running provider called `name`, if configured. */
   provider(name: string): Provider | undefined;
 }

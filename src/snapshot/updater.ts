@@ -17,37 +17,48 @@ import type { PrivateKeySource } from '../ssh/index.js';
 import { imageUpdateMetric } from '../stats/index.js';
 import { deleteSnapshotResources } from './deleter.js';
 import type { Made } from './deleter.js';
-import { SnapshotImageError } from './errors.js';
+import { NodepoolError } from '../errors.js';
 import { loginTemplate } from './template-login.js';
 import type { SnapshotContext } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
-/** The provider and image configs of a snapshot image. @throws SnapshotImageError */
+/** The provider and image configs of a snapshot image. @throws NodepoolError `ERR_SNAPSHOT_CONFIG` */
 export function snapshotImageConfig(
   ctx: SnapshotContext,
   providerName: string,
   imageName: string,
-): { provider: CompiledProvider; image: CompiledProviderImage & { baseImage: string; setup: string } } {
+): {
+  provider: CompiledProvider;
+  image: CompiledProviderImage & { baseImage: string; setup: string };
+} {
   const provider = ctx.config().providers.find((p) => p.name === providerName);
   const image = provider?.images.find((i) => i.name === imageName);
   const fail = (why: string): never => {
-    throw new SnapshotImageError(`Cannot update image "${imageName}" in provider "${providerName}": ${why}`, {
-      provider: providerName,
-      image: imageName,
-      code: 'ERR_SNAPSHOT_CONFIG',
-    });
+    throw new NodepoolError(
+      `Cannot update image "${imageName}" in provider "${providerName}": ${why}`,
+      {
+        code: 'ERR_SNAPSHOT_CONFIG',
+        details: { provider: providerName, image: imageName },
+      },
+    );
   };
   if (provider === undefined) return fail('no such provider');
   if (image === undefined) return fail('the provider has no such image');
   // Compat: 0.3.1's messages for a diskimage image and for one without a setup script.
-  if (image.baseImage === undefined) return fail('Cannot update disk image images. Please build and upload images');
-  if (image.setup === undefined) return fail('Invalid image config. Must specify either a setup script, or a diskimage to use.');
+  if (image.baseImage === undefined)
+    return fail('Cannot update disk image images. Please build and upload images');
+  if (image.setup === undefined)
+    return fail('Invalid image config. Must specify either a setup script, or a diskimage to use.');
   return { provider, image: image as CompiledProviderImage & { baseImage: string; setup: string } };
 }
 
 /** The cloud image id of `base-image`: a UUID is used as given, a name is looked up. */
-async function baseImageId(cloud: Provider, baseImage: string, signal?: AbortSignal): Promise<string> {
+async function baseImageId(
+  cloud: Provider,
+  baseImage: string,
+  signal?: AbortSignal,
+): Promise<string> {
   if (UUID.test(baseImage)) return baseImage;
   const found = (await cloud.listImages(signal ? { signal } : {}))
     .filter((i) => i.name === baseImage && i.status === 'active')
@@ -66,7 +77,8 @@ async function loginKey(
   log: Logger,
   signal?: AbortSignal,
 ): Promise<{ keyName?: string; privateKey: PrivateKeySource }> {
-  if (provider.keypair !== undefined) return { keyName: provider.keypair, privateKey: image.privateKey };
+  if (provider.keypair !== undefined)
+    return { keyName: provider.keypair, privateKey: image.privateKey };
   if (cloud.createKeypair === undefined) return { privateKey: image.privateKey };
   const name = nodenameOf(hostname);
   try {
@@ -102,23 +114,40 @@ export async function updateSnapshotImage(
   const { provider, image } = snapshotImageConfig(ctx, providerName, imageName);
   const cloud = ctx.provider(provider.name);
   if (cloud?.createSnapshot === undefined) {
-    throw new SnapshotImageError(`Cannot update image "${imageName}" in provider "${providerName}": the provider cannot snapshot servers`, {
-      provider: providerName,
-      image: imageName,
-    });
+    throw new NodepoolError(
+      `Cannot update image "${imageName}" in provider "${providerName}": the provider cannot snapshot servers`,
+      {
+        code: 'ERR_SNAPSHOT_IMAGE',
+        details: { provider: providerName, image: imageName },
+      },
+    );
   }
   const db = ctx.db();
   const row = await db.snapshotImages.create(provider.name, image.name);
   options.onRow?.(row);
-  const log = ctx.log.child({ provider: provider.name, image: image.name, snapshotImageId: row.id });
+  const log = ctx.log.child({
+    provider: provider.name,
+    image: image.name,
+    snapshotImageId: row.id,
+  });
   const made: Made = {};
   const started = performance.now();
   const signal = options.signal;
   const o = signal ? { signal } : {};
   try {
     const timestamp = Math.floor(Date.now() / 1000);
-    const hostname = formatTemplate(provider.templateHostname, { provider, image, timestamp: String(timestamp) });
-    log.info('Creating image id: %d with hostname %s for %s in %s', row.id, hostname, image.name, provider.name);
+    const hostname = formatTemplate(provider.templateHostname, {
+      provider,
+      image,
+      timestamp: String(timestamp),
+    });
+    log.info(
+      'Creating image id: %d with hostname %s for %s in %s',
+      row.id,
+      hostname,
+      image.name,
+      provider.name,
+    );
     const key = await loginKey(cloud, provider, image, hostname, made, log, signal);
     const server = await cloud.createServer(
       {
@@ -133,9 +162,16 @@ export async function updateSnapshotImage(
       o,
     );
     made.serverId = server.id;
-    await db.snapshotImages.update(row.id, { hostname, version: timestamp, serverExternalId: server.id });
+    await db.snapshotImages.update(row.id, {
+      hostname,
+      version: timestamp,
+      serverExternalId: server.id,
+    });
     log.debug('Image id: %d waiting for server %s', row.id, server.id);
-    const active = await cloud.waitForServer(server.id, { timeoutMs: provider.launchTimeoutMs, ...o });
+    const active = await cloud.waitForServer(server.id, {
+      timeoutMs: provider.launchTimeoutMs,
+      ...o,
+    });
     if (!active.publicIp) throw new Error(`Unable to find public IP of server ${server.id}`);
     const { session, username } = await loginTemplate({
       ssh: ctx.ssh,
@@ -183,11 +219,21 @@ export async function updateSnapshotImage(
     await db.snapshotImages.update(row.id, { state: 'ready' });
     log.info('Image %s in %s is ready', hostname, provider.name);
   } catch (err) {
-    log.error({ err }, 'Exception updating image %s in %s: deleting what it made', image.name, provider.name);
+    log.error(
+      { err },
+      'Exception updating image %s in %s: deleting what it made',
+      image.name,
+      provider.name,
+    );
     await deleteSnapshotResources(ctx, row.id, made, { cloud, log, deleteRow: true });
     throw err;
   }
   // The snapshot is made; the server goes now, or with the image later (its id is recorded).
-  await deleteSnapshotResources(ctx, row.id, { ...made, imageId: undefined }, { cloud, log, deleteRow: false });
+  await deleteSnapshotResources(
+    ctx,
+    row.id,
+    { ...made, imageId: undefined },
+    { cloud, log, deleteRow: false },
+  );
   return (await db.snapshotImages.get(row.id)) ?? row;
 }

@@ -1,5 +1,5 @@
 /**
- * Errors of the SSH area. Launch results key on `statsKey` (spec launcher §8.2): a node that
+ * Errors of the SSH area. Launch results key on `statsKey` (docs/behaviour.md#launch-steps): a node that
  * never answers is `error.ssh`, one that answers but fails the `echo` check is `error.auth`,
  * everything else is `error.unknown` as in upstream 0.4.0.
  */
@@ -185,7 +185,7 @@ export class SshKeyError extends NodepoolError {
   }
 }
 
-/** The node has no `/etc/nodepool` directory (the image must provide it; spec §8.5). */
+/** The node has no `/etc/nodepool` directory (the image must provide it; docs/behaviour.md#files-on-the-node). */
 export class NodepoolDirMissingError extends NodepoolError {
   readonly host: string;
   readonly dir: string;
@@ -226,7 +226,7 @@ abstract class ScriptError extends NodepoolError {
   }
 }
 
-/** The label's `ready-script` exited non-zero on a node (spec §8.6). */
+/** The label's `ready-script` exited non-zero on a node (docs/behaviour.md#ready-script). */
 export class ReadyScriptError extends ScriptError {
   constructor(message: string, opts: ScriptFailure) {
     super(message, opts, 'ERR_READY_SCRIPT', 'error.unknown');

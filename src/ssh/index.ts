@@ -1,6 +1,6 @@
 /**
- * Public surface of the SSH area: reaching nodes (§8.4), the `/etc/nodepool` files (§8.5),
- * the ready script (§8.6), the `check` cron probe (§10.3) and 0.3-era template servers.
+ * Public surface of the SSH area: reaching nodes (docs/behaviour.md#reaching-the-node-over-ssh), the `/etc/nodepool` files (docs/behaviour.md#files-on-the-node),
+ * the ready script (docs/behaviour.md#ready-script), the `check` cron probe (docs/behaviour.md#check) and 0.3-era template servers.
  */
 export { SshConnection } from './connection.js';
 export type { SshConnectionOptions } from './connection.js';

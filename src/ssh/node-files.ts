@@ -1,5 +1,5 @@
 /**
- * The `/etc/nodepool` files written on every node of a node set (spec launcher §8.5). The
+ * The `/etc/nodepool` files written on every node of a node set (docs/behaviour.md#files-on-the-node). The
  * file names and contents are a contract with job scripts; keep them byte-for-byte.
  */
 import { createPublicKey, generateKeyPair } from 'node:crypto';

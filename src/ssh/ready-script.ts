@@ -1,5 +1,5 @@
 /**
- * The label's `ready-script` (spec launcher §8.6): run from `/opt/nodepool-scripts` on each
+ * The label's `ready-script` (docs/behaviour.md#ready-script): run from `/opt/nodepool-scripts` on each
  * node of the set, with the daemon's `NODEPOOL_*` variables and the node's hostname.
  */
 import type { Logger } from 'pino';

@@ -1,6 +1,6 @@
 /**
- * Waiting for a node's SSH (spec launcher §8.4): retry every 2 s until the boot timeout,
- * then run `echo access okay`. Also the `check` cron's liveness probe (§10.3).
+ * Waiting for a node's SSH (docs/behaviour.md#reaching-the-node-over-ssh): retry every 2 s until the boot timeout,
+ * then run `echo access okay`. Also the `check` cron's liveness probe (docs/behaviour.md#check).
  */
 import type { Logger } from 'pino';
 import { delay } from '../util/index.js';
@@ -196,7 +196,7 @@ export interface NodeCheckResult {
 }
 
 /**
- * The `check` cron's probe of one ready node (spec §10.3): {@link waitForSsh} with the
+ * The `check` cron's probe of one ready node (docs/behaviour.md#check): {@link waitForSsh} with the
  * default 60 s timeout. Never throws for a dead node; an abort still rejects with
  * `signal.reason`, so a shutdown does not count as a failed check.
  */

@@ -1,6 +1,6 @@
 /**
  * Every statsd metric name the project emits is built here, so names stay identical to
- * upstream Nodepool 0.4.0 (launcher spec §14, interfaces §12, builder spec §1).
+ * upstream Nodepool 0.4.0 (docs/behaviour.md#statsd, docs/behaviour.md#builder-processes).
  *
  * Key parts are not sanitised, as upstream: a branch `stable/newton` stays as is, and a dot in
  * a name adds a level.

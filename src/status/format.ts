@@ -2,16 +2,11 @@
  * The text tables nodepool prints (CLI verbs and status web app alike): PrettyTable 0.7's
  * default style (every column left-aligned, `None` for nulls) and upstream's `DD:HH:MM:SS` ages.
  */
+import { pyStr } from '../compat/index.js';
+import type { PyScalar } from '../compat/index.js';
 
-/** A table cell as Python's `str()` would print it. */
-export type Cell = string | number | boolean | null | undefined;
-
-function cellText(cell: Cell): string {
-  if (typeof cell === 'string') return cell;
-  if (cell === null || cell === undefined) return 'None';
-  if (typeof cell === 'boolean') return cell ? 'True' : 'False';
-  return String(cell);
-}
+/** A table cell, printed as Python's `str()` would print it. */
+export type Cell = PyScalar;
 
 /**
  * Renders a PrettyTable-style table; an empty table still prints its header frame.
@@ -21,13 +16,16 @@ function cellText(cell: Cell): string {
  * before the JIT has warmed up: one pass turns the cells into text and measures the
  * columns, then each line is one `map` + `join` (builtins, fast even in cold code).
  */
-export function formatTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly Cell[])[],
+): string {
   const columns = headers.length;
   const widths = headers.map((h) => h.length);
   const texts = rows.map((row) => {
     const cells = new Array<string>(columns);
     for (let i = 0; i < columns; i++) {
-      const text = cellText(row[i]);
+      const text = pyStr(row[i]);
       cells[i] = text;
       if (text.length > (widths[i] ?? 0)) widths[i] = text.length;
     }
@@ -44,7 +42,10 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
  * Formats the time since `stateTime` (Unix seconds) as `DD:HH:MM:SS`, each field truncated
  * and zero-padded; days may grow past two digits. A future time prints as zero.
  */
-export function formatAge(stateTime: number | null | undefined, nowMs: number = Date.now()): string {
+export function formatAge(
+  stateTime: number | null | undefined,
+  nowMs: number = Date.now(),
+): string {
   if (stateTime === null || stateTime === undefined) return 'None';
   let secs = Math.max(0, Math.floor(nowMs / 1000 - stateTime));
   const d = Math.floor(secs / 86400);

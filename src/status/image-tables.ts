@@ -1,5 +1,5 @@
 /**
- * The two image listings of interfaces §10.4–10.5, shared by `nodepool dib-image-list` /
+ * The two image listings docs/behaviour.md#command-line-and-daemons, shared by `nodepool dib-image-list` /
  * `image-list` and the web app's `/dib-image-list` / `/image-list`, so both print the same
  * bytes. Collection reads ZooKeeper without locks, as upstream.
  */

@@ -1,5 +1,5 @@
 /**
- * The node listing of interfaces §10.3 (`nodepool list`, the web app's `/node-list`) and the
+ * The node listing docs/behaviour.md#command-line-and-daemons (`nodepool list`, the web app's `/node-list`) and the
  * per-label summary of `/label-list`: min-ready against what each label has now.
  */
 import { NODE_STATES, stateFromCode, stateName } from '../db/index.js';

@@ -7,4 +7,3 @@ export { TaskGroup } from './task-group.js';
 export type { TaskErrorHandler } from './task-group.js';
 export { BaseService, stopAll } from './service.js';
 export type { Service, ServiceState } from './service.js';
-export { pythonJsonDumps } from './py-json.js';

@@ -1,6 +1,6 @@
 /**
  * The listing endpoints of the web app. `/image-list` and `/dib-image-list` are upstream's
- * (interfaces §9) and print exactly the CLI's tables; the rest are our read-only extras.
+ * (docs/web.md) and print exactly the CLI's tables; the rest are our read-only extras.
  * Each answers as a text table, or as JSON with a `.json` suffix or `?format=json`.
  */
 import {

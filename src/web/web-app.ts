@@ -1,5 +1,5 @@
 /**
- * The status web app of nodepoold (interfaces §9, launcher §15.3) on `node:http`: upstream's
+ * The status web app of nodepoold (docs/web.md) on `node:http`: upstream's
  * `/image-list` and `/dib-image-list` text tables with its caching headers, our read-only
  * JSON and table extras, the HTML status page and Prometheus `/metrics`. Any method is
  * answered the same way; the query string is ignored except `format=json`.

@@ -8,13 +8,9 @@ import type { CompiledZooKeeperServer } from '../config/index.js';
 import { createLogger } from '../log/index.js';
 import { BaseService, delay, TaskGroup } from '../util/index.js';
 import type { Service, ServiceState } from '../util/index.js';
+import { NodepoolError } from '../errors.js';
 import { buildConnectTarget, validatePath } from './connect-string.js';
-import {
-  NodeExistsError,
-  SessionExpiredError,
-  ZooKeeperConnectTimeoutError,
-  zkErrorFor,
-} from './errors.js';
+import { NodeExistsError, SessionExpiredError, zkErrorFor } from './errors.js';
 import { zkLibrary } from './library.js';
 import { ZkOperations, rawCreate } from './operations.js';
 import type { RawInvoke } from './operations.js';
@@ -171,7 +167,10 @@ class ClientService extends BaseService {
     } catch (err) {
       await this.closeSession();
       if (timeout.aborted)
-        throw new ZooKeeperConnectTimeoutError(this.hosts, this.connectTimeoutMs);
+        throw new NodepoolError(
+          `Cannot connect to ZooKeeper at "${this.hosts}": no session within ${this.connectTimeoutMs} ms`,
+          { code: 'ERR_ZK_CONNECT_TIMEOUT' },
+        );
       throw err;
     }
     if (this.chroot === '') return;

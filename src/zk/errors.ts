@@ -1,6 +1,7 @@
 /**
  * Errors of the ZooKeeper area. Every one carries a stable `code`; `ZooKeeperError.zkCode`
- * keeps the server's numeric error code when there is one.
+ * keeps the server's numeric error code when there is one. Subclasses exist for the
+ * conditions callers test with `instanceof`; the rest are `ZooKeeperError`s with a code.
  */
 import { NodepoolError } from '../errors.js';
 
@@ -67,18 +68,6 @@ export class BadVersionError extends ZooKeeperError {
   }
 }
 
-/** A delete found children under the znode. */
-export class NotEmptyError extends ZooKeeperError {
-  constructor(path: string, opts: { cause?: unknown } = {}) {
-    super(`Cannot delete znode "${path}": it has children`, {
-      zkCode: ZK_CODES.NOT_EMPTY,
-      path,
-      code: 'ERR_ZK_NOT_EMPTY',
-      ...opts,
-    });
-  }
-}
-
 /**
  * The connection dropped while a request was in flight; it may or may not have been applied.
  * The session may still be alive (state `suspended`).
@@ -112,52 +101,6 @@ export class SessionExpiredError extends ZooKeeperError {
   }
 }
 
-/** Could not reach any ZooKeeper server within the connect timeout. */
-export class ZooKeeperConnectTimeoutError extends ZooKeeperError {
-  constructor(hosts: string, timeoutMs: number) {
-    super(`Cannot connect to ZooKeeper at "${hosts}": no session within ${timeoutMs} ms`, {
-      code: 'ERR_ZK_CONNECT_TIMEOUT',
-    });
-  }
-}
-
-/**
- * A non-blocking lock attempt found the lock busy. Upstream's `ZKLockException("Did not get
- * lock on <path>")`; callers treat it as "someone else is working on it; skip".
- */
-export class LockNotAcquiredError extends NodepoolError {
-  readonly lockPath: string;
-  constructor(lockPath: string) {
-    super(`Did not get lock on "${lockPath}"`, { code: 'ERR_ZK_LOCK_BUSY' });
-    this.lockPath = lockPath;
-  }
-}
-
-/** A blocking lock attempt with a timeout gave up. Upstream's `TimeoutException`. */
-export class LockTimeoutError extends NodepoolError {
-  readonly lockPath: string;
-  readonly timeoutMs: number;
-  constructor(lockPath: string, timeoutMs: number) {
-    super(`Timeout trying to acquire lock "${lockPath}": not acquired within ${timeoutMs} ms`, {
-      code: 'ERR_ZK_LOCK_TIMEOUT',
-    });
-    this.lockPath = lockPath;
-    this.timeoutMs = timeoutMs;
-  }
-}
-
-/**
- * A held lock can no longer be trusted: the session that owned its ephemeral contender node
- * expired (or the client was stopped), so another process may hold the lock now.
- */
-export class LockLostError extends NodepoolError {
-  readonly lockPath: string;
-  constructor(lockPath: string, reason: string) {
-    super(`Lost lock "${lockPath}": ${reason}`, { code: 'ERR_ZK_LOCK_LOST' });
-    this.lockPath = lockPath;
-  }
-}
-
 /** Maps a ZooKeeper error code to the matching error class. */
 export function zkErrorFor(
   zkCode: number,
@@ -173,7 +116,12 @@ export function zkErrorFor(
     case ZK_CODES.BAD_VERSION:
       return new BadVersionError(p, { cause });
     case ZK_CODES.NOT_EMPTY:
-      return new NotEmptyError(p, { cause });
+      return new ZooKeeperError(`Cannot delete znode "${p}": it has children`, {
+        zkCode: ZK_CODES.NOT_EMPTY,
+        path: p,
+        code: 'ERR_ZK_NOT_EMPTY',
+        cause,
+      });
     case ZK_CODES.CONNECTION_LOSS:
       return new ConnectionLossError(path, { cause });
     case ZK_CODES.SESSION_EXPIRED:

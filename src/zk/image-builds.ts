@@ -1,5 +1,5 @@
 /**
- * Typed access to the image tree (spec §3–§7): builds, uploads, manual build requests and
+ * Typed access to the image tree (docs/behaviour.md#the-image-tree): builds, uploads, manual build requests and
  * the three locks, as upstream's `nodepool.zk.ZooKeeper` offers them. Ids are listed sorted
  * ascending; "most recent" means largest `state_time`, never largest id.
  */

@@ -27,7 +27,6 @@ export {
   encodeBuild,
   encodeUpload,
   nowSeconds,
-  pythonJson,
   uploadWithState,
 } from './records.js';
 export type {

@@ -1,24 +1,17 @@
 /**
  * Kazoo's exclusive `Lock` recipe, node for node, so that Python (Kazoo) and TypeScript
- * processes exclude each other on the same lock path (spec §7):
+ * processes exclude each other on the same lock path (docs/behaviour.md#locks):
  * contenders `<lockpath>/<uuid4 hex>__lock__<10-digit seq>`, ephemeral + sequential, data =
  * identifier (empty by default); the lowest sequence holds the lock; the others watch their
  * predecessor. A session that expires releases the lock on the server, so the holder is told
  * through {@link ZkLock.signal}.
  */
 import { randomUUID } from 'node:crypto';
-import { IllegalStateError } from '../errors.js';
+import { IllegalStateError, NodepoolError } from '../errors.js';
 import type { ZkClient, ZkSessionEvent } from './client.js';
-import {
-  ConnectionLossError,
-  LockLostError,
-  LockNotAcquiredError,
-  LockTimeoutError,
-  NoNodeError,
-  SessionExpiredError,
-} from './errors.js';
+import { ConnectionLossError, NoNodeError, SessionExpiredError } from './errors.js';
 
-/** Kazoo's contender marker for exclusive locks. Never `__rlock__` (spec §7). */
+/** Kazoo's contender marker for exclusive locks. Never `__rlock__` (docs/behaviour.md#locks). */
 export const LOCK_NODE_MARKER = '__lock__';
 const CONTENDER_RE = /__lock__(-?\d{10})$/;
 
@@ -26,7 +19,7 @@ const CONTENDER_RE = /__lock__(-?\d{10})$/;
 export interface LockAcquireOptions {
   /** Wait for the lock; false returns at once. @default true */
   readonly blocking?: boolean;
-  /** With `blocking`, give up after this long with `LockTimeoutError`. @default no limit */
+  /** With `blocking`, give up after this long with `ERR_ZK_LOCK_TIMEOUT`. @default no limit */
   readonly timeoutMs?: number;
   /** Aborting gives up (rejects with `signal.reason`) and removes our contender. */
   readonly signal?: AbortSignal;
@@ -89,7 +82,7 @@ export class ZkLock {
   }
 
   /**
-   * Aborts (reason: `LockLostError`) when the session that holds the lock expires or the
+   * Aborts (reason: a `ERR_ZK_LOCK_LOST` error) when the session that holds the lock expires or the
    * client is stopped. Pass it to the work done under the lock. A new signal per acquisition.
    */
   get signal(): AbortSignal {
@@ -100,7 +93,7 @@ export class ZkLock {
    * Tries to take the lock. Resolves true when held, false when `blocking` is false and
    * someone else holds it. Our contender node is removed whenever we do not end up holding.
    *
-   * @throws LockTimeoutError when `timeoutMs` passes first; `signal.reason` on abort;
+   * @throws `ERR_ZK_LOCK_TIMEOUT` when `timeoutMs` passes first; `signal.reason` on abort;
    *   IllegalStateError when this object already holds or is acquiring.
    */
   async acquire(options: LockAcquireOptions = {}): Promise<boolean> {
@@ -126,7 +119,10 @@ export class ZkLock {
     } catch (err) {
       await this.cleanup();
       if (timeout?.aborted === true && options.signal?.aborted !== true) {
-        throw new LockTimeoutError(this.path, options.timeoutMs ?? 0);
+        throw new NodepoolError(
+          `Timeout trying to acquire lock "${this.path}": not acquired within ${options.timeoutMs ?? 0} ms`,
+          { code: 'ERR_ZK_LOCK_TIMEOUT', details: { lockPath: this.path } },
+        );
       }
       throw err;
     } finally {
@@ -135,11 +131,17 @@ export class ZkLock {
   }
 
   /**
-   * As {@link acquire}, but a busy lock (non-blocking) throws `LockNotAcquiredError`, as
+   * As {@link acquire}, but a busy lock (non-blocking) throws `ERR_ZK_LOCK_BUSY`, as
    * upstream's `ZKLockException("Did not get lock on ...")`.
    */
   async acquireOrThrow(options: LockAcquireOptions = {}): Promise<void> {
-    if (!(await this.acquire(options))) throw new LockNotAcquiredError(this.path);
+    if (!(await this.acquire(options))) {
+      // Upstream's ZKLockException: someone else is working on it; callers skip.
+      throw new NodepoolError(`Did not get lock on "${this.path}"`, {
+        code: 'ERR_ZK_LOCK_BUSY',
+        details: { lockPath: this.path },
+      });
+    }
   }
 
   /** Releases the lock by deleting our contender. Resolves false when not held. */
@@ -297,7 +299,12 @@ export class ZkLock {
             : 'the ZooKeeper session expired';
         this.markReleased();
         this.node = null;
-        this.held.abort(new LockLostError(this.path, reason));
+        this.held.abort(
+          new NodepoolError(`Lost lock "${this.path}": ${reason}`, {
+            code: 'ERR_ZK_LOCK_LOST',
+            details: { lockPath: this.path },
+          }),
+        );
       }
     };
     this.unsubscribe = this.client.onSessionEvent(onSession);
@@ -314,7 +321,7 @@ export class ZkLock {
  * Runs `fn` while holding `lock` (upstream's lock context managers), passing the lock's
  * loss signal; releases afterwards whatever happens.
  *
- * @throws LockNotAcquiredError (busy, non-blocking), LockTimeoutError
+ * @throws NodepoolError `ERR_ZK_LOCK_BUSY` (busy, non-blocking) or `ERR_ZK_LOCK_TIMEOUT`
  */
 export async function withLock<T>(
   lock: ZkLock,

@@ -106,7 +106,7 @@ function toBuffer(data: Buffer | string | undefined): Buffer {
 
 /**
  * Sends a create request without the library's path check, which rejects the trailing `/`
- * that sequential creates need to produce bare 10-digit child names (spec §4).
+ * that sequential creates need to produce bare 10-digit child names (docs/behaviour.md#the-image-tree).
  */
 export function rawCreate(
   zk: Client,
@@ -276,7 +276,7 @@ export abstract class ZkOperations {
   /**
    * Deletes a znode; `recursive` removes its subtree first (children already gone are fine).
    *
-   * @throws NoNodeError, NotEmptyError, BadVersionError
+   * @throws NoNodeError, BadVersionError, ZooKeeperError `ERR_ZK_NOT_EMPTY`
    */
   async delete(path: string, options: ZkDeleteOptions = {}): Promise<void> {
     validatePath(path);

@@ -1,5 +1,5 @@
 /**
- * Every znode path of the image tree, built in one place (spec §3). Paths are relative to the
+ * Every znode path of the image tree, built in one place (docs/behaviour.md#the-image-tree). Paths are relative to the
  * configured chroot.
  *
  * Contract: these paths, the child name `lock` under `builds/` and `.../images/`, and bare

@@ -1,8 +1,9 @@
 /**
- * The JSON of build and upload records (spec §5), read and written exactly as Python Nodepool
+ * The JSON of build and upload records (docs/behaviour.md#the-image-tree), read and written exactly as Python Nodepool
  * 0.4.0 does: `json.dumps` separators and ASCII escaping, `state_time` as float seconds,
  * `formats` as a comma-joined string. Ids and names come from the path, never the JSON.
  */
+import { jsonDumps } from '../compat/index.js';
 import { ZooKeeperError } from './errors.js';
 
 /** States a build record is written with. */
@@ -77,45 +78,6 @@ export function nowSeconds(): number {
   return Math.round(Date.now() * 1000) / 1e6;
 }
 
-/** A float as Python's `repr` writes it in JSON (`1484159265.0`, never `1484159265`). */
-function pyFloat(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
-  const abs = Math.abs(n);
-  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
-    // Python switches to exponent form at these bounds and pads the exponent to 2 digits.
-    return n.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  return Number.isInteger(n) ? n.toFixed(1) : String(n);
-}
-
-/** A string as Python's `json.dumps` (ensure_ascii) writes it. */
-function pyString(s: string): string {
-  return JSON.stringify(s).replace(
-    /[\u007f-\uffff]/g,
-    (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
-  );
-}
-
-/** Any JSON value in Python's default `json.dumps` style: `", "` and `": "` separators. */
-export function pythonJson(value: unknown, floatKeys: ReadonlySet<string> = new Set()): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return pyString(value);
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : pyFloat(value);
-  if (Array.isArray(value)) return '[' + value.map((v) => pythonJson(v)).join(', ') + ']';
-  if (typeof value === 'object') {
-    const parts = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .map(
-        ([k, v]) =>
-          `${pyString(k)}: ${floatKeys.has(k) && typeof v === 'number' ? pyFloat(v) : pythonJson(v)}`,
-      );
-    return '{' + parts.join(', ') + '}';
-  }
-  throw new TypeError(`Cannot write ${typeof value} as JSON`);
-}
-
 const FLOAT_KEYS = new Set(['state_time']);
 
 function withExtra(
@@ -136,7 +98,7 @@ export function encodeBuild(data: ImageBuildData): Buffer {
   };
   if (data.builder !== undefined && data.builder !== null) d.builder = data.builder;
   if (data.formats !== undefined && data.formats.length > 0) d.formats = data.formats.join(',');
-  return Buffer.from(pythonJson(withExtra(d, data.extra, BUILD_KEYS), FLOAT_KEYS), 'utf8');
+  return Buffer.from(jsonDumps(withExtra(d, data.extra, BUILD_KEYS), { floatKeys: FLOAT_KEYS }), 'utf8');
 }
 
 /** Serialises an upload record: `state`, `state_time`, `external_id`, `external_name`. */
@@ -147,7 +109,7 @@ export function encodeUpload(data: ImageUploadData): Buffer {
     external_id: data.externalId ?? null,
     external_name: data.externalName ?? null,
   };
-  return Buffer.from(pythonJson(withExtra(d, data.extra, UPLOAD_KEYS), FLOAT_KEYS), 'utf8');
+  return Buffer.from(jsonDumps(withExtra(d, data.extra, UPLOAD_KEYS), { floatKeys: FLOAT_KEYS }), 'utf8');
 }
 
 /** Parses record JSON into an object. @throws ZooKeeperError naming the znode. */

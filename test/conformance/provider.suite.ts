@@ -9,15 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import type { CompiledProvider } from '../../src/config/index.js';
 import {
-  ApiTimeoutError, OpenStackProvider, ProviderStoppedError, QuotaExceededError,
-  ResourceNotFoundError, ServerError, ServerFailedError, parseNodepoolMetadata,
+  OpenStackProvider, ProviderStoppedError,
+  ResourceNotFoundError, ServerFailedError, parseNodepoolMetadata,
 } from '../../src/provider/index.js';
-import type { ProviderTuning } from '../../src/provider/index.js';
+import type { ProviderError, ProviderTuning } from '../../src/provider/index.js';
 import { NeutronClient } from '../../src/provider/openstack/neutron.js';
 import { createStats } from '../../src/stats/index.js';
 import type { Stats } from '../../src/stats/index.js';
+import { seedCloudsYaml } from '../support/seed-fixtures.js';
 import { StatsdCapture } from '../support/statsd.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -46,6 +48,8 @@ export interface ProviderSuiteTarget {
   /** Sets the project's instance quota (null = back to the default). */
   setInstanceQuota?(n: number | null): Promise<void>;
   faults?: CloudFaults;
+  /** The values of seed 004's clouds.yaml placeholders for this cloud (`OS_USERNAME`, ...). */
+  seedCloudsValues?(): Record<'OS_USERNAME' | 'OS_PASSWORD' | 'OS_AUTH_URL' | 'OS_PROJECT_NAME' | 'OS_REGION_NAME', string>;
 }
 
 const log = pino({ level: process.env['NODEPOOL_TEST_LOG'] ?? 'silent' });
@@ -114,6 +118,24 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       const all = await shared.listImages();
       expect(all.map((i) => i.id)).toContain(imageId);
       await expect(shared.getImage(randomUUID())).resolves.toBeNull();
+    });
+
+    it("reads seed 004's clouds.yaml (the project beside auth:, a regions list) and gets a token for that project", async (ctx) => {
+      const values = target().seedCloudsValues?.();
+      if (values === undefined) return ctx.skip();
+      const cloudsPath = path.join(dir, 'clouds.yaml');
+      await writeFile(cloudsPath, seedCloudsYaml(values));
+      const nodepoolYaml = path.join(dir, 'seed-nodepool.yaml');
+      await writeFile(nodepoolYaml, `providers:\n  - name: ${prefix}-seed\n    cloud: le-cloud\n    max-servers: 1\n    images: []\nlabels: []\n`);
+      const loaded = await loadConfig(nodepoolYaml, { cwd: dir, env: { HOME: dir, OS_CLIENT_CONFIG_FILE: cloudsPath } });
+      const seedCloud = loaded.providers[0]!.cloud;
+      expect(seedCloud.auth['project_name']).toBe(values.OS_PROJECT_NAME);
+      expect(seedCloud.regionName).toBe(values.OS_REGION_NAME);
+      const p = await start({ cloud: seedCloud, rateMs: 0 });
+      await p.listServers();
+      const token = await p.keystone!.token();
+      expect(token.projectId).toBeDefined();
+      expect(token.projectId).toBe((await shared.keystone!.token()).projectId);
     });
 
     it('authenticates once and reuses the token', async () => {
@@ -215,13 +237,13 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       await t.setInstanceQuota(used);
       try {
         const err = await p.createServer({ name: `${prefix}-q1`, imageId, minRam: 1 }).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(QuotaExceededError);
+        expect(err).toMatchObject({ code: 'ERR_PROVIDER_QUOTA' });
         expect((err as Error).message).toContain('instances quota');
         const p2 = await start({ rateMs: 0 }, { checkQuota: false });
         const err2 = await p2.createServer({ name: `${prefix}-q2`, imageId, minRam: 1 }).catch((e: unknown) => e);
-        expect(err2).toBeInstanceOf(QuotaExceededError);
-        expect((err2 as QuotaExceededError).status).toBe(403);
-        expect((err2 as QuotaExceededError).requestId).toMatch(/^req-/);
+        expect(err2).toMatchObject({ code: 'ERR_PROVIDER_QUOTA' });
+        expect((err2 as ProviderError).status).toBe(403);
+        expect((err2 as ProviderError).requestId).toMatch(/^req-/);
       } finally {
         await t.setInstanceQuota(null);
       }
@@ -281,15 +303,15 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
         expect(p.keystone?.authCount).toBe(2);
       });
 
-      it('reports a failed create as ServerError with the request id', async (ctx) => {
+      it('reports a failed create as ERR_PROVIDER_SERVER with the request id', async (ctx) => {
         const f = target().faults;
         if (!f) return ctx.skip();
         const p = await start({ rateMs: 0 });
         f.failNextCreate('http');
         const err = await p.createServer({ name: `${prefix}-e500`, imageId, minRam: 1 }).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(ServerError);
-        expect((err as ServerError).status).toBe(500);
-        expect((err as ServerError).requestId).toMatch(/^req-/);
+        expect(err).toMatchObject({ code: 'ERR_PROVIDER_SERVER' });
+        expect((err as ProviderError).status).toBe(500);
+        expect((err as ProviderError).requestId).toMatch(/^req-/);
       });
 
       it('reports a server that goes to ERROR with its fault', async (ctx) => {
@@ -316,7 +338,7 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
         const slow = await start({ rateMs: 0, cloud: { ...base.cloud, apiTimeoutMs: 200 } });
         f.setLatencyMs(1000);
         const err = await slow.listImages().catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(ApiTimeoutError);
+        expect(err).toMatchObject({ code: 'ERR_PROVIDER_TIMEOUT' });
         expect((err as Error).message).toContain('did not answer within 200 ms');
       });
     });

@@ -14,7 +14,10 @@ import { parse } from 'yaml';
 const run = promisify(execFile);
 
 /** `../shared/realcloud` relative to the repository root. */
-export const REALCLOUD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/realcloud');
+export const REALCLOUD_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../shared/realcloud',
+);
 const CLOUDS_YAML = '/var/lib/realcloud/clouds.yaml';
 
 /** Starts the real cloud if needed (may take minutes the first time on a machine). */
@@ -36,6 +39,8 @@ export interface RealCloudProject {
   password: string;
   /** Sets the Nova instance quota of the project (null: back to 50). */
   setInstanceQuota(n: number | null): Promise<void>;
+  /** Creates a public flavor (admin); returns its deletion. */
+  createFlavor(name: string, ramMb: number): Promise<() => Promise<void>>;
   /** Deletes the project and the user (servers, images and floating IPs must be gone). */
   remove(): Promise<void>;
 }
@@ -51,12 +56,22 @@ async function adminSession(authUrl: string, auth: Record<string, string>): Prom
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: auth['username'], domain: { name: 'Default' }, password: auth['password'] } } },
+        identity: {
+          methods: ['password'],
+          password: {
+            user: {
+              name: auth['username'],
+              domain: { name: 'Default' },
+              password: auth['password'],
+            },
+          },
+        },
         scope: { project: { name: auth['project_name'], domain: { name: 'Default' } } },
       },
     }),
   });
-  if (res.status !== 201) throw new Error(`realcloud admin auth failed: ${res.status} ${await res.text()}`);
+  if (res.status !== 201)
+    throw new Error(`realcloud admin auth failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { token: { catalog: AdminSession['catalog'] } };
   return { token: res.headers.get('x-subject-token')!, catalog: body.token.catalog };
 }
@@ -64,7 +79,10 @@ async function adminSession(authUrl: string, auth: Record<string, string>): Prom
 async function call(s: AdminSession, method: string, url: string, json?: unknown): Promise<any> {
   const res = await fetch(url, {
     method,
-    headers: { 'X-Auth-Token': s.token, ...(json === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      'X-Auth-Token': s.token,
+      ...(json === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
   });
   const text = await res.text();
@@ -79,14 +97,27 @@ function endpoint(s: AdminSession, type: string): string {
 
 /** Creates a project `np-test-<random>` with a member user. */
 export async function createRealCloudProject(): Promise<RealCloudProject> {
-  const clouds = parse(await readFile(CLOUDS_YAML, 'utf8')) as { clouds: Record<string, { auth: Record<string, string>; region_name: string }> };
+  const clouds = parse(await readFile(CLOUDS_YAML, 'utf8')) as {
+    clouds: Record<string, { auth: Record<string, string>; region_name: string }>;
+  };
   const admin = clouds.clouds['realcloud']!;
   const authUrl = admin.auth['auth_url']!.replace(/\/+$/, '');
   const s = await adminSession(authUrl, admin.auth);
   const name = `np-test-${randomUUID().slice(0, 8)}`;
   const password = randomUUID();
-  const project = (await call(s, 'POST', `${authUrl}/projects`, { project: { name, domain_id: 'default' } })).project;
-  const user = (await call(s, 'POST', `${authUrl}/users`, { user: { name: `${name}-user`, password, domain_id: 'default', default_project_id: project.id } })).user;
+  const project = (
+    await call(s, 'POST', `${authUrl}/projects`, { project: { name, domain_id: 'default' } })
+  ).project;
+  const user = (
+    await call(s, 'POST', `${authUrl}/users`, {
+      user: {
+        name: `${name}-user`,
+        password,
+        domain_id: 'default',
+        default_project_id: project.id,
+      },
+    })
+  ).user;
   const roles = (await call(s, 'GET', `${authUrl}/roles?name=member`)).roles;
   await call(s, 'PUT', `${authUrl}/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`);
   const nova = endpoint(s, 'compute');
@@ -98,7 +129,19 @@ export async function createRealCloudProject(): Promise<RealCloudProject> {
     username: `${name}-user`,
     password,
     async setInstanceQuota(n) {
-      await call(s, 'PUT', `${nova}/os-quota-sets/${project.id}`, { quota_set: { instances: n ?? 50 } });
+      await call(s, 'PUT', `${nova}/os-quota-sets/${project.id}`, {
+        quota_set: { instances: n ?? 50 },
+      });
+    },
+    async createFlavor(flavorName, ramMb) {
+      const flavor = (
+        await call(s, 'POST', `${nova}/flavors`, {
+          flavor: { name: flavorName, ram: ramMb, vcpus: 1, disk: 1 },
+        })
+      ).flavor;
+      return async () => {
+        await call(s, 'DELETE', `${nova}/flavors/${flavor.id}`);
+      };
     },
     async remove() {
       await call(s, 'DELETE', `${authUrl}/users/${user.id}`);

@@ -4,10 +4,10 @@
  * others, and stopped when the command ends.
  */
 import { NodepoolError, UsageError } from '../../errors.js';
-import { DriverRegistry } from '../../provider/index.js';
-import type { Provider } from '../../provider/index.js';
+import type { DriverRegistry, Provider } from '../../provider/index.js';
 import { createNoopStats } from '../../stats/index.js';
 import { stopAll } from '../../util/index.js';
+import { createProgramDrivers } from '../drivers.js';
 import type { CliContext } from './verb.js';
 
 /** Some providers could not be used or listed. Exit status 1, after the table of the others. */
@@ -30,6 +30,17 @@ export interface CliProviders {
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
+ * The CLI's provider drivers; what they start (the fake cloud of `auth-url: fake`) is
+ * stopped when the command ends, after the providers.
+ */
+export async function openCliDrivers(ctx: CliContext): Promise<DriverRegistry> {
+  const drivers = createProgramDrivers(ctx.log);
+  ctx.onClose(() => drivers.owner.stop());
+  await drivers.owner.start();
+  return drivers.registry;
+}
+
+/**
  * Starts the providers of the config in config order, or only `only` when given.
  * @throws UsageError when `only` is not a configured provider
  */
@@ -44,7 +55,7 @@ export async function startCliProviders(ctx: CliContext, only?: string): Promise
   }
   // Provider life-cycle lines are noise on a CLI's stderr; keep warnings and errors.
   const log = ctx.log.child({ component: 'provider' }, ctx.debug ? {} : { level: 'warn' });
-  const registry = new DriverRegistry();
+  const registry = await openCliDrivers(ctx);
   const providers: Provider[] = [];
   const failures = new Map<string, string>();
   ctx.onClose(() => stopAll(providers));

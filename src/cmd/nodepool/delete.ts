@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../errors.js';
-import { deleteNodeInForeground } from '../../launcher/index.js';
+import { connectFakeJenkins, deleteNodeInForeground } from '../../launcher/index.js';
 import { getLogger } from '../../log/index.js';
+import { openCliDrivers } from './cloud-helpers.js';
 import { isOutOfRange, openCliDatabase, parseId, printNodes } from './db-helpers.js';
 import type { CliContext, VerbOptions } from './verb.js';
 
@@ -16,7 +17,8 @@ export async function run(ctx: CliContext, args: readonly string[], opts: VerbOp
   if (opts.now === true) {
     const config = await ctx.config();
     const log = getLogger(ctx.log, 'nodepool.NodeDeleter');
-    if (!(await deleteNodeInForeground(config, db, id, { log }))) throw new NotFoundError(`Node ${id} not found.`);
+    const drivers = await openCliDrivers(ctx);
+    if (!(await deleteNodeInForeground(config, db, id, { log, drivers, connectJenkins: connectFakeJenkins }))) throw new NotFoundError(`Node ${id} not found.`);
     return;
   }
   const found = await db.nodes.setState(id, 'delete');

@@ -9,7 +9,7 @@ import type { CliContext } from './verb.js';
 /**
  * Connects to ZooKeeper as configured and returns the image records.
  * @throws ConfigError when no server is configured or the chroots disagree (exit status 2);
- *   ZooKeeperConnectTimeoutError when no server answers.
+ *   NodepoolError `ERR_ZK_CONNECT_TIMEOUT` when no server answers.
  */
 export async function openCliImageBuilds(ctx: CliContext): Promise<ImageBuilds> {
   const config = await ctx.config();

@@ -1,5 +1,5 @@
 /**
- * The `check` cron (spec §10.3): SSH liveness of every `ready` node; a node that cannot be
+ * The `check` cron (docs/behaviour.md#check): SSH liveness of every `ready` node; a node that cannot be
  * reached, or whose label is no longer configured, is deleted. Probes run in parallel with a
  * small bound instead of upstream's one-by-one (N dead nodes cost N × 60 s there).
  */

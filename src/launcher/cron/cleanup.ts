@@ -1,5 +1,5 @@
 /**
- * The `cleanup` cron (spec §10.2): deletes nodes in `delete`, stale `test` (> 5 min) and
+ * The `cleanup` cron (docs/behaviour.md#cleanup): deletes nodes in `delete`, stale `test` (> 5 min) and
  * stale `building`/`used` (> 8 h) nodes, and (beyond upstream) `building` nodes and subnodes
  * with no launch in flight for over a minute (`orphans.ts`); then deletes leaked servers
  * and, where enabled, unattached floating IPs.

@@ -19,7 +19,7 @@
  */
 import type { Logger } from 'pino';
 import { stateCode } from '../../db/index.js';
-import type { NodeRecord } from '../../db/index.js';
+import type { NodeRecord, SubnodeRecord } from '../../db/index.js';
 import type { LauncherContext } from '../context.js';
 import type { NodeDeleter } from '../node-deleter.js';
 
@@ -86,9 +86,7 @@ function oldEnough(ctx: LauncherContext): (stateTime: number | null) => boolean 
   return (stateTime) => (stateTime ?? 0) * 1000 <= cutoff;
 }
 
-/** Every `building` subnode, in one query (the repository reads subnodes per node only). */
-async function buildingSubnodes(ctx: LauncherContext): Promise<Array<{ id: number; nodeId: number; stateTime: number | null }>> {
-  type Row = { id: unknown; node_id: unknown; state_time: unknown };
-  const rows = await ctx.db().knex<Row>('subnode').select('id', 'node_id', 'state_time').where('state', stateCode('building'));
-  return rows.map((r) => ({ id: Number(r.id), nodeId: Number(r.node_id), stateTime: r.state_time === null ? null : Number(r.state_time) }));
+/** Every `building` subnode, in one query. */
+function buildingSubnodes(ctx: LauncherContext): Promise<SubnodeRecord[]> {
+  return ctx.db().subnodes.listByState('building');
 }

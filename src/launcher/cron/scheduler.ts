@@ -1,5 +1,5 @@
 /**
- * A small cron scheduler for the `cleanup` and `check` jobs (spec §10.1). Schedules are the
+ * A small cron scheduler for the `cleanup` and `check` jobs (docs/behaviour.md#periodic-jobs). Schedules are the
  * compiled `parserSpec` (seconds first, weekdays already translated from APScheduler's
  * Monday = 0) read by cron-parser in the local time zone, as APScheduler did. A job still
  * running when it is due again skips that run (one instance at a time).
@@ -18,6 +18,23 @@ export interface CronJob {
 
 const MAX_SLICE_MS = 3_600_000;
 
+/** The wall clock the scheduler reads and sleeps on (tests give a manual one). */
+export interface CronClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`; rejects with `signal.reason` when it aborts. */
+  sleep(ms: number, options: { signal: AbortSignal }): Promise<void>;
+}
+
+/** The system clock. */
+export const systemCronClock: CronClock = { now: () => Date.now(), sleep: (ms, options) => delay(ms, options) };
+
+/** Options of {@link CronScheduler}. */
+export interface CronSchedulerOptions {
+  /** @default systemCronClock */
+  clock?: CronClock;
+}
+
 interface Entry {
   job: CronJob;
   stop: AbortController;
@@ -29,8 +46,13 @@ export class CronScheduler {
   private readonly entries = new Map<string, Entry>();
   private readonly tasks: TaskGroup;
   private readonly abort = new AbortController();
+  private readonly clock: CronClock;
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly log: Logger,
+    options: CronSchedulerOptions = {},
+  ) {
+    this.clock = options.clock ?? systemCronClock;
     this.tasks = new TaskGroup((err, name) => log.error({ err }, 'Cron %s failed', name));
   }
 
@@ -91,13 +113,13 @@ export class CronScheduler {
 
   private async loop(e: Entry): Promise<void> {
     const signal = AbortSignal.any([e.stop.signal, this.abort.signal]);
-    const expr = CronExpressionParser.parse(e.job.parserSpec, { currentDate: new Date() });
+    const expr = CronExpressionParser.parse(e.job.parserSpec, { currentDate: new Date(this.clock.now()) });
     while (!signal.aborted) {
       const next = expr.next().getTime();
       // Timers hold at most 2^31-1 ms (~24.8 days); wait in slices up to the due time.
-      for (let wait = next - Date.now(); wait > 0; wait = next - Date.now()) {
+      for (let wait = next - this.clock.now(); wait > 0; wait = next - this.clock.now()) {
         try {
-          await delay(Math.min(wait, MAX_SLICE_MS), { signal });
+          await this.clock.sleep(Math.min(wait, MAX_SLICE_MS), { signal });
         } catch {
           return;
         }

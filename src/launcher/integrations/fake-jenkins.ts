@@ -5,7 +5,19 @@
  */
 import { JenkinsUnreachableError, relabelConfig } from '../../jenkins/index.js';
 import type { CreateNodeSpec } from '../../jenkins/index.js';
-import type { JenkinsTarget } from './jenkins-targets.js';
+import type { Logger } from 'pino';
+import type { JenkinsTarget, TargetWithJenkins } from './jenkins-targets.js';
+
+/**
+ * The {@link JenkinsConnector} of 0.4.0's `apikey: fake`: upstream's in-memory Jenkins for
+ * such a target, nothing (a real JenkinsManager) for the others.
+ */
+export function connectFakeJenkins(target: TargetWithJenkins, log: Logger): JenkinsTarget | undefined {
+  if (target.jenkins.apikey !== 'fake') return undefined;
+  // Compat: upstream swaps in its in-memory Jenkins when the apikey is `fake`.
+  log.info('Target %s uses the in-memory fake Jenkins (apikey "fake")', target.name);
+  return new FakeJenkinsTarget(target.name, target.jenkins.user);
+}
 
 /** A fake Jenkins master for one target. */
 export class FakeJenkinsTarget implements JenkinsTarget {

@@ -1,15 +1,16 @@
 /**
- * Zuul over Gearman (launcher spec §12, §5.3 "Gearman client"): a client for the configured
+ * Zuul over Gearman (docs/behaviour.md#gearman-and-zuul, docs/behaviour.md#applying-a-new-configuration "Gearman client"): a client for the configured
  * `gearman-servers`, kept across reloads (servers added and removed in place), the demand it
  * reads for the allocation, and node assignment for `assign-via-gearman` targets.
  *
- * Deliberate change from upstream (spec §12.1): nodepoold does not wait for a Gearman server
+ * Deliberate change from upstream (docs/behaviour.md#gearman-and-zuul): nodepoold does not wait for a Gearman server
  * at start or reload. Until one connects the demand is empty (as upstream's with no
  * connected server) and assignments fail their launch.
  */
 import type { Logger } from 'pino';
 import type { CompiledGearmanServer } from '../../config/index.js';
-import { GearmanClient, GearmanDemand, GearmanNotConnectedError, assignNode, revokeNode } from '../../gearman/index.js';
+import { NodepoolError } from '../../errors.js';
+import { GearmanClient, GearmanDemand, assignNode, revokeNode } from '../../gearman/index.js';
 import type { NodeRecord } from '../../db/index.js';
 import { getLogger } from '../../log/index.js';
 import type { DemandSource, GearmanHooks, ReadyNodeInfo } from '../hooks.js';
@@ -142,7 +143,7 @@ export class GearmanLink {
 
   private requireClient(what: string): GearmanClient {
     if (this.client === null) {
-      throw new GearmanNotConnectedError(`Cannot ${what}: no gearman-servers are configured`);
+      throw new NodepoolError(`Cannot ${what}: no gearman-servers are configured`, { code: 'ERR_GEARMAN_NOT_CONNECTED' });
     }
     return this.client;
   }

@@ -1,5 +1,5 @@
 /**
- * Jenkins targets (launcher spec §5.3 "Jenkins managers", §11.2, §11.5): one manager per
+ * Jenkins targets (docs/behaviour.md#applying-a-new-configuration "Jenkins managers", docs/behaviour.md#jenkins-nodes, docs/behaviour.md#targets): one manager per
  * target that has a Jenkins URL (secure.conf `[jenkins "<target>"]`), rebuilt when its url,
  * user, apikey or rate change. The launcher hooks built on it decide each pass whether a
  * target is online, register ready nodes (with the test job when the target has one) and
@@ -9,30 +9,30 @@ import type { Logger } from 'pino';
 import type { CompiledTarget } from '../../config/index.js';
 import { IllegalStateError } from '../../errors.js';
 import { JenkinsManager, JenkinsNotFoundError, nodeDescription } from '../../jenkins/index.js';
-import type { CreateNodeSpec, JenkinsCallOptions } from '../../jenkins/index.js';
+import type { CreateNodeSpec } from '../../jenkins/index.js';
 import { getLogger } from '../../log/index.js';
 import type { NodeRecord } from '../../db/index.js';
 import type { Stats } from '../../stats/index.js';
 import type { JenkinsHooks, ReadyNodeInfo } from '../hooks.js';
-import { FakeJenkinsTarget } from './fake-jenkins.js';
+import type { JenkinsTarget } from './jenkins-target.js';
 
-/** What the launcher needs from one Jenkins master; {@link JenkinsManager} is the real one. */
-export interface JenkinsTarget {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  createNode(spec: CreateNodeSpec, opts?: JenkinsCallOptions): Promise<boolean>;
-  nodeExists(name: string, opts?: JenkinsCallOptions): Promise<boolean>;
-  deleteNode(name: string, opts?: JenkinsCallOptions): Promise<void>;
-  relabelNode(name: string, labels: readonly string[], opts?: JenkinsCallOptions): Promise<string | null>;
-  startBuild(job: string, params: Readonly<Record<string, string>>, opts?: JenkinsCallOptions): Promise<void>;
-  /** Never throws for Jenkins failures (they mean offline). */
-  isOnline(opts?: JenkinsCallOptions): Promise<boolean>;
-}
+export type { JenkinsTarget } from './jenkins-target.js';
+
+/** A target whose secure.conf section gives a Jenkins URL. */
+export type TargetWithJenkins = CompiledTarget & { jenkins: { url: string } };
+
+/**
+ * Builds the Jenkins of a target in place of a {@link JenkinsManager} when it returns one
+ * (`cmd/` composes upstream's in-memory Jenkins of `apikey: fake` this way).
+ */
+export type JenkinsConnector = (target: TargetWithJenkins, log: Logger) => JenkinsTarget | undefined;
 
 /** Options of {@link JenkinsTargets}. */
 export interface JenkinsTargetsOptions {
   log: Logger;
   stats: Stats;
+  /** @default none: every target gets a JenkinsManager */
+  connect?: JenkinsConnector;
   /** Limit of each Jenkins HTTP call. @default 30_000 */
   timeoutMs?: number;
   /** Limit of the per-pass online check of one target. @default 10_000 */
@@ -60,7 +60,7 @@ function keyOf(target: CompiledTarget): string {
 }
 
 /** True when the target has a Jenkins master (its secure.conf section gives a URL). */
-export function hasJenkins(target: CompiledTarget | undefined): target is CompiledTarget & { jenkins: { url: string } } {
+export function hasJenkins(target: CompiledTarget | undefined): target is TargetWithJenkins {
   return target?.jenkins.url !== undefined && target.jenkins.url !== '';
 }
 
@@ -133,15 +133,11 @@ export class JenkinsTargets {
     await Promise.all([...this.retiring]);
   }
 
-  private async make(target: CompiledTarget & { jenkins: { url: string } }): Promise<JenkinsTarget> {
+  private async make(target: TargetWithJenkins): Promise<JenkinsTarget> {
     const j = target.jenkins;
     const log = this.log.child({ target: target.name });
-    let m: JenkinsTarget;
-    if (j.apikey === 'fake') {
-      // Compat: upstream swaps in its in-memory Jenkins when the apikey is `fake`.
-      log.info('Target %s uses the in-memory fake Jenkins (apikey "fake")', target.name);
-      m = new FakeJenkinsTarget(target.name, j.user);
-    } else {
+    let m: JenkinsTarget | undefined = this.options.connect?.(target, log);
+    if (m === undefined) {
       m = new JenkinsManager({
         name: target.name,
         url: j.url,
@@ -160,7 +156,7 @@ export class JenkinsTargets {
 
   private retire(name: string, entry: Entry): void {
     this.log.info('Stopping the Jenkins manager of target %s (settings changed or removed)', name);
-    // Calls already queued on the old manager fail with JenkinsStoppedError; their launch
+    // Calls already queued on the old manager fail with ERR_JENKINS_STOPPED; their launch
     // or deletion fails and is retried as usual.
     const p = stopEntry(entry, this.log).finally(() => this.retiring.delete(p));
     this.retiring.add(p);
@@ -177,7 +173,7 @@ export class JenkinsTargets {
     };
   }
 
-  /** Spec §5.3: no Jenkins → online; quieting down or any error → offline. */
+  /** docs/behaviour.md#applying-a-new-configuration: no Jenkins → online; quieting down or any error → offline. */
   async isTargetOnline(target: CompiledTarget, signal?: AbortSignal): Promise<boolean> {
     if (!hasJenkins(target)) return true;
     const limit = AbortSignal.timeout(this.options.onlineTimeoutMs ?? 10_000);
@@ -194,7 +190,7 @@ export class JenkinsTargets {
     return isOnline;
   }
 
-  /** Spec §11.2 create node; with a test job, the node is unlabelled and the job is started. */
+  /** docs/behaviour.md#jenkins-nodes create node; with a test job, the node is unlabelled and the job is started. */
   async registerNode(info: ReadyNodeInfo, opts: { signal?: AbortSignal } = {}): Promise<void> {
     const { node, label, target } = info;
     const m = await this.get(target);
@@ -225,7 +221,7 @@ export class JenkinsTargets {
   }
 
   /**
-   * Spec §9.2 step 3: deletes the Jenkins node if it exists. A Jenkins that cannot be asked
+   * docs/behaviour.md#deleting-a-node: deletes the Jenkins node if it exists. A Jenkins that cannot be asked
    * throws, which leaves the node in `delete` for the next cleanup (its Jenkins node is not leaked).
    */
   async removeNode(node: NodeRecord, target: CompiledTarget | undefined): Promise<void> {

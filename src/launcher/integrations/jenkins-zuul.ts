@@ -1,5 +1,5 @@
 /**
- * The Jenkins and Zuul integration of nodepoold (launcher spec §11–12): Jenkins targets,
+ * The Jenkins and Zuul integration of nodepoold (docs/behaviour.md#jenkins): Jenkins targets,
  * the ZeroMQ build-event listener and the Gearman client, all following the configuration
  * the launcher applies. Build it, spread `launcherOptions()` into the launcher's options,
  * and the launcher attaches, configures and stops it.
@@ -21,8 +21,8 @@ import { JobEvents } from './job-events.js';
 export interface JenkinsZuulOptions {
   /** `--no-deletes`: no ZeroMQ listeners (so no `used` transitions either, as upstream). */
   noDeletes: boolean;
-  /** Jenkins call limits. */
-  jenkins?: Pick<JenkinsTargetsOptions, 'timeoutMs' | 'onlineTimeoutMs'>;
+  /** Jenkins call limits, and what builds a target's Jenkins besides a JenkinsManager. */
+  jenkins?: Pick<JenkinsTargetsOptions, 'timeoutMs' | 'onlineTimeoutMs' | 'connect'>;
   /** Gearman tuning. */
   gearman?: Omit<GearmanLinkOptions, 'log' | 'onDemandChange'>;
   /** ZeroMQ reconnect interval. @default 100 */

@@ -1,8 +1,8 @@
 /**
- * What Jenkins build events do to nodes (launcher spec §11.3–11.4, upstream
+ * What Jenkins build events do to nodes (docs/behaviour.md#job-start-and-completion, upstream
  * `NodeUpdateListener.handleStartPhase` and `NodeCompleteThread`).
  *
- * Deliberate changes from upstream (spec §17):
+ * Deliberate changes from upstream (docs/behaviour.md#where-we-differ-from-040):
  * - `onStarted` moves a node from `ready` to `used` only (a compare-and-set): a node in
  *   `delete` or `hold` is never changed by an event.
  * - Held nodes with a NULL comment count as having an empty comment (upstream crashed).
@@ -130,13 +130,13 @@ export class JobEvents {
     this.scheduleDelete(node, `job ${event.jobName} finished: ${result}`);
   }
 
-  /** Spec §11.3 step 2; true when the node was held. */
+  /** docs/behaviour.md#job-start-and-completion; true when the node was held. */
   private async autoHold(node: NodeRecord, job: string): Promise<boolean> {
     const db = this.host.ctx.db();
     const row = await db.jobs.getByName(job);
     const limit = row?.holdOnFailure ?? 0;
     if (limit <= 0) return false;
-    // Fix of spec §11.3: a held node with a NULL comment counts as "".
+    // Fix docs/behaviour.md#job-start-and-completion: a held node with a NULL comment counts as "".
     const held = (await db.nodes.list({ state: 'hold' })).filter((n) => (n.comment ?? '').includes(job));
     if (held.length >= limit) {
       this.log.info('Node id: %d has failed %s but %d nodes are already held for that job', node.id, job, held.length);
@@ -150,7 +150,7 @@ export class JobEvents {
     return ok;
   }
 
-  /** Spec §11.4, fixed: relabel with the label name, then `test` → `ready`. False when that failed. */
+  /** docs/behaviour.md#job-start-and-completion, fixed: relabel with the label name, then `test` → `ready`. False when that failed. */
   private async acceptTested(node: NodeRecord): Promise<boolean> {
     const { ctx } = this.host;
     const target = ctx.config().targets.find((t) => t.name === node.targetName);
@@ -173,7 +173,7 @@ export class JobEvents {
     return true;
   }
 
-  /** Spec §11.3 step 5: delete after the delay (`DELETE_DELAY`), in the background. */
+  /** docs/behaviour.md#job-start-and-completion: delete after the delay (`DELETE_DELAY`), in the background. */
   private scheduleDelete(node: NodeRecord, reason: string): void {
     const { ctx } = this.host;
     const delayMs = ctx.timing.jobDeleteDelayMs;

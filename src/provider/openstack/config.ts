@@ -1,8 +1,9 @@
 /**
  * What the OpenStack driver takes from a compiled provider: cloud settings for the session,
- * and the server metadata nodepool writes and reads back (launcher spec §8.3).
+ * and the server metadata nodepool writes and reads back (docs/behaviour.md#launch-steps).
  */
 import { readFileSync } from 'node:fs';
+import { jsonDumps } from '../../compat/index.js';
 import type { CompiledProvider } from '../../config/index.js';
 import type { CreateServerRequest } from '../driver.js';
 import { ProviderError } from '../errors.js';
@@ -30,11 +31,15 @@ export function tlsSettings(config: CompiledProvider): TlsSettings | undefined {
   const read = (key: 'cacert' | 'cert' | 'key'): string | undefined => {
     const file = extra[key];
     if (file === undefined || file === null || file === '') return undefined;
-    if (typeof file !== 'string') return fail(`clouds.yaml "${key}" must be a file path, not ${JSON.stringify(file)}`);
+    if (typeof file !== 'string')
+      return fail(`clouds.yaml "${key}" must be a file path, not ${JSON.stringify(file)}`);
     try {
       return readFileSync(file, 'utf8');
     } catch (err) {
-      return fail(`cannot read clouds.yaml "${key}" file "${file}": ${err instanceof Error ? err.message : String(err)}`, err);
+      return fail(
+        `cannot read clouds.yaml "${key}" file "${file}": ${err instanceof Error ? err.message : String(err)}`,
+        err,
+      );
     }
   };
   const tls: TlsSettings = {};
@@ -51,17 +56,24 @@ export function tlsSettings(config: CompiledProvider): TlsSettings | undefined {
 }
 
 /** Session options for a provider; `fakeAuthUrl` replaces `auth_url: fake`. */
-export function sessionOptions(config: CompiledProvider, fakeAuthUrl?: string): KeystoneSessionOptions {
+export function sessionOptions(
+  config: CompiledProvider,
+  fakeAuthUrl?: string,
+): KeystoneSessionOptions {
   const cloud = config.cloud;
   const auth: Record<string, string> = { ...cloud.auth };
   if (cloud.isFake) {
-    if (!fakeAuthUrl) throw new TypeError(`Cannot start provider "${config.name}": no fake cloud to use for auth-url "fake"`);
+    if (!fakeAuthUrl)
+      throw new TypeError(
+        `Cannot start provider "${config.name}": no fake cloud to use for auth-url "fake"`,
+      );
     auth['auth_url'] = fakeAuthUrl;
   }
   const regionName = cloud.regionName ?? config.regionName;
   const tls = tlsSettings(config);
   return {
     provider: config.name,
+    ...(cloud.cloudName !== undefined ? { cloud: cloud.cloudName } : {}),
     auth,
     timeoutMs: cloud.apiTimeoutMs ?? DEFAULT_API_TIMEOUT_MS,
     ...(cloud.identityApiVersion ? { identityApiVersion: cloud.identityApiVersion } : {}),
@@ -85,7 +97,10 @@ export interface NodepoolMetadata {
  * `nodepool` = `{"provider_name": ..., "node_id": <int>, "image_name": ...}`.
  * Leak cleanup finds our servers by these keys, so their spelling is part of the contract.
  */
-export function nodepoolMetadata(provider: string, req: Pick<CreateServerRequest, 'nodeId' | 'imageName' | 'snapshotImageId'>): Record<string, string> {
+export function nodepoolMetadata(
+  provider: string,
+  req: Pick<CreateServerRequest, 'nodeId' | 'imageName' | 'snapshotImageId'>,
+): Record<string, string> {
   const meta: Record<string, string | number> = { provider_name: provider };
   const groups = [provider];
   if (req.nodeId !== undefined) meta['node_id'] = req.nodeId;
@@ -95,20 +110,14 @@ export function nodepoolMetadata(provider: string, req: Pick<CreateServerRequest
     meta['image_name'] = req.imageName;
     groups.push(req.imageName);
   }
-  // Compat: Python's json.dumps separators (", " and ": ").
-  return { groups: pyJson(groups), nodepool: pyJson(meta) };
-}
-
-function pyJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pyJson).join(', ')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyJson(v)}`).join(', ')}}`;
-  }
-  return JSON.stringify(value);
+  // Compat: upstream's json.dumps bytes (separators, ensure_ascii).
+  return { groups: jsonDumps(groups), nodepool: jsonDumps(meta) };
 }
 
 /** Parses the `nodepool` metadata key; null when absent or not ours. */
-export function parseNodepoolMetadata(metadata: Readonly<Record<string, string>>): NodepoolMetadata | null {
+export function parseNodepoolMetadata(
+  metadata: Readonly<Record<string, string>>,
+): NodepoolMetadata | null {
   const raw = metadata['nodepool'];
   if (raw === undefined) return null;
   let parsed: unknown;

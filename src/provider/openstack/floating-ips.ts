@@ -7,13 +7,14 @@ import { TASK } from '../../stats/index.js';
 import type { TaskName } from '../../stats/index.js';
 import { delay } from '../../util/index.js';
 import type { CallOptions, FloatingIpInfo, ServerInfo } from '../driver.js';
-import { ApiTimeoutError, ProviderError, ResourceNotFoundError } from '../errors.js';
-import type { NeutronClient, NeutronNetwork } from './neutron.js';
+import { ProviderError, ResourceNotFoundError } from '../errors.js';
+import type { NeutronApi } from './clients.js';
+import type { NeutronNetwork } from './neutron.js';
 
 /** What {@link FloatingIps} needs from the provider. */
 export interface FloatingIpDeps {
   provider: string;
-  neutron: NeutronClient;
+  neutron: NeutronApi;
   log: Logger;
   task<T>(name: TaskName, fn: (signal?: AbortSignal) => Promise<T>, o?: CallOptions): Promise<T>;
   /** Cached networks; null when the cloud has no Neutron. */
@@ -76,9 +77,9 @@ export class FloatingIps {
         await delay(d.pollMs, sig(o.signal));
       }
       await this.deleteOne(fip.id);
-      throw new ApiTimeoutError(
+      throw new ProviderError(
         `Cannot add floating IP ${fip.floating_ip_address} to server "${serverId}" in provider "${d.provider}": not shown on the server after ${d.timeoutMs} ms`,
-        { provider: d.provider, service: 'network' },
+        { provider: d.provider, service: 'network', code: 'ERR_PROVIDER_TIMEOUT' },
       );
     } finally {
       this.attaching.delete(fip.id);

@@ -3,14 +3,10 @@
  * Nothing is retried here; the session re-authenticates once on 401.
  */
 import {
-  ApiTimeoutError,
-  ConflictError,
-  ProviderConnectionError,
   ProviderError,
-  QuotaExceededError,
   ResourceNotFoundError,
-  ServerError,
   UnauthorizedError,
+  quotaExceeded,
 } from '../errors.js';
 import { FileReadFailure, SendTimeout, send } from './send.js';
 import type { TlsSettings } from './send.js';
@@ -107,17 +103,17 @@ export function errorFromStatus(
   const where = requestId ? ` (request ${requestId})` : '';
   const full = `Cannot ${action} in provider "${ctx.provider}": ${ctx.service} answered ${status}: ${message || '(no message)'}${where}`;
   const opts = { provider: ctx.provider, service: ctx.service, status, ...(requestId ? { requestId } : {}) };
-  if (isQuota(status, message, type)) return new QuotaExceededError(full, opts);
+  if (isQuota(status, message, type)) return quotaExceeded(full, opts);
   if (status === 401) return new UnauthorizedError(full, opts);
   if (status === 404) return new ResourceNotFoundError(full, opts);
-  if (status === 409) return new ConflictError(full, opts);
-  if (status >= 500) return new ServerError(full, opts);
+  if (status === 409) return new ProviderError(full, { ...opts, code: 'ERR_PROVIDER_CONFLICT' });
+  if (status >= 500) return new ProviderError(full, { ...opts, code: 'ERR_PROVIDER_SERVER' });
   return new ProviderError(full, opts);
 }
 
 /**
- * Sends one request. Resolves for 2xx; rejects with a `ProviderError` subclass otherwise,
- * `ApiTimeoutError` after the timeout, `ProviderConnectionError` when nothing answered, and
+ * Sends one request. Resolves for 2xx; rejects with a `ProviderError` otherwise (code by
+ * status), `ERR_PROVIDER_TIMEOUT` after the timeout, `ERR_PROVIDER_CONNECTION` when nothing answered, and
  * the caller's `signal.reason` when the caller aborted.
  */
 export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<HttpResponse> {
@@ -145,9 +141,9 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
   } catch (err) {
     if (req.signal?.aborted) throw req.signal.reason;
     if (err instanceof SendTimeout) {
-      throw new ApiTimeoutError(
+      throw new ProviderError(
         `Cannot ${req.action} in provider "${ctx.provider}": ${ctx.service} did not answer within ${timeoutMs} ms`,
-        { ...opts, cause: err },
+        { ...opts, code: 'ERR_PROVIDER_TIMEOUT', cause: err },
       );
     }
     if (err instanceof FileReadFailure) {
@@ -158,9 +154,9 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
       });
     }
     const detail = err instanceof Error ? err.message : String(err);
-    throw new ProviderConnectionError(
+    throw new ProviderError(
       `Cannot ${req.action} in provider "${ctx.provider}": ${ctx.service} at "${new URL(req.url).origin}" is unreachable: ${detail}`,
-      { ...opts, cause: err },
+      { ...opts, code: 'ERR_PROVIDER_CONNECTION', cause: err },
     );
   }
   const requestId = requestIdOf(res.headers);

@@ -1,19 +1,20 @@
 /**
  * Glance image operations of the OpenStack provider: list, get, upload (create, streamed PUT,
- * wait for active) and delete (builder spec §9.2).
+ * wait for active) and delete (docs/behaviour.md#image-names-and-upload).
  */
 import type { Logger } from 'pino';
 import { TASK, taskMetric } from '../../stats/index.js';
 import type { Stats, TaskName } from '../../stats/index.js';
 import { delay } from '../../util/index.js';
 import type { CallOptions, ImageInfo, UploadImageRequest } from '../driver.js';
-import { ApiTimeoutError, ProviderError, ResourceNotFoundError } from '../errors.js';
-import type { GlanceClient, GlanceImage } from './glance.js';
+import { ProviderError, ResourceNotFoundError } from '../errors.js';
+import type { GlanceApi } from './clients.js';
+import type { GlanceImage } from './glance.js';
 
 /** What the image functions need from the provider. */
 export interface ImageDeps {
   provider: string;
-  glance: GlanceClient;
+  glance: GlanceApi;
   stats: Stats;
   log: Logger;
   pollMs: number;
@@ -143,9 +144,9 @@ export async function waitForImage(d: ImageDeps, id: string, o: CallOptions & { 
       }
     }
     if (Date.now() >= deadline) {
-      throw new ApiTimeoutError(
+      throw new ProviderError(
         `Cannot wait for image "${id}" in provider "${d.provider}": not active after ${o.timeoutMs} ms: status is "${last}"`,
-        { provider: d.provider, service: 'image' },
+        { provider: d.provider, service: 'image', code: 'ERR_PROVIDER_TIMEOUT' },
       );
     }
     await delay(d.pollMs, o.signal ? { signal: o.signal } : {});

@@ -5,6 +5,8 @@
  */
 import { ProviderError, UnauthorizedError } from '../errors.js';
 import { httpRequest } from './http.js';
+import { discoverIdentity } from './keystone-discovery.js';
+import type { IdentityEndpoint } from './keystone-discovery.js';
 import type { TlsSettings } from './send.js';
 import type { HttpContext, HttpRequest, HttpResponse } from './http.js';
 
@@ -38,8 +40,10 @@ export interface Token {
 /** Options of {@link KeystoneSession}. */
 export interface KeystoneSessionOptions {
   provider: string;
+  /** The clouds.yaml entry the settings came from (named in errors). */
+  cloud?: string;
   auth: AuthSettings;
-  /** `3` or `2.0`; used only when `auth_url` carries no version. @default '3' */
+  /** Kept for callers; the version comes from discovery, as in keystoneauth. */
   identityApiVersion?: string;
   regionName?: string;
   /** `public`, `internal` or `admin` (`publicURL` spellings accepted). @default 'public' */
@@ -75,6 +79,7 @@ function str(v: unknown): string | undefined {
 export class KeystoneSession {
   private current: Token | null = null;
   private pending: Promise<Token> | null = null;
+  private identity: IdentityEndpoint | null = null;
   private readonly now: () => number;
   private readonly ctx: HttpContext;
   /** How many times we authenticated (for tests and diagnostics). */
@@ -82,7 +87,12 @@ export class KeystoneSession {
 
   constructor(private readonly options: KeystoneSessionOptions) {
     this.now = options.now ?? Date.now;
-    this.ctx = { provider: options.provider, service: 'identity', timeoutMs: options.timeoutMs, ...(options.tls ? { tls: options.tls } : {}) };
+    this.ctx = {
+      provider: options.provider,
+      service: 'identity',
+      timeoutMs: options.timeoutMs,
+      ...(options.tls ? { tls: options.tls } : {}),
+    };
   }
 
   /** The cached token, renewed when missing or close to expiry. Concurrent callers share one auth. */
@@ -108,47 +118,81 @@ export class KeystoneSession {
     return this.now() >= t.expiresAt - margin;
   }
 
-  private version(): { version: '3' | '2.0'; base: string } {
-    const url = trimSlash(this.options.auth['auth_url'] ?? '');
-    if (url === '') {
-      throw new UnauthorizedError(`Cannot authenticate provider "${this.options.provider}": auth_url is not set`, {
-        provider: this.options.provider,
-        service: 'identity',
-      });
-    }
-    if (/\/v3$/.test(url)) return { version: '3', base: url };
-    if (/\/v2\.0$/.test(url)) return { version: '2.0', base: url };
-    const wanted = this.options.identityApiVersion ?? '3';
-    return wanted.startsWith('2') ? { version: '2.0', base: `${url}/v2.0` } : { version: '3', base: `${url}/v3` };
-  }
-
   private async authenticate(): Promise<Token> {
-    const { version, base } = this.version();
+    if ((this.options.auth['auth_url'] ?? '') === '') {
+      throw new UnauthorizedError(
+        `Cannot authenticate provider "${this.options.provider}": auth_url is not set`,
+        {
+          provider: this.options.provider,
+          service: 'identity',
+        },
+      );
+    }
+    // Discovered once per session, as keystoneauth caches it.
+    this.identity ??= await discoverIdentity(this.options.auth, {
+      provider: this.options.provider,
+      timeoutMs: this.options.timeoutMs,
+      ...(this.options.tls ? { tls: this.options.tls } : {}),
+    });
+    const { version, base } = this.identity;
     const token = version === '3' ? await this.authV3(base) : await this.authV2(base);
+    if (token.catalog.length === 0) throw this.noCatalog(version, token);
     this.authCount += 1;
     this.current = token;
     return token;
   }
 
+  /**
+   * A token without a catalog, so no service can be called: Keystone did not scope it (no
+   * project was named), or the project's catalog is empty.
+   */
+  private noCatalog(version: string, token: Token): ProviderError {
+    const a = this.options.auth;
+    const cloud = this.options.cloud === undefined ? '' : ` (cloud "${this.options.cloud}")`;
+    if (token.projectId !== undefined) {
+      return new ProviderError(
+        `Cannot use provider "${this.options.provider}"${cloud}: Keystone returned a token for project ${token.projectId} with an empty service catalog`,
+        { provider: this.options.provider, service: 'identity', code: 'ERR_PROVIDER_NO_ENDPOINT' },
+      );
+    }
+    const missing =
+      version === '3' && (a['domain_id'] || a['domain_name'])
+        ? 'the domain-scoped token has no service catalog; set project_name or project_id'
+        : 'it has no project: set project_name or project_id (in the auth section of the clouds.yaml entry, or beside it)';
+    return new ProviderError(
+      `Cannot use provider "${this.options.provider}"${cloud}: Keystone returned an unscoped token, with no service catalog, because ${missing}`,
+      { provider: this.options.provider, service: 'identity', code: 'ERR_PROVIDER_UNSCOPED_TOKEN' },
+    );
+  }
+
   private async authV3(base: string): Promise<Token> {
     const a = this.options.auth;
+    // Deliberate difference from keystoneauth: a user or project named without a domain
+    // gets the `Default` domain (keystoneauth sends none, which Keystone refuses).
     const domain = (id?: string, name?: string): Record<string, string> =>
-      id ? { id } : { name: name ?? 'Default' };
+      id ? { id } : { name: name || 'Default' };
     const user: Record<string, unknown> = { password: a['password'] ?? '' };
     if (a['user_id']) user['id'] = a['user_id'];
     else {
       user['name'] = a['username'] ?? '';
-      user['domain'] = domain(a['user_domain_id'] ?? a['domain_id'], a['user_domain_name'] ?? a['domain_name']);
+      user['domain'] = domain(
+        a['user_domain_id'] || a['default_domain_id'],
+        a['user_domain_name'] || a['default_domain_name'],
+      );
     }
-    const projectId = a['project_id'] ?? a['tenant_id'];
-    const projectName = a['project_name'] ?? a['tenant_name'];
     let scope: unknown;
-    if (projectId) scope = { project: { id: projectId } };
-    else if (projectName) {
+    if (a['domain_id']) scope = { domain: { id: a['domain_id'] } };
+    else if (a['domain_name']) scope = { domain: { name: a['domain_name'] } };
+    else if (a['project_id'] || a['tenant_id'])
+      scope = { project: { id: a['project_id'] || a['tenant_id'] } };
+    else if (a['project_name'] || a['tenant_name']) {
       scope = {
         project: {
-          name: projectName,
-          domain: domain(a['project_domain_id'] ?? a['domain_id'], a['project_domain_name'] ?? a['domain_name']),
+          name: a['project_name'] || a['tenant_name'],
+          domain: domain(
+            a['project_domain_id'] || a['default_domain_id'],
+            a['project_domain_name'] || a['default_domain_name'],
+          ),
         },
       };
     }
@@ -156,7 +200,12 @@ export class KeystoneSession {
       method: 'POST',
       url: `${base}/auth/tokens`,
       action: 'authenticate (identity v3)',
-      json: { auth: { identity: { methods: ['password'], password: { user } }, ...(scope ? { scope } : {}) } },
+      json: {
+        auth: {
+          identity: { methods: ['password'], password: { user } },
+          ...(scope ? { scope } : {}),
+        },
+      },
     });
     const id = res.headers.get('x-subject-token');
     const t = obj(obj(res.body)['token']);
@@ -172,11 +221,17 @@ export class KeystoneSession {
         return {
           type: str(so['type']) ?? '',
           ...(str(so['name']) ? { name: str(so['name'])! } : {}),
-          endpoints: (Array.isArray(so['endpoints']) ? (so['endpoints'] as unknown[]) : []).map((e) => {
-            const eo = obj(e);
-            const region = str(eo['region_id']) ?? str(eo['region']);
-            return { interface: str(eo['interface']) ?? '', url: str(eo['url']) ?? '', ...(region ? { region } : {}) };
-          }),
+          endpoints: (Array.isArray(so['endpoints']) ? (so['endpoints'] as unknown[]) : []).map(
+            (e) => {
+              const eo = obj(e);
+              const region = str(eo['region_id']) ?? str(eo['region']);
+              return {
+                interface: str(eo['interface']) ?? '',
+                url: str(eo['url']) ?? '',
+                ...(region ? { region } : {}),
+              };
+            },
+          ),
         };
       }),
     };
@@ -185,10 +240,12 @@ export class KeystoneSession {
   private async authV2(base: string): Promise<Token> {
     const a = this.options.auth;
     const auth: Record<string, unknown> = {
-      passwordCredentials: { username: a['username'] ?? '', password: a['password'] ?? '' },
+      passwordCredentials: a['username']
+        ? { username: a['username'], password: a['password'] ?? '' }
+        : { userId: a['user_id'] ?? '', password: a['password'] ?? '' },
     };
-    const tenantId = a['project_id'] ?? a['tenant_id'];
-    const tenantName = a['project_name'] ?? a['tenant_name'];
+    const tenantId = a['project_id'] || a['tenant_id'];
+    const tenantName = a['project_name'] || a['tenant_name'];
     if (tenantId) auth['tenantId'] = tenantId;
     else if (tenantName) auth['tenantName'] = tenantName;
     const res = await httpRequest(this.ctx, {
@@ -201,7 +258,9 @@ export class KeystoneSession {
     const tok = obj(access['token']);
     const id = str(tok['id']);
     if (!id) throw this.badAnswer('identity v2.0 sent no token id', res);
-    const catalog = Array.isArray(access['serviceCatalog']) ? (access['serviceCatalog'] as unknown[]) : [];
+    const catalog = Array.isArray(access['serviceCatalog'])
+      ? (access['serviceCatalog'] as unknown[])
+      : [];
     const tenantIdOut = str(obj(tok['tenant'])['id']);
     return {
       id,
@@ -219,7 +278,11 @@ export class KeystoneSession {
             if (url) endpoints.push({ interface: iface, url, ...(region ? { region } : {}) });
           }
         }
-        return { type: str(so['type']) ?? '', ...(str(so['name']) ? { name: str(so['name'])! } : {}), endpoints };
+        return {
+          type: str(so['type']) ?? '',
+          ...(str(so['name']) ? { name: str(so['name'])! } : {}),
+          endpoints,
+        };
       }),
     };
   }
@@ -277,7 +340,11 @@ export class KeystoneSession {
       const url = `${this.endpointFor(token, ref)}${path}`;
       try {
         const withTls = this.options.tls ? { ...ctx, tls: this.options.tls } : ctx;
-        return await httpRequest(withTls, { ...req, url, headers: { ...req.headers, 'X-Auth-Token': token.id } });
+        return await httpRequest(withTls, {
+          ...req,
+          url,
+          headers: { ...req.headers, 'X-Auth-Token': token.id },
+        });
       } catch (err) {
         if (err instanceof UnauthorizedError && attempt === 0) {
           this.invalidate(token);

@@ -11,17 +11,16 @@ import type {
   CallOptions, CreateServerRequest, CreateSnapshotRequest, FloatingIpInfo, ImageInfo, Provider, ProviderDeps,
   QuotaInfo, ServerInfo, UploadImageRequest, WaitOptions,
 } from '../driver.js';
-import { ApiTimeoutError, ProviderError, QuotaExceededError, ServerFailedError } from '../errors.js';
+import { ProviderError, ProviderStoppedError, ServerFailedError, quotaExceeded } from '../errors.js';
 import { TaskQueue, systemClock } from '../task-queue.js';
 import type { Clock } from '../task-queue.js';
 import { nodepoolMetadata, sessionOptions } from './config.js';
+import { connectOverHttp } from './clients.js';
+import type { OpenStackClients, OpenStackConnector } from './clients.js';
 import { FloatingIps } from './floating-ips.js';
-import { GlanceClient } from './glance.js';
 import * as images from './images.js';
-import { KeystoneSession } from './keystone.js';
-import { NeutronClient } from './neutron.js';
+import type { KeystoneSession } from './keystone.js';
 import type { NeutronNetwork } from './neutron.js';
-import { NovaClient } from './nova.js';
 import type { NovaAbsoluteLimits, NovaCreateServer, NovaFlavor, NovaServer } from './nova.js';
 import { costOf, quotaInfo, quotaShortfall } from './quota.js';
 import type { ServerCost } from './quota.js';
@@ -30,7 +29,15 @@ import * as snapshots from './snapshots.js';
 import { toServerInfo } from './server-info.js';
 
 /** Options of {@link OpenStackProvider}. */
-export type OpenStackProviderOptions = ProviderDeps;
+export interface OpenStackProviderOptions extends ProviderDeps {
+  /**
+   * The Keystone URL that replaces 0.4.0's `auth-url: fake` (the fake cloud driver gives its
+   * own); without it such a provider fails to start.
+   */
+  fakeAuthUrl?: () => Promise<string>;
+  /** Builds the service clients at start. @default the REST clients over HTTP */
+  connect?: OpenStackConnector;
+}
 
 const DEFAULTS = {
   serverListAgeMs: 5000,
@@ -46,7 +53,7 @@ const DEFAULTS = {
 
 /**
  * The server list age from clouds.yaml `cache: {expiration: {server: <seconds>}}`, as
- * os-client-config read it (launcher spec §13.4); absent → our 5 s default.
+ * os-client-config read it (docs/behaviour.md#list-caching); absent → our 5 s default.
  */
 function cacheSettings(config: CompiledProvider): { serverListAgeMs?: number } {
   const cache = config.cloud.extra?.['cache'];
@@ -65,10 +72,7 @@ export class OpenStackProvider extends BaseService implements Provider {
   private readonly stats: Stats;
   private readonly clock: Clock;
   private readonly tuning: typeof DEFAULTS;
-  private session: KeystoneSession | null = null;
-  private nova!: NovaClient;
-  private glance!: GlanceClient;
-  private neutron!: NeutronClient;
+  private clients: OpenStackClients | null = null;
   private servers!: SharedList<NovaServer>;
   private fips!: FloatingIps;
   private flavors: Promise<NovaFlavor[]> | null = null;
@@ -99,9 +103,23 @@ export class OpenStackProvider extends BaseService implements Provider {
     });
   }
 
-  /** The Keystone session (after start), for tests and diagnostics. */
+  /** The Keystone session (after start, with HTTP clients), for tests and diagnostics. */
   get keystone(): KeystoneSession | null {
-    return this.session;
+    return this.clients?.session ?? null;
+  }
+
+  /** The service clients; set by start. */
+  private get api(): OpenStackClients {
+    if (this.clients === null) throw new ProviderStoppedError(this.name);
+    return this.clients;
+  }
+
+  private get nova(): OpenStackClients['nova'] {
+    return this.api.nova;
+  }
+
+  private get glance(): OpenStackClients['glance'] {
+    return this.api.glance;
   }
 
   protected override onStateChange(from: string, to: string): void {
@@ -110,23 +128,12 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   protected async doStart(): Promise<void> {
     const fake = this.config.cloud.isFake ? await this.options.fakeAuthUrl?.() : undefined;
-    const options = sessionOptions(this.config, fake);
-    const session = new KeystoneSession(options);
-    const timeoutMs = options.timeoutMs;
-    this.session = session;
-    const cloud = this.config.cloud;
-    this.nova = new NovaClient(session, {
-      provider: this.name,
-      timeoutMs,
-      ...(cloud.computeServiceType ? { type: cloud.computeServiceType } : {}),
-      ...(cloud.computeServiceName ? { name: cloud.computeServiceName } : {}),
-    });
-    this.glance = new GlanceClient(session, { provider: this.name, timeoutMs });
-    this.neutron = new NeutronClient(session, { provider: this.name, timeoutMs });
+    const clients = (this.options.connect ?? connectOverHttp)(sessionOptions(this.config, fake), this.config);
+    this.clients = clients;
     this.servers = new SharedList(() => this.fetchServers(), this.tuning.serverListAgeMs, this.clock);
     this.fips = new FloatingIps({
       provider: this.name,
-      neutron: this.neutron,
+      neutron: clients.neutron,
       log: this.log,
       task: (n, fn, o) => this.task(n, fn, o),
       networks: (o) => this.listNetworks(o),
@@ -158,8 +165,8 @@ export class OpenStackProvider extends BaseService implements Provider {
   private async listNetworks(o: CallOptions = {}): Promise<NeutronNetwork[] | null> {
     if (!this.networks) {
       const p = (async () => {
-        if (!(await this.session!.hasService({ type: 'network' }, o.signal))) return null;
-        return this.task(TASK.networkList, (s) => this.neutron.listNetworks(s ? { signal: s } : {}));
+        if (!(await this.api.hasService({ type: 'network' }, o.signal))) return null;
+        return this.task(TASK.networkList, (s) => this.api.neutron.listNetworks(s ? { signal: s } : {}));
       })();
       this.networks = p;
       void p.catch(() => {
@@ -255,7 +262,7 @@ export class OpenStackProvider extends BaseService implements Provider {
       // Checked and reserved in one synchronous step, so concurrent creates cannot both pass.
       const short = quotaShortfall(this.quotaFrom(limits, await this.listFlavors(o), list), cost);
       if (short) {
-        throw new QuotaExceededError(`Cannot create server "${req.name}" in provider "${this.name}": ${short}`, {
+        throw quotaExceeded(`Cannot create server "${req.name}" in provider "${this.name}": ${short}`, {
           provider: this.name,
           service: 'compute',
         });
@@ -326,9 +333,10 @@ export class OpenStackProvider extends BaseService implements Provider {
       if (info?.status === 'error') throw this.failed(info);
       if (info) last = `status is ${info.rawStatus}`;
       if (Date.now() >= deadline) {
-        throw new ApiTimeoutError(`Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`, {
+        throw new ProviderError(`Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`, {
           provider: this.name,
           service: 'compute',
+          code: 'ERR_PROVIDER_TIMEOUT',
         });
       }
       await delay(this.tuning.activePollMs, o.signal ? { signal: o.signal } : {});
@@ -372,9 +380,10 @@ export class OpenStackProvider extends BaseService implements Provider {
       const s = list.find((x) => x.id === id);
       if (!s) return;
       if (Date.now() >= deadline) {
-        throw new ApiTimeoutError(`Cannot wait for deletion of server "${id}" in provider "${this.name}": still there after ${o.timeoutMs} ms: status is ${s.status}`, {
+        throw new ProviderError(`Cannot wait for deletion of server "${id}" in provider "${this.name}": still there after ${o.timeoutMs} ms: status is ${s.status}`, {
           provider: this.name,
           service: 'compute',
+          code: 'ERR_PROVIDER_TIMEOUT',
         });
       }
       await delay(this.tuning.deletePollMs, o.signal ? { signal: o.signal } : {});

@@ -1,5 +1,5 @@
 /**
- * A list fetched at most once per `ageMs` and shared by every caller (launcher spec §13.4):
+ * A list fetched at most once per `ageMs` and shared by every caller (docs/behaviour.md#list-caching):
  * callers arriving while a fetch runs wait for that same fetch.
  */
 import { onAbort } from '../../util/index.js';

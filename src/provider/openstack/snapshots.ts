@@ -6,11 +6,11 @@ import { TASK } from '../../stats/index.js';
 import type { CallOptions, CreateSnapshotRequest, ImageInfo } from '../driver.js';
 import { deleteImage, waitForImage } from './images.js';
 import type { ImageDeps } from './images.js';
-import type { NovaClient } from './nova.js';
+import type { NovaApi } from './clients.js';
 
 /** What the snapshot functions need from the provider. */
 export interface SnapshotDeps extends ImageDeps {
-  nova: NovaClient;
+  nova: NovaApi;
 }
 
 /** 0.3.1's IMAGE_TIMEOUT: saving an image may take very long on some clouds. */

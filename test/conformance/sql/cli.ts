@@ -11,7 +11,7 @@ import { FIXTURE_NOW, upstreamSqlFile } from './fixtures.js';
 
 const NOW_MS = FIXTURE_NOW * 1000;
 
-// The `list` example of interfaces.md §10.3, which the upstream fixture reproduces.
+// The `nodepool list` example of upstream's documentation, which the upstream fixture reproduces.
 const RULE =
   '+----+---------------+------+------------+-------------+---------+----------------------------+----------------------------+-----------+--------------+-------+-------------+-------------------+';
 const HEADER =

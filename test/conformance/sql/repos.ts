@@ -157,6 +157,9 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       await db.subnodes.update(s1.id, { ip: '192.0.2.9', state: 'ready' });
       expect(await db.subnodes.get(s1.id)).toMatchObject({ ip: '192.0.2.9', state: 2, stateTime: 1_484_159_272, hostname: 'sub-1' });
       await db.subnodes.setState(s2.id, 'delete');
+      expect((await db.subnodes.listByState('delete')).map((s) => s.id)).toEqual([s2.id]);
+      expect((await db.subnodes.listByState('ready')).map((s) => s.id)).toEqual([s1.id]);
+      expect(await db.subnodes.listByState('building')).toEqual([]);
       expect(await db.subnodes.countByNode(parent.id)).toBe(2);
       expect(await db.subnodes.countByNode(parent.id, { excludeState: 'delete' })).toBe(1);
       expect(await db.subnodes.delete(s2.id)).toBe(true);

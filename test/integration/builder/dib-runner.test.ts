@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BuilderError, dibCommand, runDib } from '../../../src/builder/index.js';
+import { dibCommand, runDib } from '../../../src/builder/index.js';
 import type { CompiledDiskImage } from '../../../src/config/index.js';
 import { captureLog } from '../../support/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -144,7 +144,7 @@ describe('runDib', () => {
     expect(result).toMatchObject({ outcome: 'timeout', exitCode: null, exitSignal: 'SIGTERM' });
   });
 
-  it('throws BuilderError when dib cannot be executed', async () => {
+  it('throws ERR_BUILDER when dib cannot be executed', async () => {
     const cmd = dibCommand({
       dibCmd: path.join(dir, 'no-such-dib'),
       diskimage: diskimage(),
@@ -152,7 +152,7 @@ describe('runDib', () => {
       buildId: '0000000005',
     });
     const err = await runDib(cmd, { log: captureLog().log }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BuilderError);
+    expect(err).toMatchObject({ code: 'ERR_BUILDER' });
     expect((err as Error).message).toMatch(
       /^Failed to exec '.*no-such-dib -x -t qcow2 .*'\. Error: 'ENOENT'$/,
     );

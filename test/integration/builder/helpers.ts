@@ -15,6 +15,7 @@ import type { BuilderOptions } from '../../../src/builder/index.js';
 import { FakeCloud } from '../../../src/fakecloud/index.js';
 import { ImageBuilds } from '../../../src/zk/index.js';
 import type { ImageBuild, ImageUpload } from '../../../src/zk/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { COMPAT_DIR, substitute } from '../../support/compat-fixtures.js';
 import { captureLog } from '../../support/log-capture.js';
 import type { CapturedLog } from '../../support/log-capture.js';
@@ -153,10 +154,8 @@ export function useBuilderFixture(address: ZooKeeperAddress | null): BuilderFixt
       buildLogDir: path.join(s.dir, 'logs', name ?? 'nb-test'),
       intervals: { buildMs: 200, uploadMs: 200, cleanupMs: 300, errorMs: 200 },
       uploadRetry: { baseMs: 100, maxMs: 400 },
-      providerDeps: {
-        fakeAuthUrl: () => Promise.resolve(s.cloud.authUrl),
-        tuning: { imagePollMs: 20 },
-      },
+      providerDeps: { tuning: { imagePollMs: 20 } },
+      drivers: fakeCloudDrivers(s.cloud),
       ...rest,
     });
     s.builders.push(builder);

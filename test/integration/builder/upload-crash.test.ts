@@ -16,6 +16,7 @@ import { createLogger } from '../../../src/log/index.js';
 import { ProviderSet } from '../../../src/provider/index.js';
 import { createNoopStats } from '../../../src/stats/index.js';
 import type { ImageUpload } from '../../../src/zk/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { FAKE_DIB, useBuilderFixture } from './helpers.js';
@@ -161,11 +162,7 @@ describe.skipIf(address === null)('NodePoolBuilder killed during an upload', () 
     await fx.useConfig('node.yaml');
     const config = await loadConfig(fx.configPath);
     const log = createLogger({ level: 'silent' });
-    const providers = new ProviderSet({
-      log,
-      stats: createNoopStats(),
-      fakeAuthUrl: () => Promise.resolve(fx.cloud.authUrl),
-    });
+    const providers = new ProviderSet({ log, stats: createNoopStats() }, { registry: fakeCloudDrivers(fx.cloud) });
     fx.zk.defer(() => providers.stop());
     await providers.reconfigure(config.providers);
     const cloud = providers.get('fake-provider');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeCloud, getSharedFakeCloud, stopSharedFakeCloud } from '../../../src/fakecloud/index.js';
+import { FakeCloud } from '../../../src/fakecloud/index.js';
 import { login, request, waitFor } from './helpers.js';
 
 describe('FakeCloud knobs', () => {
@@ -138,22 +138,5 @@ describe('FakeCloud knobs', () => {
     expect(after.calls).toEqual({});
     token = await login(cloud);
     imageId = (await request(cloud, 'GET', '/image/v2/images', { token })).body.images[0].id;
-  });
-});
-
-describe('getSharedFakeCloud', () => {
-  afterAll(() => stopSharedFakeCloud());
-
-  it('starts one cloud per process that accepts any credentials and the asked region', async () => {
-    const [a, b] = await Promise.all([getSharedFakeCloud(), getSharedFakeCloud({ region: 'my-region' })]);
-    expect(a).toBe(b);
-    expect(a.state).toBe('running');
-    const token = await login(a, 'fake', 'fake', 'fake');
-    const res = await request(a, 'POST', '/v3/auth/tokens', {
-      body: { auth: { identity: { methods: ['password'], password: { user: { name: 'x', domain: { name: 'Default' }, password: 'y' } } }, scope: { project: { name: 'z', domain: { name: 'Default' } } } } },
-    });
-    const regions = new Set(res.body.token.catalog[0].endpoints.map((e: any) => e.region));
-    expect(regions).toEqual(new Set(['RegionOne', 'fake-region', 'my-region']));
-    expect((await request(a, 'GET', '/compute/v2.1/flavors', { token })).status).toBe(200);
   });
 });

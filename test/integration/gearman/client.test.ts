@@ -1,10 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  GearmanClient,
-  GearmanDemand,
-  GearmanJobFailedError,
-  GearmanNotConnectedError,
-} from '../../../src/gearman/index.js';
+import { GearmanClient, GearmanDemand } from '../../../src/gearman/index.js';
 import { Gearmand, gearmandUnavailableReason } from '../../support/gearmand.js';
 import { TestWorker } from '../../support/gearman-worker.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -117,8 +112,10 @@ describe.skipIf(reason !== null)('GearmanClient', () => {
     expect(job.handle).not.toBe('');
     await g.kill();
     const err = await job.wait().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(GearmanJobFailedError);
-    expect((err as GearmanJobFailedError).failure).toBe('disconnect');
+    expect(err).toMatchObject({
+      code: 'ERR_GEARMAN_JOB_FAILED',
+      details: { failure: 'disconnect' },
+    });
     expect((err as Error).message).toContain('node_assign:nobody');
   });
 
@@ -131,7 +128,9 @@ describe.skipIf(reason !== null)('GearmanClient', () => {
     });
     cleanup.push(() => c.stop());
     await c.start();
-    await expect(c.submitJob('node_assign:t', '{}')).rejects.toThrow(GearmanNotConnectedError);
+    await expect(c.submitJob('node_assign:t', '{}')).rejects.toMatchObject({
+      code: 'ERR_GEARMAN_NOT_CONNECTED',
+    });
     await expect(c.submitJob('node_assign:t', '{}')).rejects.toThrow(
       'Cannot submit Gearman job "node_assign:t": no Gearman server is connected',
     );

@@ -116,7 +116,7 @@ describe('JenkinsEventListener', () => {
     const drops = captured.find('Dropping Jenkins event');
     expect(drops).toHaveLength(5);
     expect(drops.map((d) => d.level)).toEqual([50, 50, 50, 50, 50]);
-    expect(drops[0]!.msg).toContain('Cannot parse Jenkins onStarted event JSON at offset');
+    expect(drops[0]!.msg).toContain('Cannot parse Jenkins onStarted event JSON: ');
     expect(drops[1]!.msg).toContain('Cannot handle Jenkins event: unknown topic "onPaused"');
     expect(drops[4]!.msg).toContain('expected 1 frame, got 2');
   });

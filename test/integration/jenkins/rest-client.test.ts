@@ -3,10 +3,7 @@ import {
   JenkinsAuthError,
   JenkinsClient,
   JenkinsManager,
-  JenkinsNodeError,
   JenkinsNotFoundError,
-  JenkinsStoppedError,
-  JenkinsTimeoutError,
   JenkinsUnreachableError,
 } from '../../../src/jenkins/index.js';
 import type { CreateNodeSpec } from '../../../src/jenkins/index.js';
@@ -149,7 +146,7 @@ describe('JenkinsClient', () => {
     expect(await c.nodeExists(NODE.name)).toBe(true);
     j.behaviour.keepDeletedNodes = true;
     const err = await c.deleteNode(NODE.name).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(JenkinsNodeError);
+    expect(err).toMatchObject({ code: 'ERR_JENKINS_NODE' });
     expect((err as Error).message).toBe(
       `Cannot delete Jenkins node "${NODE.name}": it still exists`,
     );
@@ -163,7 +160,7 @@ describe('JenkinsClient', () => {
     const j = await fake({ hang: true });
     const c = new JenkinsClient({ url: j.url, timeoutMs: 300 });
     const err = await c.nodeExists(NODE.name).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(JenkinsTimeoutError);
+    expect(err).toMatchObject({ code: 'ERR_JENKINS_TIMEOUT' });
     expect((err as Error).message).toBe(
       `Cannot GET computer/${NODE.name}/api/json?depth=0 on Jenkins ${j.url}: no answer within 300 ms`,
     );
@@ -213,7 +210,7 @@ describe('JenkinsClient', () => {
     expect(await m.isOnline()).toBe(false);
   });
 
-  it('rejects queued calls with JenkinsStoppedError after stop', async () => {
+  it('rejects queued calls with ERR_JENKINS_STOPPED after stop', async () => {
     const j = await fake();
     const m = new JenkinsManager({ name: 't', url: j.url, rateMs: 60_000 });
     await m.start();
@@ -222,8 +219,8 @@ describe('JenkinsClient', () => {
     expect(await first).toBe(false);
     await m.stop();
     const err = await second;
-    expect(err).toBeInstanceOf(JenkinsStoppedError);
+    expect(err).toMatchObject({ code: 'ERR_JENKINS_STOPPED' });
     expect((err as Error).message).toBe('Cannot call Jenkins: target "t" is no longer running');
-    await expect(m.nodeExists('c')).rejects.toThrow(JenkinsStoppedError);
+    await expect(m.nodeExists('c')).rejects.toMatchObject({ code: 'ERR_JENKINS_STOPPED' });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Jenkins build events over a real ZeroMQ PUB socket, sent exactly as the "ZMQ Event
- * Publisher" plugin sends them, against a running launcher (spec §11.3, §16 "job start",
- * "job end", "auto-hold"), with the fixes of §17: no event revives a `delete` or `hold`
+ * Publisher" plugin sends them, against a running launcher (docs/behaviour.md#job-start-and-completion, docs/behaviour.md#upstream-tests "job start",
+ * "job end", "auto-hold"), with the fixes of docs/behaviour.md#where-we-differ-from-040: no event revives a `delete` or `hold`
  * node, held nodes with NULL comments do not break auto-hold.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -87,7 +87,7 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     expect(stateName((await h.db.nodes.get(node!.id))!.state)).toBe('delete');
   });
 
-  it('never turns a delete or hold node into used (spec §17)', async () => {
+  it('never turns a delete or hold node into used (docs/behaviour.md#where-we-differ-from-040)', async () => {
     const { h, pub: p, logs } = await setup();
     const [node] = await h.waitReady({ 'fake-label': 1 });
     await h.db.nodes.setState(node!.id, 'hold');

@@ -1,5 +1,5 @@
 /**
- * Zuul over a real gearmand in a running launcher (spec §6, §12): queued `build:` jobs
+ * Zuul over a real gearmand in a running launcher (docs/behaviour.md#demand, docs/behaviour.md#gearman-and-zuul): queued `build:` jobs
  * (queued with Debian's `gearman` client) add demand beyond min-ready, a lost Gearman server
  * does not stop the daemon, and `assign-via-gearman` targets get a manager and a revoke.
  */

@@ -1,7 +1,7 @@
 /**
  * Jenkins targets in a running launcher against a small Jenkins master over HTTP (spec
- * §11.2, §11.4, §11.5): node registration with the exact form fields, Basic auth and the
- * CSRF crumb, removal on deletion, the test-job flow (fixed per §17), and Jenkins being
+ * docs/behaviour.md#jenkins-nodes, docs/behaviour.md#job-start-and-completion, docs/behaviour.md#targets): node registration with the exact form fields, Basic auth and the
+ * CSRF crumb, removal on deletion, the test-job flow (fixed per docs/behaviour.md#where-we-differ-from-040), and Jenkins being
  * down or quieting down (no launches, no leaks, the daemon keeps going).
  */
 import pino from 'pino';
@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { stateName } from '../../../src/db/index.js';
 import { deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { FakeJenkins } from '../../support/jenkins.js';
 import type { FakeJenkinsNode } from '../../support/jenkins.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -90,7 +91,7 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
     await h.stopLauncher();
     const config = await loadConfig(h.configPath, { securePath: h.securePath });
     const log = pino({ level: 'silent' });
-    expect(await deleteNodeInForeground(config, h.db, node!.id, { log, fakeAuthUrl: () => Promise.resolve(h.cloud.authUrl), deleteTimeoutMs: 10_000 })).toBe(true);
+    expect(await deleteNodeInForeground(config, h.db, node!.id, { log, drivers: fakeCloudDrivers(h.cloud), deleteTimeoutMs: 10_000 })).toBe(true);
     expect(j.nodes.has(node!.nodename!)).toBe(false);
     expect(await h.db.nodes.get(node!.id)).toBeUndefined();
     expect(h.servers()).toEqual([]);

@@ -7,7 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { stateName } from '../../../src/db/index.js';
 import type { NodeRecord } from '../../../src/db/index.js';
-import { JenkinsZuulIntegration } from '../../../src/launcher/index.js';
+import { JenkinsZuulIntegration, connectFakeJenkins } from '../../../src/launcher/index.js';
 import type { JenkinsZuulOptions, LauncherService, LauncherTiming } from '../../../src/launcher/index.js';
 import { captureLog } from '../../support/log-capture.js';
 import type { CapturedLog } from '../../support/log-capture.js';
@@ -112,7 +112,7 @@ export async function startScenario(
     noDeletes: false,
     zmqReconnectIntervalMs: 50,
     gearman: { pollIntervalMs: 200, reconnectInitialMs: 50 },
-    jenkins: { timeoutMs: 2000, onlineTimeoutMs: 2000 },
+    jenkins: { timeoutMs: 2000, onlineTimeoutMs: 2000, connect: connectFakeJenkins },
     ...options.integration,
   });
   const logs = captureLog(process.env['LAUNCHER_TEST_LOG'] ?? 'debug');

@@ -1,5 +1,5 @@
 /**
- * Launcher behaviours pinned by upstream's tests (launcher spec §16), on SQLite with the
+ * Launcher behaviours pinned by upstream's tests (docs/behaviour.md#upstream-tests), on SQLite with the
  * fake cloud over HTTP: subnodes, AZs, networks by name, IPv6, leaked servers, failed
  * deletions, hold, delete --now.
  */
@@ -7,7 +7,9 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { stateName } from '../../../src/db/index.js';
-import { deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { connectFakeJenkins, deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
+import { captureLog } from '../../support/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { LauncherHarness, createForeignServer } from './harness.js';
@@ -18,12 +20,37 @@ if (zk.address === null) process.stderr.write(`SKIPPED launcher behaviour tests:
 describe.skipIf(zk.address === null)('Launcher behaviours', () => {
   let h: LauncherHarness | null = null;
   const harness = async (): Promise<LauncherHarness> => {
-    h = await LauncherHarness.create({ backend: { name: 'sqlite', available: true }, zookeeper: zk.address! });
+    h = await LauncherHarness.create({
+      backend: { name: 'sqlite', available: true },
+      zookeeper: zk.address!,
+    });
     return h;
   };
   afterEach(async () => {
     await h?.stop();
     h = null;
+  });
+
+  it("runs a provider image's ready-script (0.3-era form) on its nodes, unless the label names its own", async () => {
+    const t = await harness();
+    await t.writeConfig('subnodes.yaml', (text) =>
+      text.replace(
+        "        name-filter: 'Fake'\n",
+        "        name-filter: 'Fake'\n        ready-script: image_ready.sh\n",
+      ),
+    );
+    await t.addUpload('fake-image', ['fake-provider']);
+    const captured = captureLog('info');
+    await t.start({ log: captured.log });
+    const ready = await t.waitReady({ 'fake-label': 2, 'multi-fake': 2 });
+    const runs = captured.find('Running ready script').map((l) => l.msg);
+    const plain = ready
+      .filter((n) => n.labelName === 'fake-label')
+      .map((n) => `Running ready script image_ready.sh on ${n.hostname}`);
+    expect(runs.filter((r) => r.includes('image_ready.sh')).sort()).toEqual(plain.sort());
+    // multi-fake's own script, on each node and its 2 subnodes; never the image's.
+    expect(runs.filter((r) => r.includes('multinode_setup.sh'))).toHaveLength(6);
+    expect(captured.find('0.3-era form')).toHaveLength(1);
   });
 
   it('launches subnodes for labels that have them and removes them with their node', async () => {
@@ -36,7 +63,9 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     for (const n of multi) {
       const subs = await t.subnodes(n.id);
       expect(subs.map((s) => stateName(s.state))).toEqual(['ready', 'ready']);
-      expect(subs.map((s) => s.hostname)).toEqual(subs.map((s) => `multi-fake-fake-provider-${n.id}-${s.id}`));
+      expect(subs.map((s) => s.hostname)).toEqual(
+        subs.map((s) => `multi-fake-fake-provider-${n.id}-${s.id}`),
+      );
       for (const s of subs) {
         const server = t.servers().find((x) => x.id === s.externalId)!;
         expect(JSON.parse(server.metadata['nodepool']!)).toMatchObject({ node_id: n.id });
@@ -45,7 +74,11 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     await t.waitConsistent();
     for (const n of multi) await t.db.nodes.setState(n.id, 'delete');
     await t.launcher!.runCron('cleanup');
-    await waitFor(async () => (await Promise.all(multi.map((n) => t.subnodes(n.id)))).every((s) => s.length === 0), { what: 'subnode rows gone' });
+    await waitFor(
+      async () =>
+        (await Promise.all(multi.map((n) => t.subnodes(n.id)))).every((s) => s.length === 0),
+      { what: 'subnode rows gone' },
+    );
     await t.waitReady({ 'fake-label': 2, 'multi-fake': 2 });
     await t.waitConsistent();
   });
@@ -87,7 +120,10 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     const [node] = await t.waitReady({ 'fake-label': 1 });
     // Forget the node: its server is now a leak.
     await t.db.knex('node').where('id', node!.id).delete();
-    await waitFor(() => !t.servers().some((s) => s.id === node!.externalId), { what: 'the leaked server to go', timeoutMs: 20_000 });
+    await waitFor(() => !t.servers().some((s) => s.id === node!.externalId), {
+      what: 'the leaked server to go',
+      timeoutMs: 20_000,
+    });
     await t.waitReady({ 'fake-label': 1 });
     await t.waitConsistent();
     expect(t.servers()).toHaveLength(1);
@@ -101,7 +137,9 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     await t.waitReady({ 'fake-label': 1 });
     // Servers of another user of the project: no metadata, and metadata naming another provider.
     const plain = await createForeignServer(t.cloud, 'someone-elses');
-    const other = await createForeignServer(t.cloud, 'other-nodepool', { nodepool: JSON.stringify({ provider_name: 'not-ours', node_id: 999 }) });
+    const other = await createForeignServer(t.cloud, 'other-nodepool', {
+      nodepool: JSON.stringify({ provider_name: 'not-ours', node_id: 999 }),
+    });
     await launcher.runCron('cleanup');
     await launcher.runCron('cleanup');
     await launcher.runCron('cleanup');
@@ -120,10 +158,16 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     const [node] = await t.waitReady({ 'fake-label': 1 });
     await t.db.nodes.setState(node!.id, 'delete');
     await launcher.runCron('cleanup');
-    await waitFor(async () => {
-      const nodes = await t.nodes();
-      return nodes.some((n) => n.id === node!.id && stateName(n.state) === 'delete') && nodes.some((n) => stateName(n.state) === 'ready');
-    }, { what: 'old node in delete and a new ready node' });
+    await waitFor(
+      async () => {
+        const nodes = await t.nodes();
+        return (
+          nodes.some((n) => n.id === node!.id && stateName(n.state) === 'delete') &&
+          nodes.some((n) => stateName(n.state) === 'ready')
+        );
+      },
+      { what: 'old node in delete and a new ready node' },
+    );
   });
 
   it('leaves held nodes alone and launches another', async () => {
@@ -150,11 +194,17 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     const config = await loadConfig(t.configPath, { securePath: t.securePath });
     const deleted = await deleteNodeInForeground(config, t.db, node!.id, {
       log: pino({ level: 'silent' }),
-      fakeAuthUrl: () => Promise.resolve(t.cloud.authUrl),
+      drivers: fakeCloudDrivers(t.cloud),
+      connectJenkins: connectFakeJenkins,
     });
     expect(deleted).toBe(true);
     expect(await t.nodes()).toEqual([]);
     expect(t.servers()).toEqual([]);
-    expect(await deleteNodeInForeground(config, t.db, node!.id, { log: pino({ level: 'silent' }) })).toBe(false);
+    expect(
+      await deleteNodeInForeground(config, t.db, node!.id, {
+        log: pino({ level: 'silent' }),
+        connectJenkins: connectFakeJenkins,
+      }),
+    ).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import { createLauncherService } from '../../../src/launcher/index.js';
 import type { LauncherOptions, LauncherService } from '../../../src/launcher/index.js';
 import { createNoopStats, createStats } from '../../../src/stats/index.js';
 import { ImageBuilds, ZkClient } from '../../../src/zk/index.js';
+import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { COMPAT_DIR, substitute } from '../../support/compat-fixtures.js';
 import { createTestDatabase } from '../../support/sql-db.js';
 import type { TestDatabase } from '../../support/sql-db.js';
@@ -110,7 +111,7 @@ export class LauncherHarness {
       noWebapp: true,
       stats,
       timing: { intervalMs: 1000, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000 },
-      fakeAuthUrl: () => Promise.resolve(this.cloud.authUrl),
+      drivers: fakeCloudDrivers(this.cloud),
       providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50 },
       ssh: { retryDelayMs: 100 },
       ...overrides,

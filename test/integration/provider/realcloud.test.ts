@@ -70,6 +70,13 @@ if (!enabled) {
     config,
     expectsFloatingIp: true,
     setInstanceQuota: (n) => project.setInstanceQuota(n),
+    seedCloudsValues: () => ({
+      OS_USERNAME: project.username,
+      OS_PASSWORD: project.password,
+      OS_AUTH_URL: project.authUrl,
+      OS_PROJECT_NAME: project.projectName,
+      OS_REGION_NAME: project.regionName,
+    }),
   };
   providerConformanceSuite('the real OpenStack', () => target);
 }

@@ -7,7 +7,6 @@ import {
   ImageBuilds,
   imageBuildLockPath,
   imageUploadLockPath,
-  LockTimeoutError,
   ZkLock,
 } from '../../../src/zk/index.js';
 import { KazooPeer, kazooUnavailableReason } from '../../support/kazoo-peer.js';
@@ -39,7 +38,9 @@ describe.skipIf(reason !== null && reason !== '')('Kazoo interop', () => {
 
     const ours = new ZkLock(zk, LOCK);
     expect(await ours.acquire({ blocking: false })).toBe(false);
-    await expect(ours.acquire({ timeoutMs: 500 })).rejects.toThrow(LockTimeoutError);
+    await expect(ours.acquire({ timeoutMs: 500 })).rejects.toMatchObject({
+      code: 'ERR_ZK_LOCK_TIMEOUT',
+    });
     expect(await zk.getChildren(LOCK)).toEqual([kazooNode]);
 
     const waiting = ours.acquire({ timeoutMs: 20_000 });

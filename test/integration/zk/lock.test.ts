@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IllegalStateError } from '../../../src/errors.js';
-import {
-  LockLostError,
-  LockNotAcquiredError,
-  LockTimeoutError,
-  withLock,
-  ZkLock,
-} from '../../../src/zk/index.js';
+import { withLock, ZkLock } from '../../../src/zk/index.js';
 import { expireSession, sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -62,9 +56,9 @@ describe.skipIf(address === null)('ZkLock', () => {
     const lb = new ZkLock(b, LOCK);
     expect(await lb.acquire({ blocking: false })).toBe(false);
     expect(await a.getChildren(LOCK)).toEqual([la.nodeName]);
-    await expect(new ZkLock(b, LOCK).acquireOrThrow({ blocking: false })).rejects.toThrow(
-      LockNotAcquiredError,
-    );
+    await expect(new ZkLock(b, LOCK).acquireOrThrow({ blocking: false })).rejects.toMatchObject({
+      code: 'ERR_ZK_LOCK_BUSY',
+    });
     await expect(new ZkLock(b, LOCK).acquireOrThrow({ blocking: false })).rejects.toThrow(
       `Did not get lock on "${LOCK}"`,
     );
@@ -73,14 +67,14 @@ describe.skipIf(address === null)('ZkLock', () => {
     await lb.release();
   });
 
-  it('gives up with LockTimeoutError after the timeout and removes its contender', async () => {
+  it('gives up with ERR_ZK_LOCK_TIMEOUT after the timeout and removes its contender', async () => {
     const a = await fx.client();
     const b = await fx.client();
     const la = new ZkLock(a, LOCK);
     await la.acquire();
     const lb = new ZkLock(b, LOCK);
     const err = await lb.acquire({ timeoutMs: 300 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LockTimeoutError);
+    expect(err).toMatchObject({ code: 'ERR_ZK_LOCK_TIMEOUT' });
     expect((err as Error).message).toBe(
       `Timeout trying to acquire lock "${LOCK}": not acquired within 300 ms`,
     );
@@ -180,7 +174,7 @@ describe.skipIf(address === null)('ZkLock', () => {
     expect(await waiting).toBe(true);
     expect(la.isAcquired).toBe(false);
     expect(la.signal.aborted).toBe(true);
-    expect(la.signal.reason).toBeInstanceOf(LockLostError);
+    expect(la.signal.reason).toMatchObject({ code: 'ERR_ZK_LOCK_LOST' });
     await lb.release();
   });
 
@@ -191,7 +185,7 @@ describe.skipIf(address === null)('ZkLock', () => {
     const b = await fx.client();
     await expireSession(a, address!);
     await waitFor(() => la.signal.aborted, { timeoutMs: 20_000 });
-    expect(la.signal.reason).toBeInstanceOf(LockLostError);
+    expect(la.signal.reason).toMatchObject({ code: 'ERR_ZK_LOCK_LOST' });
     expect((la.signal.reason as Error).message).toBe(
       `Lost lock "${LOCK}": the ZooKeeper session expired`,
     );

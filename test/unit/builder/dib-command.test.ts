@@ -16,7 +16,7 @@ function diskimage(over: Partial<CompiledDiskImage> = {}): CompiledDiskImage {
 }
 
 describe('dibCommand', () => {
-  it('builds upstream argv for a qcow2 image (spec §8.3 example)', () => {
+  it('builds upstream argv for a qcow2 image (docs/behaviour.md#running-disk-image-create example)', () => {
     const cmd = dibCommand({
       dibCmd: 'disk-image-create',
       diskimage: diskimage(),

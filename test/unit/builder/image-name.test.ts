@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImageNameTemplateError, formatImageName } from '../../../src/builder/index.js';
+import { formatImageName } from '../../../src/builder/index.js';
 import type { CompiledProvider } from '../../../src/config/index.js';
 
 const provider = {
@@ -49,7 +49,7 @@ describe('formatImageName', () => {
         }
         return null;
       })();
-      expect(err).toBeInstanceOf(ImageNameTemplateError);
+      expect(err).toMatchObject({ code: 'ERR_BUILDER_IMAGE_NAME', details: { template: t } });
       expect((err as Error).message).toContain(`template-hostname "${t}"`);
     }
   });

@@ -198,4 +198,29 @@ describe('cloud settings', () => {
       /Cannot read ".*clouds.yaml:\d+:\d+"/,
     );
   });
+
+  it('refuses domain settings with an identity v2.0 auth_url when the config loads', async () => {
+    const clouds =
+      'clouds:\n  a:\n    auth:\n      auth_url: http://k:5000/v2.0\n      username: u\n      password: p\n      project_name: x\n    domain_name: Default\n';
+    await expect(cloudOf('    cloud: a', { clouds })).rejects.toThrow(
+      'auth_url "http://k:5000/v2.0" of cloud "a" is identity v2.0, which has no domains, but project_domain_name, user_domain_name are set: remove them or use a v3 auth_url',
+    );
+  });
+
+  it('moves the project, tenant and domain keys written beside auth into auth, as os-client-config', async () => {
+    const clouds =
+      'clouds:\n  a:\n    auth_url: http://k/v3\n    username: u\n    password: p\n    tenant_name: t\n    domain_id: d\n    endpoint_type: internal\n    regions:\n      - name: R1\n      - name: R2\n        values:\n          auth:\n            project_name: p2\n';
+    const p = await cloudOf('    cloud: a\n    region-name: R2', { clouds });
+    expect(p.cloud.auth).toEqual({
+      auth_url: 'http://k/v3',
+      username: 'u',
+      password: 'p',
+      project_name: 'p2',
+      user_domain_id: 'd',
+      project_domain_id: 'd',
+    });
+    expect(p.cloud.regionName).toBe('R2');
+    expect(p.cloud.interface).toBe('internal');
+    expect(p.cloud.extra).toEqual({});
+  });
 });

@@ -69,7 +69,7 @@ describe('loadConfig on the upstream fixtures', () => {
     }
   });
 
-  it('applies the defaults of interfaces §3 to node.yaml', async () => {
+  it('applies the defaults docs/configuration.md to node.yaml', async () => {
     const { dir, env } = sandbox();
     const c = await loadConfig(writeCompatFixture('node.yaml', { dir }), { cwd: dir, env });
     const p = c.providers[0]!;

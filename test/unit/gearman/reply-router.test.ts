@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GearmanServerError, PacketType, encodePacket } from '../../../src/gearman/index.js';
+import { NodepoolError } from '../../../src/errors.js';
+import { PacketType, encodePacket } from '../../../src/gearman/index.js';
 import { ReplyRouter } from '../../../src/gearman/reply-router.js';
 import type { JobSink } from '../../../src/gearman/reply-router.js';
 import { createLogger } from '../../../src/log/index.js';
@@ -61,7 +62,12 @@ describe('ReplyRouter', () => {
       kind: 'echo',
       done: {
         resolve: () => {},
-        reject: (e) => replies.push(e instanceof GearmanServerError ? e.serverCode : 'other'),
+        reject: (e) =>
+          replies.push(
+            e instanceof NodepoolError && e.code === 'ERR_GEARMAN_SERVER'
+              ? String(e.details?.serverCode)
+              : 'other',
+          ),
       },
     });
     r.expect({ kind: 'echo', done: settle(replies) });

@@ -32,7 +32,7 @@ describe('roundHalfAwayFromZero', () => {
   });
 });
 
-describe('allocate: distribution over targets (spec §7.5)', () => {
+describe('allocate: distribution over targets (docs/behaviour.md#allocation)', () => {
   it.each([
     { demand: 5, current: [3, 0], expected: [1, 4] },
     { demand: 3, current: [0, 0], expected: [2, 1] },
@@ -73,7 +73,7 @@ describe('allocate: distribution over targets (spec §7.5)', () => {
   });
 });
 
-describe('allocate: subnodes and capacity (spec §7.6)', () => {
+describe('allocate: subnodes and capacity (docs/behaviour.md#allocation)', () => {
   const input: AllocationInput = {
     providers: [{ name: 'p1', available: 4 }],
     labels: [label('multi', 2, ['p1'], 2)],
@@ -109,7 +109,7 @@ describe('allocate: subnodes and capacity (spec §7.6)', () => {
   });
 });
 
-describe('allocate: starvation guard (spec §7.2, §7.4)', () => {
+describe('allocate: starvation guard (docs/behaviour.md#allocation)', () => {
   const shared: AllocationInput = {
     providers: [
       { name: 'p1', available: 10 },

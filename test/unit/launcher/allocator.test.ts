@@ -7,7 +7,7 @@ import type { AllocatorLabel, LaunchOrder } from '../../../src/launcher/allocato
 
 const T1 = 'target1';
 
-/** One static vector of spec §7.8: links are [label, provider] pairs in link order. */
+/** One static vector docs/behaviour.md#allocation: links are [label, provider] pairs in link order. */
 interface StaticCase {
   name: string;
   providers: Record<string, number>;
@@ -177,19 +177,19 @@ function runAllocate(c: StaticCase): number[] {
   return c.links.map(([l, p]) => countFor(orders, l, p));
 }
 
-describe('allocation model (spec §7.8 static vectors)', () => {
+describe('allocation model (docs/behaviour.md#allocation static vectors)', () => {
   it.each(STATIC_CASES)('grants $expected for $name', (c) => {
     expect(runModel(c)).toEqual(c.expected);
   });
 });
 
-describe('allocate (spec §7.8 static vectors)', () => {
+describe('allocate (docs/behaviour.md#allocation static vectors)', () => {
   it.each(STATIC_CASES)('grants $expected for $name', (c) => {
     expect(runAllocate(c)).toEqual(c.expected);
   });
 });
 
-/** One round-robin vector of spec §7.8: 11 passes over one shared history. */
+/** One round-robin vector docs/behaviour.md#allocation: 11 passes over one shared history. */
 interface RoundRobinCase {
   name: string;
   available: [number, number];
@@ -351,13 +351,13 @@ function roundRobinAllocate(c: RoundRobinCase): string[] {
   return sequence;
 }
 
-describe('allocation model (spec §7.8 round-robin vectors)', () => {
+describe('allocation model (docs/behaviour.md#allocation round-robin vectors)', () => {
   it.each(ROUND_ROBIN_CASES)('cycles through the labels for $name', (c) => {
     expect(roundRobinModel(c)).toEqual(c.expected);
   });
 });
 
-describe('allocate (spec §7.8 round-robin vectors)', () => {
+describe('allocate (docs/behaviour.md#allocation round-robin vectors)', () => {
   it.each(ROUND_ROBIN_CASES)('cycles through the labels for $name', (c) => {
     expect(roundRobinAllocate(c)).toEqual(c.expected);
   });

@@ -45,7 +45,7 @@ function demandOf(cfg: DemandConfig, counts: NodeCount[], gearman: Record<string
 }
 
 describe('computeDemand', () => {
-  it('asks for the min-ready top-up of the spec §6.2 worked example', () => {
+  it('asks for the min-ready top-up of docs/behaviour.md#demand worked example', () => {
     const cfg = config(
       [
         ['P1', 10],

@@ -1,10 +1,10 @@
 /**
  * JenkinsTargets with upstream's in-memory fake (apikey `fake`): no sockets. One manager per
- * target, rebuilt when its settings change; online flags per spec §5.3.
+ * target, rebuilt when its settings change; online flags per docs/behaviour.md#applying-a-new-configuration.
  */
 import { describe, expect, it } from 'vitest';
 import type { CompiledTarget } from '../../../src/config/index.js';
-import { FakeJenkinsTarget, JenkinsTargets } from '../../../src/launcher/index.js';
+import { FakeJenkinsTarget, JenkinsTargets, connectFakeJenkins } from '../../../src/launcher/index.js';
 import { createLogger } from '../../../src/log/index.js';
 import { createNoopStats } from '../../../src/stats/index.js';
 
@@ -16,7 +16,7 @@ const silent = createLogger({ level: 'silent' });
 
 describe('JenkinsTargets', () => {
   it('keeps one manager per target and rebuilds it when url, user or apikey change', async () => {
-    const targets = new JenkinsTargets({ log: silent, stats: createNoopStats() });
+    const targets = new JenkinsTargets({ log: silent, stats: createNoopStats(), connect: connectFakeJenkins });
     const t = target('t1', { url: 'http://j1/', user: 'u', apikey: 'fake' });
     const first = await targets.get(t);
     expect(first).toBeInstanceOf(FakeJenkinsTarget);
@@ -29,7 +29,7 @@ describe('JenkinsTargets', () => {
   });
 
   it('reports targets online unless quieting down or unreachable; targets without Jenkins are online', async () => {
-    const targets = new JenkinsTargets({ log: silent, stats: createNoopStats() });
+    const targets = new JenkinsTargets({ log: silent, stats: createNoopStats(), connect: connectFakeJenkins });
     expect(await targets.isTargetOnline(target('none', {}))).toBe(true);
     expect(await targets.isTargetOnline(target('ok', { url: 'http://j/', user: 'fake', apikey: 'fake' }))).toBe(true);
     expect(await targets.isTargetOnline(target('quiet', { url: 'http://j/', user: 'quiet', apikey: 'fake' }))).toBe(false);
@@ -38,7 +38,7 @@ describe('JenkinsTargets', () => {
   });
 
   it('registers unlabelled nodes and starts the test job when the target has one', async () => {
-    const targets = new JenkinsTargets({ log: silent, stats: createNoopStats() });
+    const targets = new JenkinsTargets({ log: silent, stats: createNoopStats(), connect: connectFakeJenkins });
     const t = target('t', { url: 'http://j/', user: 'fake', apikey: 'fake', testJob: 'check-node', credentialsId: 'cred' });
     const node = { id: 7, nodename: 'l-p-7', ip: '192.0.2.7' } as never;
     const label = { name: 'l' } as never;

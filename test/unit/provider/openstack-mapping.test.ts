@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nodepoolMetadata, parseNodepoolMetadata, QuotaExceededError, ResourceNotFoundError, UnauthorizedError, ServerError, ConflictError } from '../../../src/provider/index.js';
+import { nodepoolMetadata, parseNodepoolMetadata, ResourceNotFoundError, UnauthorizedError } from '../../../src/provider/index.js';
 import { cloudMessage, errorFromStatus } from '../../../src/provider/openstack/http.js';
 import { quotaInfo, quotaShortfall } from '../../../src/provider/openstack/quota.js';
 import { toServerInfo } from '../../../src/provider/openstack/server-info.js';
@@ -21,6 +21,22 @@ describe('nodepoolMetadata', () => {
     });
   });
 
+  it('escapes a non-ASCII provider or image name as upstream json.dumps does (ensure_ascii)', () => {
+    // Bytes from: python3 -c 'import json; print(json.dumps({"provider_name": "fournisseur-é",
+    //   "node_id": 7, "image_name": "镜像-ubuntu"}))'
+    const meta = nodepoolMetadata('fournisseur-é', { nodeId: 7, imageName: '镜像-ubuntu' });
+    expect(meta).toEqual({
+      groups: '["fournisseur-\\u00e9", "\\u955c\\u50cf-ubuntu"]',
+      nodepool:
+        '{"provider_name": "fournisseur-\\u00e9", "node_id": 7, "image_name": "\\u955c\\u50cf-ubuntu"}',
+    });
+    expect(parseNodepoolMetadata(meta)).toEqual({
+      providerName: 'fournisseur-é',
+      nodeId: 7,
+      imageName: '镜像-ubuntu',
+    });
+  });
+
   it('reads nothing from foreign or broken metadata', () => {
     expect(parseNodepoolMetadata({})).toBeNull();
     expect(parseNodepoolMetadata({ nodepool: 'not json' })).toBeNull();
@@ -36,12 +52,12 @@ describe('errorFromStatus', () => {
     expect(e.message).toBe('Cannot get server "x" in provider "p": compute answered 404: Instance x could not be found. (request req-1)');
     expect(e.requestId).toBe('req-1');
     const quota = '{"forbidden": {"code": 403, "message": "Quota exceeded for instances: Requested 1, but already used 2 of 2 instances"}}';
-    expect(errorFromStatus(ctx, 'a', 403, quota)).toBeInstanceOf(QuotaExceededError);
-    expect(errorFromStatus(ctx, 'a', 409, '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded", "detail": ""}}')).toBeInstanceOf(QuotaExceededError);
-    expect(errorFromStatus(ctx, 'a', 413, '')).toBeInstanceOf(QuotaExceededError);
+    expect(errorFromStatus(ctx, 'a', 403, quota)).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
+    expect(errorFromStatus(ctx, 'a', 409, '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded", "detail": ""}}')).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
+    expect(errorFromStatus(ctx, 'a', 413, '')).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
     expect(errorFromStatus(ctx, 'a', 401, '{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}')).toBeInstanceOf(UnauthorizedError);
-    expect(errorFromStatus(ctx, 'a', 409, '{"conflictingRequest": {"message": "busy"}}')).toBeInstanceOf(ConflictError);
-    expect(errorFromStatus(ctx, 'a', 503, 'oops')).toBeInstanceOf(ServerError);
+    expect(errorFromStatus(ctx, 'a', 409, '{"conflictingRequest": {"message": "busy"}}')).toMatchObject({ code: 'ERR_PROVIDER_CONFLICT' });
+    expect(errorFromStatus(ctx, 'a', 503, 'oops')).toMatchObject({ code: 'ERR_PROVIDER_SERVER' });
   });
 
   it('reads the text of Glance HTML error pages', () => {

@@ -5,7 +5,6 @@ import {
   decodeUpload,
   encodeBuild,
   encodeUpload,
-  pythonJson,
   uploadWithState,
 } from '../../../src/zk/index.js';
 
@@ -18,23 +17,6 @@ const uat = {
   id: '0000000002',
   version: 0,
 };
-
-describe('pythonJson', () => {
-  it('writes what Python json.dumps writes', () => {
-    expect(pythonJson({ a: 1, b: 'x', c: null, d: [1, 'y'], e: true })).toBe(
-      '{"a": 1, "b": "x", "c": null, "d": [1, "y"], "e": true}',
-    );
-    expect(pythonJson({})).toBe('{}');
-    expect(pythonJson('ä☃😀\u007f')).toBe('"\\u00e4\\u2603\\ud83d\\ude00\\u007f"');
-    expect(pythonJson('a\tb\n"\\')).toBe('"a\\tb\\n\\"\\\\"');
-    expect(pythonJson(2.5)).toBe('2.5');
-    expect(pythonJson({ state_time: 5 }, new Set(['state_time']))).toBe('{"state_time": 5.0}');
-    expect(pythonJson({ state_time: 1e16 }, new Set(['state_time']))).toBe('{"state_time": 1e+16}');
-    expect(pythonJson({ state_time: 0.00001 }, new Set(['state_time']))).toBe(
-      '{"state_time": 1e-05}',
-    );
-  });
-});
 
 describe('build records', () => {
   it('encodes state, float state_time, builder and comma-joined formats', () => {
