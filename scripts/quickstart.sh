@@ -172,14 +172,14 @@ NODEPOOL=(node "$ROOT/bin/nodepool" -c "$WORK/nodepool.yaml" -s "$WORK/secure.co
 say "starting nodepool-builder (stand-in disk-image-create)"
 start_bg nodepool-builder env NODEPOOL_DIB_CMD="$ROOT/scripts/lib/quickstart-dib.sh" \
   NODEPOOL_BUILD_LOG_DIR="$LOGS/builds" node bin/nodepool-builder -d -c "$WORK/nodepool.yaml"
-say "starting nodepoold (node SSH is faked: NODEPOOLD_SSH_TARGET=fake)"
+say "starting nodepoold (node SSH is faked: scripts/lib/quickstart-nodepoold.mjs)"
 # The status web app: 127.0.0.1:8005 (upstream's port) unless that is taken.
 WEB_PORT=$(node -e 'const net = require("node:net");
   const listen = (port, next) => { const s = net.createServer();
     s.once("error", next); s.listen(port, "127.0.0.1", () => { const p = s.address().port; s.close(() => console.log(p)); }); };
   listen(Number(process.argv[1]), () => listen(0, (err) => { throw err; }));' "${QUICKSTART_WEB_PORT:-8005}")
 WEB=http://127.0.0.1:$WEB_PORT
-start_bg nodepoold env NODEPOOLD_SSH_TARGET=fake node bin/nodepoold -d -c "$WORK/nodepool.yaml" \
+start_bg nodepoold node scripts/lib/quickstart-nodepoold.mjs -d -c "$WORK/nodepool.yaml" \
   -s "$WORK/secure.conf" --web-address "127.0.0.1:$WEB_PORT"
 
 # --- 7. Wait for min-ready ---------------------------------------------------------------

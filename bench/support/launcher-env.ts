@@ -13,6 +13,7 @@ import { openDatabase } from '../../src/db/index.js';
 import type { Database } from '../../src/db/index.js';
 import { FakeCloud } from '../../src/fakecloud/index.js';
 import type { FakeCloudOptions } from '../../src/fakecloud/index.js';
+import { SHIPPED_SSH_SEAM } from '../../src/cmd/ssh-seam.js';
 import { createLauncherService } from '../../src/launcher/index.js';
 import type { LauncherOptions, LauncherService } from '../../src/launcher/index.js';
 import { createNoopStats } from '../../src/stats/index.js';
@@ -68,23 +69,64 @@ export interface LauncherEnv {
 }
 
 function configYaml(zk: ZooKeeperServer, providers: readonly BenchProvider[]): string {
-  const lines = ['cron:', "  cleanup: '0 0 1 1 *'", "  check: '0 0 1 1 *'", 'zookeeper-servers:', `  - host: ${zk.host}`, `    port: ${zk.port}`, '    chroot: /bench', 'labels:'];
-  for (const p of providers) for (const l of p.labels) lines.push(`  - name: ${l.name}`, '    image: bench-image', `    min-ready: ${l.minReady}`, '    providers:', `      - name: ${p.name}`);
+  const lines = [
+    'cron:',
+    "  cleanup: '0 0 1 1 *'",
+    "  check: '0 0 1 1 *'",
+    'zookeeper-servers:',
+    `  - host: ${zk.host}`,
+    `    port: ${zk.port}`,
+    '    chroot: /bench',
+    'labels:',
+  ];
+  for (const p of providers)
+    for (const l of p.labels)
+      lines.push(
+        `  - name: ${l.name}`,
+        '    image: bench-image',
+        `    min-ready: ${l.minReady}`,
+        '    providers:',
+        `      - name: ${p.name}`,
+      );
   lines.push('providers:');
   for (const p of providers) {
-    lines.push(`  - name: ${p.name}`, '    region-name: RegionOne', "    auth-url: 'fake'", "    username: 'bench'", "    password: 'bench'", "    project-id: 'bench'", `    max-servers: ${p.maxServers}`, `    rate: ${p.rate}`, '    images:', '      - name: bench-image', '        min-ram: 512');
+    lines.push(
+      `  - name: ${p.name}`,
+      '    region-name: RegionOne',
+      "    auth-url: 'fake'",
+      "    username: 'bench'",
+      "    password: 'bench'",
+      "    project-id: 'bench'",
+      `    max-servers: ${p.maxServers}`,
+      `    rate: ${p.rate}`,
+      '    images:',
+      '      - name: bench-image',
+      '        min-ram: 512',
+    );
   }
   lines.push('targets:', '  - name: bench-target', '');
   return lines.join('\n');
 }
 
 function knobsOf(o: FakeCloudOptions): Record<string, unknown> {
-  const { host: _h, port: _p, regions: _r, availabilityZones: _a, users: _u, checkKeyNames: _c, random: _x, ...knobs } = o;
+  const {
+    host: _h,
+    port: _p,
+    regions: _r,
+    availabilityZones: _a,
+    users: _u,
+    checkKeyNames: _c,
+    random: _x,
+    ...knobs
+  } = o;
   return knobs;
 }
 
 /** Starts everything; the launcher is created, not started. */
-export async function startLauncherEnv(providers: readonly BenchProvider[], options: LauncherEnvOptions = {}): Promise<LauncherEnv> {
+export async function startLauncherEnv(
+  providers: readonly BenchProvider[],
+  options: LauncherEnvOptions = {},
+): Promise<LauncherEnv> {
   const reason = zooKeeperUnavailableReason();
   if (reason !== null) throw new Error(`Cannot run the launcher benchmarks: ${reason}`);
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -126,32 +168,49 @@ export async function startLauncherEnv(providers: readonly BenchProvider[], opti
     const images = new ImageBuilds(client);
     const cloudImage = proc ? (await proc.state()).images[0]! : cloud!.snapshot().images[0]!;
     const build = await images.storeBuild('bench-image', { state: 'ready' });
-    for (const p of providers) await images.storeUpload('bench-image', build, p.name, { state: 'ready', externalId: cloudImage.id, externalName: cloudImage.name });
+    for (const p of providers)
+      await images.storeUpload('bench-image', build, p.name, {
+        state: 'ready',
+        externalId: cloudImage.id,
+        externalName: cloudImage.name,
+      });
     const db = options.benchDb === false ? null : await openDatabase(sql.dburi, { poolMax: 1 });
     if (db !== null) cleanups.push(() => db.close());
     const launcher = createLauncherService({
       configPath,
       securePath,
-      log: pino({ level: process.env['BENCH_LOG'] ?? 'silent' }).child({ name: 'nodepool.NodePool' }),
+      log: pino({ level: process.env['BENCH_LOG'] ?? 'silent' }).child({
+        name: 'nodepool.NodePool',
+      }),
       noDeletes: false,
       noLaunches: false,
       noWebapp: true,
       stats: createNoopStats(),
       drivers: fakeCloudDrivers({ authUrl }),
+      // As nodepoold composes it: `auth-url: fake` providers' nodes get in-memory SSH.
+      ssh: SHIPPED_SSH_SEAM,
       timing: { stopGraceMs: 100 },
       ...options.launcher,
     });
     cleanups.push(() => launcher.stop());
-    const calls = async (): Promise<Record<string, number>> => (proc ? proc.calls() : cloud!.calls());
+    const calls = async (): Promise<Record<string, number>> =>
+      proc ? proc.calls() : cloud!.calls();
     return {
       cloud,
       db,
       sql,
       launcher,
       calls,
-      apiCalls: async () => Object.entries(await calls()).filter(([k]) => !k.startsWith('identity')).reduce((s, [, n]) => s + n, 0),
-      serverCount: async () => (proc ? (await proc.state()).servers.length : cloud!.snapshot().servers.length),
-      readyCount: () => (db === null ? Promise.reject(new Error('readyCount needs benchDb')) : db.nodes.count({ state: 'ready' })),
+      apiCalls: async () =>
+        Object.entries(await calls())
+          .filter(([k]) => !k.startsWith('identity'))
+          .reduce((s, [, n]) => s + n, 0),
+      serverCount: async () =>
+        proc ? (await proc.state()).servers.length : cloud!.snapshot().servers.length,
+      readyCount: () =>
+        db === null
+          ? Promise.reject(new Error('readyCount needs benchDb'))
+          : db.nodes.count({ state: 'ready' }),
       stop: stopAll,
     };
   } catch (err) {

@@ -21,6 +21,7 @@ async function makeContext(
   global: GlobalOptions,
   json: boolean,
   closers: Array<() => Promise<void>>,
+  composition: NodepoolComposition,
 ): Promise<CliContext> {
   const { getLogger, setupLogging } = await import('../log/index.js');
   // Upstream: `--debug` wins over `-l`. Without either, warnings and errors only (upstream
@@ -42,6 +43,7 @@ async function makeContext(
     debug: global.debug === true,
     json,
     log,
+    ...(composition.ssh !== undefined ? { ssh: composition.ssh } : {}),
     out: (text) => {
       process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     },
@@ -85,6 +87,12 @@ function addVerb(
   });
 }
 
+/** What a harness (tests) may compose differently from the shipped CLI. */
+export interface NodepoolComposition {
+  /** How nodes are reached over SSH (`image-update`). @default real SSH (see ssh-seam.ts) */
+  ssh?: CliContext['ssh'];
+}
+
 /** Upstream 0.4.0's order of the verbs in `--help`; the port's extra verbs follow. */
 const UPSTREAM_ORDER = [
   'list',
@@ -112,7 +120,10 @@ function inHelpOrder(verbs: readonly VerbEntry[]): VerbEntry[] {
 }
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  composition: NodepoolComposition = {},
+): Promise<number> {
   const program = new Command('nodepool');
   program
     .description('Node pool.')
@@ -135,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     addVerb(program, verb, async (v, args, opts) => {
       const global = program.opts<GlobalOptions>();
       try {
-        const ctx = await makeContext(global, opts.json === true, closers);
+        const ctx = await makeContext(global, opts.json === true, closers, composition);
         const verb = await v.load();
         await verb.run(ctx, args, opts);
       } catch (err) {

@@ -17,14 +17,15 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
+import type { SshSeam } from '../launcher/index.js';
 import { createProgramDrivers } from './drivers.js';
+import { SHIPPED_SSH_SEAM } from './ssh-seam.js';
 import {
   databaseCheck,
   loadFirstConfig,
   waitForServers,
   zookeeperCheck,
 } from './startup-checks.js';
-import { sshSeamFromEnv } from './ssh-seam-env.js';
 
 interface NodepooldOptions {
   config: string;
@@ -51,8 +52,17 @@ function parseWebAddress(value: string): { host: string; port: number } {
   }
 }
 
+/** What a harness (tests, the quickstart) may compose differently from the shipped daemon. */
+export interface NodepooldComposition {
+  /** How nodes are reached over SSH. @default real SSH (see ssh-seam.ts) */
+  ssh?: SshSeam;
+}
+
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  composition: NodepooldComposition = {},
+): Promise<number> {
   const childCwd = takeDaemonChildMarker();
   const program = daemonProgram('nodepoold', 'Node pool.', ['--version', '--fail-fast', '--web-address'])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
@@ -91,12 +101,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       await waitForServers(checks, { log, signal, notice, failFast: opts.failFast === true });
     },
     createServices: (root, log) => {
-      const ssh = sshSeamFromEnv(process.env);
-      if (ssh !== undefined)
-        log.warn(
-          'NODEPOOLD_SSH_TARGET is set: node SSH goes to %s',
-          process.env['NODEPOOLD_SSH_TARGET'],
-        );
+      const ssh = composition.ssh ?? SHIPPED_SSH_SEAM;
+      if (ssh !== SHIPPED_SSH_SEAM)
+        log.warn('Node SSH goes through a seam the harness composed, not the shipped one');
       if (opts.builder) {
         log.warn(
           'Note: nodepool no longer automatically builds images, please ensure the separate ' +
@@ -130,7 +137,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           noWebapp: !opts.webapp,
           webHost: opts.webAddress.host,
           webPort: opts.webAddress.port,
-          ...(ssh !== undefined ? { ssh } : {}),
+          ssh,
           // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
           ...jenkinsZuul,
           integrations: [...jenkinsZuul.integrations, snapshots],

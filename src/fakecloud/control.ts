@@ -6,9 +6,17 @@ import { ApiError, asObject, Router } from './http.js';
 import type { ApiResponse, RequestContext } from './http.js';
 import { applyKnobs } from './options.js';
 import type { FailureMode, FakeCloudKnobs } from './options.js';
+import type { NodeSshActivity } from './node-ssh.js';
 import type { FakeService } from './service.js';
 import type { FakeCloudStore, FaultOp } from './store.js';
-import type { FloatingIpRecord, ImageRecord, KeypairRecord, NetworkRecord, PortRecord, ServerRecord } from './types.js';
+import type {
+  FloatingIpRecord,
+  ImageRecord,
+  KeypairRecord,
+  NetworkRecord,
+  PortRecord,
+  ServerRecord,
+} from './types.js';
 
 /** Everything the fake holds, as returned by `FakeCloud.state()` and `GET /_fake/state`. */
 export interface FakeCloudSnapshot {
@@ -45,10 +53,24 @@ export function snapshot(store: FakeCloudStore): FakeCloudSnapshot {
  * Forces the next `count` operations of a kind to fail.
  * @throws RangeError for a bad count or mode.
  */
-export function failNext(store: FakeCloudStore, op: FaultOp, count: number, mode?: FailureMode): void {
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`Cannot force failures of "${op}": count must be a non-negative integer: current value is ${JSON.stringify(count)}`);
-  if (mode !== undefined && mode !== 'http' && mode !== 'error') throw new RangeError(`Cannot force failures of "${op}": mode must be "http" or "error": current value is ${JSON.stringify(mode)}`);
-  store.failNext[op] = { count, mode: op === 'upload' ? 'http' : (mode ?? store.knobs.failureMode) };
+export function failNext(
+  store: FakeCloudStore,
+  op: FaultOp,
+  count: number,
+  mode?: FailureMode,
+): void {
+  if (!Number.isInteger(count) || count < 0)
+    throw new RangeError(
+      `Cannot force failures of "${op}": count must be a non-negative integer: current value is ${JSON.stringify(count)}`,
+    );
+  if (mode !== undefined && mode !== 'http' && mode !== 'error')
+    throw new RangeError(
+      `Cannot force failures of "${op}": mode must be "http" or "error": current value is ${JSON.stringify(mode)}`,
+    );
+  store.failNext[op] = {
+    count,
+    mode: op === 'upload' ? 'http' : (mode ?? store.knobs.failureMode),
+  };
 }
 
 function guard<T>(fn: () => T): T {
@@ -71,17 +93,28 @@ async function postFail(ctx: RequestContext): Promise<ApiResponse> {
   const mode = body.mode as FailureMode | undefined;
   for (const [key, value] of Object.entries(body)) {
     if (key === 'mode') continue;
-    if (key !== 'create' && key !== 'delete' && key !== 'upload') throw new ApiError(400, `Cannot force failures of "${key}": known operations are create, delete, upload`);
+    if (key !== 'create' && key !== 'delete' && key !== 'upload')
+      throw new ApiError(
+        400,
+        `Cannot force failures of "${key}": known operations are create, delete, upload`,
+      );
     guard(() => failNext(ctx.store, key, value as number, mode));
   }
   return { status: 200, body: { failNext: ctx.store.failNext } };
 }
 
 /** Builds the control API; `onReset` also cancels pending timers. */
-export function createControlService(onReset: () => void): FakeService {
+export function createControlService(
+  onReset: () => void,
+  sshActivity: () => Record<string, NodeSshActivity> = () => ({}),
+): FakeService {
   const router = new Router()
+    .add('GET', '/ssh', () => ({ status: 200, body: { servers: sshActivity() } }))
     .add('GET', '/state', (ctx) => ({ status: 200, body: snapshot(ctx.store) }))
-    .add('GET', '/calls', (ctx) => ({ status: 200, body: { calls: Object.fromEntries(ctx.store.calls) } }))
+    .add('GET', '/calls', (ctx) => ({
+      status: 200,
+      body: { calls: Object.fromEntries(ctx.store.calls) },
+    }))
     .add('GET', '/knobs', (ctx) => ({ status: 200, body: { knobs: ctx.store.knobs } }))
     .add('PATCH', '/knobs', patchKnobs)
     .add('PUT', '/knobs', patchKnobs)
@@ -96,7 +129,8 @@ export function createControlService(onReset: () => void): FakeService {
     })
     .add('POST', '/regions', async (ctx) => {
       const name = asObject(await ctx.json(), 'body').name;
-      if (typeof name !== 'string' || name === '') throw new ApiError(400, 'Cannot add a region: "name" must be a non-empty string');
+      if (typeof name !== 'string' || name === '')
+        throw new ApiError(400, 'Cannot add a region: "name" must be a non-empty string');
       ctx.store.addRegion(name);
       return { status: 200, body: { regions: ctx.store.regions } };
     });

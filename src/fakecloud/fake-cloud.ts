@@ -19,6 +19,8 @@ import { createNovaService } from './nova.js';
 import { applyKnobs } from './options.js';
 import type { FailureMode, FakeCloudKnobsPatch, FakeCloudOptions } from './options.js';
 import type { FakeService } from './service.js';
+import { FakeNodeSsh } from './node-ssh.js';
+import type { NodeSshActivity } from './node-ssh.js';
 import { FakeCloudStore } from './store.js';
 import type { FakeRequestRecord, FaultOp } from './store.js';
 
@@ -26,6 +28,11 @@ import type { FakeRequestRecord, FaultOp } from './store.js';
 export interface FakeCloudServiceOptions extends FakeCloudOptions {
   /** Receives state changes (info) and per-request lines (debug). */
   log?: Logger;
+  /**
+   * Serve SSH on this port of every ACTIVE server's addresses (see {@link FakeNodeSsh});
+   * 22 needs root. @default no SSH (clients fake it, as upstream's fake cloud)
+   */
+  sshPort?: number;
 }
 
 /** A fake OpenStack cloud served over HTTP; a {@link Service}. */
@@ -39,21 +46,29 @@ export class FakeCloud extends BaseService {
   private readonly requestedPort: number;
   private readonly log: Logger | undefined;
   private server: Server | null = null;
+  private readonly nodeSsh: FakeNodeSsh | null;
 
   constructor(options: FakeCloudServiceOptions = {}) {
     super();
-    const { log, ...cloud } = options;
+    const { log, sshPort, ...cloud } = options;
     this.log = log;
+    this.nodeSsh = sshPort === undefined ? null : new FakeNodeSsh(sshPort, log);
     this.host = options.host ?? '127.0.0.1';
     this.requestedPort = options.port ?? 0;
     this.store = new FakeCloudStore(cloud);
+    const nodeSsh = this.nodeSsh;
+    if (nodeSsh !== null)
+      this.store.onServersChanged = () => nodeSsh.reconcile(this.store.activeAddresses());
     this.lifecycle = new Lifecycle(this.store);
     this.services = [
       createKeystoneService(),
       createNovaService(),
       createGlanceService(),
       createNeutronService(),
-      createControlService(() => this.reset()),
+      createControlService(
+        () => this.reset(),
+        () => this.sshActivity(),
+      ),
     ];
     this.tasks = new TaskGroup((err) => this.log?.error({ err }, 'Fake cloud request failed'));
   }
@@ -106,6 +121,11 @@ export class FakeCloud extends BaseService {
   /** Empties the request log. */
   clearRequests(): void {
     this.store.requestLog?.splice(0);
+  }
+
+  /** What each server's SSH saw, by server id (empty without `sshPort`). */
+  sshActivity(): Record<string, NodeSshActivity> {
+    return this.nodeSsh?.snapshot() ?? {};
   }
 
   /** Changes knobs while running. @throws RangeError naming a bad knob. */
@@ -182,6 +202,8 @@ export class FakeCloud extends BaseService {
 
   protected async doStop(): Promise<void> {
     this.lifecycle.stop();
+    this.store.onServersChanged = null;
+    await this.nodeSsh?.stop();
     const server = this.server;
     if (server === null) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -16,6 +16,7 @@ export type {
   FakeUser,
 } from './options.js';
 export type { FakeCloudSnapshot } from './control.js';
+export type { NodeSshActivity } from './node-ssh.js';
 export type { FakeRequestRecord, FaultOp } from './store.js';
 export { SEED_FLAVORS, SEED_NETWORKS } from './seed.js';
 export type * from './types.js';

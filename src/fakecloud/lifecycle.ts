@@ -49,9 +49,17 @@ export class Lifecycle {
         server.fault = { code: 500, created: now, message: NO_VALID_HOST };
         return;
       }
-      Object.assign(server, { status: 'ACTIVE', vmState: 'active', powerState: 1, launchedAt: now, hostId: hostIdFor(server.projectId) });
+      Object.assign(server, {
+        status: 'ACTIVE',
+        vmState: 'active',
+        powerState: 1,
+        launchedAt: now,
+        hostId: hostIdFor(server.projectId),
+      });
       // A server already being deleted gets no public address (it would outlive the server).
-      if (this.store.knobs.autoFloatingIp && server.taskState !== 'deleting') this.addFloatingIp(serverId);
+      if (this.store.knobs.autoFloatingIp && server.taskState !== 'deleting')
+        this.addFloatingIp(serverId);
+      this.store.onServersChanged?.();
     });
   }
 
@@ -85,7 +93,11 @@ export class Lifecycle {
         }
         const now = isoNow();
         Object.assign(server, { status: 'ERROR', vmState: 'error', taskState: null, updated: now });
-        server.fault = { code: 500, created: now, message: 'Failed to terminate instance: fault injected by the fake cloud' };
+        server.fault = {
+          code: 500,
+          created: now,
+          message: 'Failed to terminate instance: fault injected by the fake cloud',
+        };
       },
       true,
     );

@@ -82,6 +82,8 @@ export class FakeCloudStore {
   };
   private readonly pools = new Map<string, AddressPool>();
   private macCounter = 0;
+  /** Called when a server turns ACTIVE, goes, or gains or loses an address. */
+  onServersChanged: (() => void) | null = null;
 
   constructor(options: FakeCloudOptions = {}) {
     const {
@@ -130,6 +132,7 @@ export class FakeCloudStore {
     this.pools.clear();
     for (const f of Object.values(this.failNext)) f.count = 0;
     this.seed();
+    this.onServersChanged?.();
   }
 
   private seed(): void {
@@ -336,6 +339,7 @@ export class FakeCloudStore {
     fip.fixedIp = port?.fixedIps.find((f) => !f.ipAddress.includes(':'))?.ipAddress ?? null;
     fip.revision++;
     fip.updatedAt = isoNow();
+    this.onServersChanged?.();
   }
 
   /** Deletes a floating IP and frees its address. */
@@ -365,6 +369,25 @@ export class FakeCloudStore {
     }
     for (const p of server.portIds) this.deletePort(p);
     this.servers.delete(id);
+    this.onServersChanged?.();
+  }
+
+  /** Every IPv4 address of every ACTIVE server (fixed and floating) → the server's id. */
+  activeAddresses(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const s of this.servers.values()) {
+      if (s.status !== 'ACTIVE') continue;
+      for (const portId of s.portIds) {
+        for (const f of this.ports.get(portId)?.fixedIps ?? [])
+          if (!f.ipAddress.includes(':')) out.set(f.ipAddress, s.id);
+      }
+    }
+    for (const fip of this.floatingIps.values()) {
+      const owner = fip.portId === null ? undefined : this.ports.get(fip.portId)?.deviceId;
+      if (owner !== undefined && this.servers.get(owner)?.status === 'ACTIVE')
+        out.set(fip.address, owner);
+    }
+    return out;
   }
 
   /** Instances, cores and RAM a project uses. */

@@ -12,6 +12,7 @@ import type { Provider } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { UploadSource } from './image-source.js';
+import type { LoginSlots } from '../ssh/index.js';
 
 /** Timing knobs; production defaults, tests shorten them. */
 export interface LauncherTiming {
@@ -64,6 +65,8 @@ export interface LauncherContext {
   readonly stats: Stats;
   readonly timing: LauncherTiming;
   readonly ssh: SshSeam;
+  /** Bounds SSH login attempts over every launch and check (`ssh.maxConcurrentLogins`). */
+  readonly sshSlots?: LoginSlots;
   readonly jenkins: JenkinsHooks;
   readonly gearman: GearmanHooks;
   /** The configuration in force. */

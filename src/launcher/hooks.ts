@@ -5,6 +5,7 @@
  */
 import type { CompiledLabel, CompiledProvider, CompiledTarget } from '../config/index.js';
 import type { NodeRecord } from '../db/index.js';
+import type { SshConnector } from '../ssh/index.js';
 
 /** A node that just became ready, as the Jenkins/Gearman hooks see it. */
 export interface ReadyNodeInfo {
@@ -43,18 +44,22 @@ export interface GearmanHooks {
 /** Queued Zuul jobs per label, asked once per pass. @default no demand */
 export type DemandSource = () => Promise<ReadonlyMap<string, number>>;
 
-/** Where the launcher reaches a node over SSH, and where it writes on it (tests, demos). */
+/** How the launcher reaches nodes over SSH, and where it writes on them; set by the composer. */
 export interface SshSeam {
   /**
-   * Maps a node's address to the SSH endpoint to use. Return a host containing `fake` to
-   * get a fake session (as upstream's fake cloud). @default the address itself, port 22;
-   * providers with `auth-url: fake` get a fake session
+   * The connector for a provider's nodes. @default every node over real SSH
+   * (`directSsh`); `cmd/nodepoold` gives `auth-url: fake` providers `fakeSsh`
    */
-  target?(ip: string, provider: CompiledProvider): { host: string; port?: number };
+  connector?(provider: CompiledProvider): SshConnector;
   /** Remote directory of the node files. @default '/etc/nodepool' */
   nodepoolDir?: string;
   /** Remote directory of ready scripts. @default '/opt/nodepool-scripts' */
   scriptsDir?: string;
   /** Pause between SSH attempts. @default 2000 */
   retryDelayMs?: number;
+  /**
+   * SSH login attempts in flight at once, over all launches and checks of the launcher
+   * (see `LoginSlots`). @default 64 (zuul-launcher caps its key scans at 100)
+   */
+  maxConcurrentLogins?: number;
 }

@@ -5,7 +5,12 @@
  * launcher stops mid-way the node is left `building` for the start-up recovery.
  */
 import type { Logger } from 'pino';
-import type { CompiledLabel, CompiledProvider, CompiledProviderImage, CompiledTarget } from '../config/index.js';
+import type {
+  CompiledLabel,
+  CompiledProvider,
+  CompiledProviderImage,
+  CompiledTarget,
+} from '../config/index.js';
 import { stateCode } from '../db/index.js';
 import type { NodeRecord } from '../db/index.js';
 import { getLogger } from '../log/index.js';
@@ -16,7 +21,7 @@ import { LaunchError, launchResultKey } from './errors.js';
 import { currentCloudImage } from './image-source.js';
 import { reportLaunch } from './metrics.js';
 import { formatTemplate, nodenameOf } from './names.js';
-import { checkAccess, prepareNodeSet, startNodeSetKey } from './node-ssh.js';
+import { openSession, prepareNodeSet, startNodeSetKey } from './node-ssh.js';
 import type { SetMember, SshLogin } from './node-ssh.js';
 
 /** What a launch needs besides the node id: the config it was allocated under. */
@@ -35,7 +40,9 @@ export type LaunchOutcome = 'ready' | 'failed' | 'abandoned';
 export type RequestDelete = (nodeId: number, reason: string) => void;
 
 /** The provider image a label boots from, or a LaunchError (`error.nodepool`). */
-export function providerImageFor(spec: Pick<LaunchSpec, 'nodeId' | 'label' | 'provider'>): CompiledProviderImage {
+export function providerImageFor(
+  spec: Pick<LaunchSpec, 'nodeId' | 'label' | 'provider'>,
+): CompiledProviderImage {
   const image = spec.provider.images.find((i) => i.name === spec.label.image);
   if (image === undefined) {
     throw new LaunchError(
@@ -47,36 +54,65 @@ export function providerImageFor(spec: Pick<LaunchSpec, 'nodeId' | 'label' | 'pr
 }
 
 /** Step 2: the cloud image id of the current upload, or LaunchError(`error.nodepool`). */
-export async function currentImageId(ctx: LauncherContext, nodeId: number, image: string, provider: string): Promise<string> {
+export async function currentImageId(
+  ctx: LauncherContext,
+  nodeId: number,
+  image: string,
+  provider: string,
+): Promise<string> {
   const externalId = await currentCloudImage(ctx, image, provider);
   if (!externalId) {
-    throw new LaunchError(`Cannot launch node ${nodeId}: no ready upload of image "${image}" in provider "${provider}"`, {
-      nodeId,
-      statsKey: 'error.nodepool',
-      code: 'ERR_LAUNCH_NO_UPLOAD',
-    });
+    throw new LaunchError(
+      `Cannot launch node ${nodeId}: no ready upload of image "${image}" in provider "${provider}"`,
+      {
+        nodeId,
+        statsKey: 'error.nodepool',
+        code: 'ERR_LAUNCH_NO_UPLOAD',
+      },
+    );
   }
   return externalId;
 }
 
 /** Runs a launch to its end; never rejects. */
-export async function launchNode(ctx: LauncherContext, spec: LaunchSpec, requestDelete: RequestDelete): Promise<LaunchOutcome> {
-  const log = getLogger(ctx.log, 'nodepool.NodeLauncher', { nodeId: spec.nodeId, provider: spec.provider.name, label: spec.label.name });
+export async function launchNode(
+  ctx: LauncherContext,
+  spec: LaunchSpec,
+  requestDelete: RequestDelete,
+): Promise<LaunchOutcome> {
+  const log = getLogger(ctx.log, 'nodepool.NodeLauncher', {
+    nodeId: spec.nodeId,
+    provider: spec.provider.name,
+    label: spec.label.name,
+  });
   const started = Date.now();
   let elapsed: number | null = null;
-  const subject = { provider: spec.provider.name, image: spec.label.image, az: spec.az, target: spec.target.name, manager: null as string | null };
+  const subject = {
+    provider: spec.provider.name,
+    image: spec.label.image,
+    az: spec.az,
+    target: spec.target.name,
+    manager: null as string | null,
+  };
   try {
     const manager = await runLaunch(ctx, spec, log, () => {
       elapsed = Date.now() - started;
     });
     subject.manager = manager;
     reportLaunch(ctx.stats, subject, 'ready', elapsed ?? Date.now() - started);
-    ctx.activity.countLaunch({ provider: spec.provider.name, label: spec.label.name, result: 'ready' });
+    ctx.activity.countLaunch({
+      provider: spec.provider.name,
+      label: spec.label.name,
+      result: 'ready',
+    });
     log.info('Node %d is ready in %d ms', spec.nodeId, Date.now() - started);
     return 'ready';
   } catch (err) {
     if (ctx.signal.aborted) {
-      log.warn('Launch of node %d abandoned on stop: left building for the start-up recovery', spec.nodeId);
+      log.warn(
+        'Launch of node %d abandoned on stop: left building for the start-up recovery',
+        spec.nodeId,
+      );
       return 'abandoned';
     }
     const result = launchResultKey(err);
@@ -90,7 +126,12 @@ export async function launchNode(ctx: LauncherContext, spec: LaunchSpec, request
   }
 }
 
-async function runLaunch(ctx: LauncherContext, spec: LaunchSpec, log: Logger, sshDone: () => void): Promise<string | null> {
+async function runLaunch(
+  ctx: LauncherContext,
+  spec: LaunchSpec,
+  log: Logger,
+  sshDone: () => void,
+): Promise<string | null> {
   const { nodeId, label, provider, target } = spec;
   const signal = ctx.signal;
   const image = providerImageFor(spec);
@@ -100,45 +141,75 @@ async function runLaunch(ctx: LauncherContext, spec: LaunchSpec, log: Logger, ss
   const imageId = await currentImageId(ctx, nodeId, label.image, provider.name);
   const cloud = requireProvider(ctx, provider.name, nodeId);
   log.info('Creating server %s for node %d with image %s', hostname, nodeId, imageId);
-  const server = await createRecorded(ctx, nodeId, () => cloud.createServer(
-    {
-      name: hostname,
-      imageId,
-      minRam: image.minRam,
-      ...(image.nameFilter !== undefined ? { nameFilter: image.nameFilter } : {}),
-      ...(spec.az !== null ? { az: spec.az } : {}),
-      ...(image.configDrive !== undefined ? { configDrive: image.configDrive } : {}),
-      nodeId,
-      imageName: image.name,
-    },
-    { signal },
-  ), (id) => ctx.db().nodes.update(nodeId, { externalId: id }));
-  await ctx.db().nodes.update(nodeId, { hostname, nodename, targetName: target.name, externalId: server.id });
+  const server = await createRecorded(
+    ctx,
+    nodeId,
+    () =>
+      cloud.createServer(
+        {
+          name: hostname,
+          imageId,
+          minRam: image.minRam,
+          ...(image.nameFilter !== undefined ? { nameFilter: image.nameFilter } : {}),
+          ...(spec.az !== null ? { az: spec.az } : {}),
+          ...(image.configDrive !== undefined ? { configDrive: image.configDrive } : {}),
+          nodeId,
+          imageName: image.name,
+        },
+        { signal },
+      ),
+    (id) => ctx.db().nodes.update(nodeId, { externalId: id }),
+  );
+  await ctx
+    .db()
+    .nodes.update(nodeId, { hostname, nodename, targetName: target.name, externalId: server.id });
   log.debug('Waiting for server %s of node %d', server.id, nodeId);
-  const active = await requireProvider(ctx, provider.name, nodeId).waitForServer(server.id, { timeoutMs: provider.launchTimeoutMs, signal });
+  const active = await requireProvider(ctx, provider.name, nodeId).waitForServer(server.id, {
+    timeoutMs: provider.launchTimeoutMs,
+    signal,
+  });
   const ip = active.publicIp;
   if (!ip) {
-    throw new LaunchError(`Cannot launch node ${nodeId}: server ${server.id} has no public address`, { nodeId, statsKey: 'error.network', code: 'ERR_LAUNCH_NO_IP' });
+    throw new LaunchError(
+      `Cannot launch node ${nodeId}: server ${server.id} has no public address`,
+      { nodeId, statsKey: 'error.network', code: 'ERR_LAUNCH_NO_IP' },
+    );
   }
-  if (provider.ipv6Preferred && !active.publicIpv6) log.warn('Server %s of node %d has no public IPv6 address: using %s', server.id, nodeId, ip);
+  if (provider.ipv6Preferred && !active.publicIpv6)
+    log.warn('Server %s of node %d has no public IPv6 address: using %s', server.id, nodeId, ip);
   const ipPrivate = active.privateIp ?? ip;
-  const login: SshLogin = { seam: ctx.ssh, provider, image, log, signal };
-  const key = startNodeSetKey(ctx.ssh, ip, provider);
-  await checkAccess(ip, login, provider.bootTimeoutMs);
-  sshDone();
-  const subnodes = await waitForSubnodes(ctx, spec, log);
-  await prepareNodeSet(
-    {
-      primary: { role: 'primary', ip, ipPrivate, hostname, externalId: server.id },
-      subnodes,
-      az: spec.az,
-      // Compat: a 0.3-era provider image's ready-script, unless the label names its own.
-      ...((label.readyScript ?? image.readyScript) !== undefined ? { readyScript: label.readyScript ?? image.readyScript } : {}),
-      bootTimeoutMs: provider.bootTimeoutMs,
-      key,
-    },
-    login,
-  );
+  const login: SshLogin = {
+    seam: ctx.ssh,
+    ...(ctx.sshSlots ? { slots: ctx.sshSlots } : {}),
+    provider,
+    image,
+    log,
+    signal,
+  };
+  const key = startNodeSetKey();
+  // One session for the primary's access check, files and ready script.
+  const session = await openSession(ip, login, provider.bootTimeoutMs);
+  try {
+    sshDone();
+    const subnodes = await waitForSubnodes(ctx, spec, log);
+    await prepareNodeSet(
+      {
+        primary: { role: 'primary', ip, ipPrivate, hostname, externalId: server.id },
+        subnodes,
+        az: spec.az,
+        // Compat: a 0.3-era provider image's ready-script, unless the label names its own.
+        ...((label.readyScript ?? image.readyScript) !== undefined
+          ? { readyScript: label.readyScript ?? image.readyScript }
+          : {}),
+        bootTimeoutMs: provider.bootTimeoutMs,
+        key,
+      },
+      login,
+      session,
+    );
+  } finally {
+    await session.stop();
+  }
   // Ready (or test) before Jenkins hears of it, so Jenkins cannot hand it out first.
   const state = target.jenkins.testJob !== undefined ? 'test' : 'ready';
   await finishNode(ctx, nodeId, state, { ip, ipPrivate });
@@ -164,10 +235,17 @@ export async function createRecorded<T>(
   }
 }
 
-function requireProvider(ctx: LauncherContext, name: string, nodeId: number): NonNullable<ReturnType<LauncherContext['provider']>> {
+function requireProvider(
+  ctx: LauncherContext,
+  name: string,
+  nodeId: number,
+): NonNullable<ReturnType<LauncherContext['provider']>> {
   const p = ctx.provider(name);
   if (p === undefined) {
-    throw new LaunchError(`Cannot launch node ${nodeId}: provider "${name}" is no longer configured`, { nodeId, statsKey: 'error.nodepool', code: 'ERR_LAUNCH_NO_PROVIDER' });
+    throw new LaunchError(
+      `Cannot launch node ${nodeId}: provider "${name}" is no longer configured`,
+      { nodeId, statsKey: 'error.nodepool', code: 'ERR_LAUNCH_NO_PROVIDER' },
+    );
   }
   return p;
 }
@@ -176,18 +254,31 @@ function requireProvider(ctx: LauncherContext, name: string, nodeId: number): No
  * Step 11. Deliberate change from upstream (docs/behaviour.md#node-states bug): a node an operator held or
  * deleted while it was building keeps that state.
  */
-async function finishNode(ctx: LauncherContext, nodeId: number, state: 'ready' | 'test', ips: { ip: string; ipPrivate: string }): Promise<void> {
+async function finishNode(
+  ctx: LauncherContext,
+  nodeId: number,
+  state: 'ready' | 'test',
+  ips: { ip: string; ipPrivate: string },
+): Promise<void> {
   const db = ctx.db();
   const current = await db.nodes.get(nodeId);
   if (current === undefined || current.state === stateCode('delete')) {
-    throw new LaunchError(`Cannot finish node ${nodeId}: it was deleted while building`, { nodeId, statsKey: 'error.unknown', code: 'ERR_LAUNCH_DELETED' });
+    throw new LaunchError(`Cannot finish node ${nodeId}: it was deleted while building`, {
+      nodeId,
+      statsKey: 'error.unknown',
+      code: 'ERR_LAUNCH_DELETED',
+    });
   }
   if (current.state === stateCode('hold')) await db.nodes.update(nodeId, ips);
   else await db.nodes.setState(nodeId, state, ips);
 }
 
 /** Step 8: waits (bounded) until every subnode of the node is ready; returns them. */
-async function waitForSubnodes(ctx: LauncherContext, spec: LaunchSpec, log: Logger): Promise<SetMember[]> {
+async function waitForSubnodes(
+  ctx: LauncherContext,
+  spec: LaunchSpec,
+  log: Logger,
+): Promise<SetMember[]> {
   const wanted = spec.label.subnodes;
   const deadline = Date.now() + ctx.timing.subnodeWaitMs;
   const ready = stateCode('ready');
@@ -195,7 +286,13 @@ async function waitForSubnodes(ctx: LauncherContext, spec: LaunchSpec, log: Logg
     const rows = await ctx.db().subnodes.listByNode(spec.nodeId);
     const done = rows.filter((s) => s.state === ready);
     if (done.length >= wanted || Date.now() >= deadline) {
-      if (done.length < wanted) log.warn('Node %d has %d of %d subnodes ready: carrying on', spec.nodeId, done.length, wanted);
+      if (done.length < wanted)
+        log.warn(
+          'Node %d has %d of %d subnodes ready: carrying on',
+          spec.nodeId,
+          done.length,
+          wanted,
+        );
       return done.map((s) => ({
         role: 'sub' as const,
         ip: s.ip ?? '',
@@ -209,11 +306,27 @@ async function waitForSubnodes(ctx: LauncherContext, spec: LaunchSpec, log: Logg
 }
 
 /** Steps 12–13: Jenkins registration and Gearman assignment hooks; returns the manager. */
-async function afterReady(ctx: LauncherContext, spec: LaunchSpec, image: CompiledProviderImage): Promise<string | null> {
+async function afterReady(
+  ctx: LauncherContext,
+  spec: LaunchSpec,
+  image: CompiledProviderImage,
+): Promise<string | null> {
   const { jenkins, gearman } = ctx;
-  if (jenkins.registerNode === undefined && (gearman.assignNode === undefined || !spec.target.assignViaGearman)) return null;
+  if (
+    jenkins.registerNode === undefined &&
+    (gearman.assignNode === undefined || !spec.target.assignViaGearman)
+  )
+    return null;
   const node = (await ctx.db().nodes.get(spec.nodeId)) as NodeRecord;
-  const info = { node, label: spec.label, provider: spec.provider, target: spec.target, username: image.username, userHome: image.userHome, privateKey: image.privateKey };
+  const info = {
+    node,
+    label: spec.label,
+    provider: spec.provider,
+    target: spec.target,
+    username: image.username,
+    userHome: image.userHome,
+    privateKey: image.privateKey,
+  };
   if (jenkins.registerNode !== undefined) await jenkins.registerNode(info, { signal: ctx.signal });
   if (spec.target.assignViaGearman && gearman.assignNode !== undefined) {
     const manager = await gearman.assignNode(info, { signal: ctx.signal });

@@ -1,73 +1,71 @@
 /**
- * The SSH steps of a launch (docs/behaviour.md#reaching-the-node-over-ssh): the access check, the `/etc/nodepool` files and
- * the ready script on every node of a set (subnodes first, then the primary). Each step opens
- * its own session and closes it when done.
+ * The SSH steps of a launch (see docs/ssh.md): the access check, the `/etc/nodepool` files
+ * and the ready script on every node of a set (subnodes first, then the primary). Each node
+ * gets one session for all of its steps: the primary's is the one its access check opened.
  */
 import type { Logger } from 'pino';
 import type { CompiledProvider, CompiledProviderImage } from '../config/index.js';
-import {
-  connectSsh,
-  generateNodeSetKey,
-  runReadyScript,
-  writeNodepoolFiles,
+import { directSsh, generateNodeSetKey, runReadyScript, writeNodepoolFiles } from '../ssh/index.js';
+import type {
+  LoginSlots,
+  NodeAddress,
+  NodeSetKey,
+  SshConnector,
+  SshSession,
 } from '../ssh/index.js';
-import { isFakeHost } from '../ssh/index.js';
-import type { NodeAddress, NodeSetKey, SshSession } from '../ssh/index.js';
 import type { SshSeam } from './hooks.js';
 
-/** Where to reach a node over SSH. */
-export function sshEndpoint(seam: SshSeam, ip: string, provider: CompiledProvider): { host: string; port: number } {
-  if (seam.target) {
-    const t = seam.target(ip, provider);
-    return { host: t.host, port: t.port ?? 22 };
-  }
-  // Compat: upstream's fake provider gave servers the address "fake", which short-circuits SSH.
-  if (provider.cloud.isFake) return { host: `fake-${ip}`, port: 22 };
-  return { host: ip, port: 22 };
+/** The connector the seam chooses for a provider's nodes. */
+export function connectorFor(seam: SshSeam, provider: CompiledProvider): SshConnector {
+  return seam.connector?.(provider) ?? directSsh;
 }
 
-/** Stand-in key for node sets that only have fake hosts: their files are written nowhere. */
-const FAKE_KEY: NodeSetKey = {
-  privateKeyPem: '-----BEGIN RSA PRIVATE KEY-----\nfake\n-----END RSA PRIVATE KEY-----\n',
-  publicKey: 'ssh-rsa fake',
-};
-
 /**
- * Starts making the node set's RSA 2048 key (docs/behaviour.md#files-on-the-node) early, so its CPU time (about
- * 0.3 s) overlaps the boot wait. A set reached only through fake hosts gets a stand-in key.
- * The promise never rejects unobserved: callers await it in {@link prepareNodeSet}.
+ * Starts making the node set's key, so it is ready when the files are written. Ed25519
+ * (microseconds, read by every current OpenSSH and paramiko): see docs/ssh.md "Node set
+ * key". The promise never rejects unobserved: callers await it in {@link prepareNodeSet}.
  */
-export function startNodeSetKey(seam: SshSeam, ip: string, provider: CompiledProvider): Promise<NodeSetKey> {
-  if (isFakeHost(sshEndpoint(seam, ip, provider).host)) return Promise.resolve(FAKE_KEY);
-  const p = generateNodeSetKey();
+export function startNodeSetKey(): Promise<NodeSetKey> {
+  const p = generateNodeSetKey('ed25519');
   p.catch(() => {});
   return p;
 }
 
+/** Default of `SshSeam.maxConcurrentLogins`. */
+export const DEFAULT_MAX_CONCURRENT_LOGINS = 64;
+
 /** What the SSH steps need to log in to one node. */
 export interface SshLogin {
   seam: SshSeam;
+  /** The launcher's bound on login attempts. */
+  slots?: LoginSlots;
   provider: CompiledProvider;
   image: CompiledProviderImage;
   log: Logger;
   signal?: AbortSignal;
 }
 
-/** Connects as the image's user, retrying until `timeoutMs` (the provider's boot-timeout). */
-export async function openSession(ip: string, login: SshLogin, timeoutMs: number): Promise<SshSession> {
-  const { host, port } = sshEndpoint(login.seam, ip, login.provider);
-  return connectSsh(host, {
-    port,
+/**
+ * Connects as the image's user, retrying until `timeoutMs` (the provider's boot-timeout),
+ * and runs the access check (step 6). The caller stops the session.
+ */
+export async function openSession(
+  ip: string,
+  login: SshLogin,
+  timeoutMs: number,
+): Promise<SshSession> {
+  return connectorFor(login.seam, login.provider).connect(ip, {
     username: login.image.username,
     privateKey: login.image.privateKey,
     timeoutMs,
     ...(login.seam.retryDelayMs !== undefined ? { retryDelayMs: login.seam.retryDelayMs } : {}),
+    ...(login.slots ? { slots: login.slots } : {}),
     ...(login.signal ? { signal: login.signal } : {}),
     log: login.log,
   });
 }
 
-/** Step 6: waits for SSH and runs the access check, then closes the session. */
+/** Step 6 alone (subnodes): waits for SSH and runs the access check, then closes the session. */
 export async function checkAccess(ip: string, login: SshLogin, timeoutMs: number): Promise<void> {
   const session = await openSession(ip, login, timeoutMs);
   await session.stop();
@@ -93,17 +91,28 @@ export interface NodeSetPlan {
 
 /**
  * Steps 9–10: writes the node files on every node, then runs the ready script (if any) on
- * every node; subnodes first, then the primary, as upstream.
+ * every node; subnodes first, then the primary, as upstream. `primarySession` is the
+ * primary's open session (its access check); subnodes get one session each for both steps.
+ * Every session opened here is stopped before returning; `primarySession` is the caller's.
  */
-export async function prepareNodeSet(plan: NodeSetPlan, login: SshLogin): Promise<void> {
+export async function prepareNodeSet(
+  plan: NodeSetPlan,
+  login: SshLogin,
+  primarySession: SshSession,
+): Promise<void> {
   const key: NodeSetKey = await plan.key;
   const members = [...plan.subnodes, plan.primary];
   const dir = login.seam.nodepoolDir;
-  for (const m of members) {
-    const session = await openSession(m.ip, login, plan.bootTimeoutMs);
-    try {
+  const opened = new Map<SetMember, SshSession>([[plan.primary, primarySession]]);
+  const sessionOf = async (m: SetMember): Promise<SshSession> => {
+    let s = opened.get(m);
+    if (s === undefined) opened.set(m, (s = await openSession(m.ip, login, plan.bootTimeoutMs)));
+    return s;
+  };
+  try {
+    for (const m of members) {
       await writeNodepoolFiles(
-        session,
+        await sessionOf(m),
         {
           role: m.role,
           node: { ip: m.ip, ipPrivate: m.ipPrivate, externalId: m.externalId },
@@ -115,25 +124,24 @@ export async function prepareNodeSet(plan: NodeSetPlan, login: SshLogin): Promis
           regionName: login.provider.cloud.regionName ?? login.provider.regionName ?? null,
           az: plan.az,
         },
-        { ...(dir !== undefined ? { dir } : {}), ...(login.signal ? { signal: login.signal } : {}) },
+        {
+          ...(dir !== undefined ? { dir } : {}),
+          ...(login.signal ? { signal: login.signal } : {}),
+        },
       );
-    } finally {
-      await session.stop();
     }
-  }
-  const script = plan.readyScript;
-  if (script === undefined || script === '') return;
-  for (const m of members) {
-    const session = await openSession(m.ip, login, plan.bootTimeoutMs);
-    try {
-      await runReadyScript(session, script, {
+    const script = plan.readyScript;
+    if (script === undefined || script === '') return;
+    for (const m of members) {
+      await runReadyScript(await sessionOf(m), script, {
         hostname: m.hostname,
         ...(login.seam.scriptsDir !== undefined ? { scriptsDir: login.seam.scriptsDir } : {}),
         ...(login.signal ? { signal: login.signal } : {}),
         log: login.log,
       });
-    } finally {
-      await session.stop();
     }
+  } finally {
+    opened.delete(plan.primary);
+    await Promise.all([...opened.values()].map((s) => s.stop()));
   }
 }

@@ -19,7 +19,12 @@ import { BaseService, TaskGroup, Wakeup, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { getLogger } from '../log/index.js';
 import { ActivityCounters, NodeHistory, stateCountsOf } from '../status/index.js';
-import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, createStatusSource, createWebApp } from '../web/index.js';
+import {
+  DEFAULT_WEB_HOST,
+  DEFAULT_WEB_PORT,
+  createStatusSource,
+  createWebApp,
+} from '../web/index.js';
 import type { WebApp } from '../web/index.js';
 import { ImageBuilds } from '../zk/index.js';
 import { AllocationHistory } from './allocation-history.js';
@@ -39,6 +44,8 @@ import { LauncherRuntime } from './reconfigure.js';
 import { recoverAtStartup } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
 import type { SubnodeLaunchSpec } from './subnode-launcher.js';
+import { LoginSlots } from '../ssh/index.js';
+import { DEFAULT_MAX_CONCURRENT_LOGINS } from './node-ssh.js';
 
 /** The pool service; build it with `createLauncherService`. */
 export class LauncherPool extends BaseService implements LauncherService {
@@ -74,9 +81,19 @@ export class LauncherPool extends BaseService implements LauncherService {
     super();
     this.log = options.log;
     this.ownsStats = options.stats === undefined;
-    this.stats = options.stats ?? createStatsFromEnv(process.env, { onError: (err) => this.log.debug({ err }, 'statsd send failed') });
-    this.timing = { ...DEFAULT_TIMING, ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}), ...options.timing };
-    this.tasks = new TaskGroup((err, name) => this.log.error({ err }, 'Launcher task %s failed', name));
+    this.stats =
+      options.stats ??
+      createStatsFromEnv(process.env, {
+        onError: (err) => this.log.debug({ err }, 'statsd send failed'),
+      });
+    this.timing = {
+      ...DEFAULT_TIMING,
+      ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}),
+      ...options.timing,
+    };
+    this.tasks = new TaskGroup((err, name) =>
+      this.log.error({ err }, 'Launcher task %s failed', name),
+    );
     this.runtime = new LauncherRuntime({
       configPath: options.configPath,
       securePath: options.securePath,
@@ -96,6 +113,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       stats: this.stats,
       timing: this.timing,
       ssh: options.ssh ?? {},
+      sshSlots: new LoginSlots(options.ssh?.maxConcurrentLogins ?? DEFAULT_MAX_CONCURRENT_LOGINS),
       jenkins: options.jenkins ?? {},
       gearman: options.gearman ?? {},
       signal: this.work.signal,
@@ -108,9 +126,14 @@ export class LauncherPool extends BaseService implements LauncherService {
       activity: this.activity,
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
-    this.gauges = new GaugeReporter(this.stats, async () => ({ config: this.ctx.config(), nodes: await gaugeGroups(this.ctx.db()) }), this.log);
+    this.gauges = new GaugeReporter(
+      this.stats,
+      async () => ({ config: this.ctx.config(), nodes: await gaugeGroups(this.ctx.db()) }),
+      this.log,
+    );
     this.scheduler = new CronScheduler(this.log);
-    for (const i of options.integrations ?? []) i.attach({ ctx: this.ctx, deleteNode: (id, reason) => this.deleter.deleteNode(id, reason) });
+    for (const i of options.integrations ?? [])
+      i.attach({ ctx: this.ctx, deleteNode: (id, reason) => this.deleter.deleteNode(id, reason) });
   }
 
   protected override onStateChange(from: ServiceState, to: ServiceState): void {
@@ -164,7 +187,8 @@ export class LauncherPool extends BaseService implements LauncherService {
 
   /** Loads config when due; runs the start-up recovery once a config is in force. */
   private async prepare(): Promise<boolean> {
-    const due = this.runtime.isDirty || Date.now() - this.runtime.lastLoadAt >= this.timing.intervalMs;
+    const due =
+      this.runtime.isDirty || Date.now() - this.runtime.lastLoadAt >= this.timing.intervalMs;
     if (due) {
       const ok = await this.runtime.reload(this.signal);
       if (ok) {
@@ -175,9 +199,16 @@ export class LauncherPool extends BaseService implements LauncherService {
     if (this.runtime.config === null) return false;
     if (!this.isRecovered) {
       try {
-        const r = await recoverAtStartup(this.ctx, this.deleter, { noDeletes: this.options.noDeletes });
+        const r = await recoverAtStartup(this.ctx, this.deleter, {
+          noDeletes: this.options.noDeletes,
+        });
         this.isRecovered = true;
-        if (r.nodes + r.subnodes > 0) this.log.info('Start-up recovery: %d building nodes and %d building subnodes to delete', r.nodes, r.subnodes);
+        if (r.nodes + r.subnodes > 0)
+          this.log.info(
+            'Start-up recovery: %d building nodes and %d building subnodes to delete',
+            r.nodes,
+            r.subnodes,
+          );
         this.gauges.changed();
       } catch (err) {
         this.log.error({ err }, 'Cannot run the start-up recovery: retrying on the next pass');
@@ -223,8 +254,16 @@ export class LauncherPool extends BaseService implements LauncherService {
     if (this.options.noDeletes) return;
     const cron = this.ctx.config().cron;
     this.scheduler.set([
-      { name: 'cleanup', parserSpec: cron.cleanup.parserSpec, run: (signal) => runCleanup(this.ctx, this.cleanupDeps(), signal) },
-      { name: 'check', parserSpec: cron.check.parserSpec, run: (signal) => runCheck(this.ctx, this.deleter, signal) },
+      {
+        name: 'cleanup',
+        parserSpec: cron.cleanup.parserSpec,
+        run: (signal) => runCleanup(this.ctx, this.cleanupDeps(), signal),
+      },
+      {
+        name: 'check',
+        parserSpec: cron.check.parserSpec,
+        run: (signal) => runCheck(this.ctx, this.deleter, signal),
+      },
     ]);
   }
 
@@ -249,12 +288,21 @@ export class LauncherPool extends BaseService implements LauncherService {
         history: this.history,
         jenkins: this.ctx.jenkins,
         ...(this.options.demandSource ? { demandSource: this.options.demandSource } : {}),
-        starter: { launch: (s) => this.startLaunch(s), launchSubnode: (s) => this.startSubnodeLaunch(s) },
+        starter: {
+          launch: (s) => this.startLaunch(s),
+          launchSubnode: (s) => this.startSubnodeLaunch(s),
+        },
         refreshed: this.refreshed,
       });
-      if (this.web !== null) this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));
+      if (this.web !== null)
+        this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));
       if (result.launches + result.subnodeLaunches > 0) {
-        this.log.info('Pass started %d launches and %d subnode launches (%d nodes)', result.launches, result.subnodeLaunches, result.nodes);
+        this.log.info(
+          'Pass started %d launches and %d subnode launches (%d nodes)',
+          result.launches,
+          result.subnodeLaunches,
+          result.nodes,
+        );
       }
     } catch (err) {
       if (!this.signal.aborted) this.log.error({ err }, 'Launcher pass failed');
@@ -288,7 +336,8 @@ export class LauncherPool extends BaseService implements LauncherService {
   }
 
   async runCron(name: 'cleanup' | 'check'): Promise<void> {
-    if (this.runtime.config === null) throw new IllegalStateError(`Cannot run cron ${name}: no config loaded`, this.state);
+    if (this.runtime.config === null)
+      throw new IllegalStateError(`Cannot run cron ${name}: no config loaded`, this.state);
     if (name === 'cleanup') await runCleanup(this.ctx, this.cleanupDeps(), this.work.signal);
     else await runCheck(this.ctx, this.deleter, this.work.signal);
   }
@@ -323,10 +372,19 @@ export class LauncherPool extends BaseService implements LauncherService {
     const grace = new AbortController();
     const drained = this.tasks.drain().finally(() => grace.abort());
     const inFlight = this.launching.size + this.subLaunching.size + this.deleter.inFlight.length;
-    if (inFlight > 0) this.log.info('Waiting up to %d ms for %d launches/deletions to finish', this.timing.stopGraceMs, inFlight);
+    if (inFlight > 0)
+      this.log.info(
+        'Waiting up to %d ms for %d launches/deletions to finish',
+        this.timing.stopGraceMs,
+        inFlight,
+      );
     try {
       await delay(this.timing.stopGraceMs, { signal: grace.signal });
-      this.log.warn('Stop grace over: abandoning %d launches and %d deletions', this.launching.size + this.subLaunching.size, this.deleter.inFlight.length);
+      this.log.warn(
+        'Stop grace over: abandoning %d launches and %d deletions',
+        this.launching.size + this.subLaunching.size,
+        this.deleter.inFlight.length,
+      );
     } catch {
       // drained in time
     }
@@ -336,7 +394,8 @@ export class LauncherPool extends BaseService implements LauncherService {
 
   diagnostics(): LauncherDiagnostics {
     const db: Database | null = this.runtime.db;
-    const pool = (db?.knex.client as { pool?: unknown } | undefined)?.pool as { numUsed?(): number; numFree?(): number; numPendingAcquires?(): number } | undefined;
+    const pool = (db?.knex.client as { pool?: unknown } | undefined)?.pool as
+      { numUsed?(): number; numFree?(): number; numPendingAcquires?(): number } | undefined;
     const config: CompiledConfig | null = this.runtime.config;
     return {
       state: this.state,
@@ -348,8 +407,22 @@ export class LauncherPool extends BaseService implements LauncherService {
       deletesInFlight: this.deleter.inFlight,
       instanceDeletesInFlight: this.deleter.instancesInFlight,
       cronsRunning: this.scheduler.running,
-      config: { loads: this.runtime.loads, lastLoadAt: this.runtime.lastLoadAt === 0 ? null : new Date(this.runtime.lastLoadAt).toISOString(), path: this.options.configPath },
-      database: db === null ? null : { dialect: db.dialect, poolMax: db.poolMax, used: pool?.numUsed?.() ?? 0, free: pool?.numFree?.() ?? 0, pendingAcquires: pool?.numPendingAcquires?.() ?? 0 },
+      config: {
+        loads: this.runtime.loads,
+        lastLoadAt:
+          this.runtime.lastLoadAt === 0 ? null : new Date(this.runtime.lastLoadAt).toISOString(),
+        path: this.options.configPath,
+      },
+      database:
+        db === null
+          ? null
+          : {
+              dialect: db.dialect,
+              poolMax: db.poolMax,
+              used: pool?.numUsed?.() ?? 0,
+              free: pool?.numFree?.() ?? 0,
+              pendingAcquires: pool?.numPendingAcquires?.() ?? 0,
+            },
       providers: config?.providers.map((p) => p.name) ?? [],
       integrations: this.integrationStatus(),
     };
@@ -371,6 +444,10 @@ export class LauncherPool extends BaseService implements LauncherService {
 }
 
 function required<T>(value: T | null, what: string): T {
-  if (value === null) throw new IllegalStateError(`Cannot use the ${what}: no configuration is in force yet`, 'unconfigured');
+  if (value === null)
+    throw new IllegalStateError(
+      `Cannot use the ${what}: no configuration is in force yet`,
+      'unconfigured',
+    );
   return value;
 }

@@ -22,28 +22,54 @@ export interface SubnodeLaunchSpec extends LaunchSpec {
 }
 
 /** Runs a subnode launch to its end; never rejects. */
-export async function launchSubnode(ctx: LauncherContext, spec: SubnodeLaunchSpec): Promise<LaunchOutcome> {
-  const log = getLogger(ctx.log, 'nodepool.SubNodeLauncher', { nodeId: spec.nodeId, subnodeId: spec.subnodeId, provider: spec.provider.name });
+export async function launchSubnode(
+  ctx: LauncherContext,
+  spec: SubnodeLaunchSpec,
+): Promise<LaunchOutcome> {
+  const log = getLogger(ctx.log, 'nodepool.SubNodeLauncher', {
+    nodeId: spec.nodeId,
+    subnodeId: spec.subnodeId,
+    provider: spec.provider.name,
+  });
   const started = Date.now();
-  const subject = { provider: spec.provider.name, image: spec.label.image, az: spec.az, target: spec.target.name, manager: spec.manager };
+  const subject = {
+    provider: spec.provider.name,
+    image: spec.label.image,
+    az: spec.az,
+    target: spec.target.name,
+    manager: spec.manager,
+  };
   let serverId: string | null = null;
   try {
     const elapsed = await runSubnodeLaunch(ctx, spec, log, (id) => {
       serverId = id;
     });
     reportLaunch(ctx.stats, subject, 'ready', elapsed);
-    ctx.activity.countLaunch({ provider: spec.provider.name, label: spec.label.name, result: 'ready' });
+    ctx.activity.countLaunch({
+      provider: spec.provider.name,
+      label: spec.label.name,
+      result: 'ready',
+    });
     log.info('Subnode %d of node %d is ready', spec.subnodeId, spec.nodeId);
     return 'ready';
   } catch (err) {
     if (ctx.signal.aborted) {
-      log.warn('Launch of subnode %d abandoned on stop: left building for the start-up recovery', spec.subnodeId);
+      log.warn(
+        'Launch of subnode %d abandoned on stop: left building for the start-up recovery',
+        spec.subnodeId,
+      );
       return 'abandoned';
     }
     const result = launchResultKey(err);
     reportLaunch(ctx.stats, subject, result, Date.now() - started);
     ctx.activity.countLaunch({ provider: spec.provider.name, label: spec.label.name, result });
-    log.error({ err }, 'Cannot launch subnode %d of node %d (%s): deleting it', spec.subnodeId, spec.nodeId, result);
+    log.error(
+      { err },
+      'Cannot launch subnode %d of node %d (%s): deleting it',
+      spec.subnodeId,
+      spec.nodeId,
+      result,
+    );
     await discardSubnode(ctx, spec, serverId, log);
     return 'failed';
   } finally {
@@ -51,47 +77,93 @@ export async function launchSubnode(ctx: LauncherContext, spec: SubnodeLaunchSpe
   }
 }
 
-async function runSubnodeLaunch(ctx: LauncherContext, spec: SubnodeLaunchSpec, log: Logger, created: (id: string) => void): Promise<number> {
+async function runSubnodeLaunch(
+  ctx: LauncherContext,
+  spec: SubnodeLaunchSpec,
+  log: Logger,
+  created: (id: string) => void,
+): Promise<number> {
   const started = Date.now();
   const { nodeId, subnodeId, label, provider, target } = spec;
   const signal = ctx.signal;
   const image = providerImageFor(spec);
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const hostname = formatTemplate(target.subnodeHostname, { label, provider, node_id: nodeId, subnode_id: subnodeId, timestamp });
+  const hostname = formatTemplate(target.subnodeHostname, {
+    label,
+    provider,
+    node_id: nodeId,
+    subnode_id: subnodeId,
+    timestamp,
+  });
   const imageId = await currentImageId(ctx, nodeId, label.image, provider.name);
   const cloud = ctx.provider(provider.name);
-  if (cloud === undefined) throw new LaunchError(`Cannot launch subnode ${subnodeId}: provider "${provider.name}" is no longer configured`, { nodeId, statsKey: 'error.nodepool' });
+  if (cloud === undefined)
+    throw new LaunchError(
+      `Cannot launch subnode ${subnodeId}: provider "${provider.name}" is no longer configured`,
+      { nodeId, statsKey: 'error.nodepool' },
+    );
   await ctx.db().subnodes.update(subnodeId, { hostname });
-  const server = await createRecorded(ctx, nodeId, () => cloud.createServer(
-    {
-      name: hostname,
-      imageId,
-      minRam: image.minRam,
-      ...(image.nameFilter !== undefined ? { nameFilter: image.nameFilter } : {}),
-      ...(spec.az !== null ? { az: spec.az } : {}),
-      ...(image.configDrive !== undefined ? { configDrive: image.configDrive } : {}),
-      nodeId,
-      imageName: image.name,
+  const server = await createRecorded(
+    ctx,
+    nodeId,
+    () =>
+      cloud.createServer(
+        {
+          name: hostname,
+          imageId,
+          minRam: image.minRam,
+          ...(image.nameFilter !== undefined ? { nameFilter: image.nameFilter } : {}),
+          ...(spec.az !== null ? { az: spec.az } : {}),
+          ...(image.configDrive !== undefined ? { configDrive: image.configDrive } : {}),
+          nodeId,
+          imageName: image.name,
+        },
+        { signal },
+      ),
+    async (id) => {
+      created(id);
+      await ctx.db().subnodes.update(subnodeId, { externalId: id });
     },
-    { signal },
-  ), async (id) => {
-    created(id);
-    await ctx.db().subnodes.update(subnodeId, { externalId: id });
-  });
+  );
   created(server.id);
   await ctx.db().subnodes.update(subnodeId, { externalId: server.id });
-  const active = await cloud.waitForServer(server.id, { timeoutMs: provider.launchTimeoutMs, signal });
+  const active = await cloud.waitForServer(server.id, {
+    timeoutMs: provider.launchTimeoutMs,
+    signal,
+  });
   const ip = active.publicIp;
-  if (!ip) throw new LaunchError(`Cannot launch subnode ${subnodeId}: server ${server.id} has no public address`, { nodeId, statsKey: 'error.network' });
-  await checkAccess(ip, { seam: ctx.ssh, provider, image, log, signal }, provider.bootTimeoutMs);
+  if (!ip)
+    throw new LaunchError(
+      `Cannot launch subnode ${subnodeId}: server ${server.id} has no public address`,
+      { nodeId, statsKey: 'error.network' },
+    );
+  await checkAccess(
+    ip,
+    {
+      seam: ctx.ssh,
+      ...(ctx.sshSlots ? { slots: ctx.sshSlots } : {}),
+      provider,
+      image,
+      log,
+      signal,
+    },
+    provider.bootTimeoutMs,
+  );
   const elapsed = Date.now() - started;
-  await ctx.db().subnodes.update(subnodeId, { state: 'ready', ip, ipPrivate: active.privateIp ?? ip });
+  await ctx
+    .db()
+    .subnodes.update(subnodeId, { state: 'ready', ip, ipPrivate: active.privateIp ?? ip });
   ctx.gaugesChanged();
   return elapsed;
 }
 
 /** Best effort: deletes the server and waits for it, then removes the row. */
-async function discardSubnode(ctx: LauncherContext, spec: SubnodeLaunchSpec, serverId: string | null, log: Logger): Promise<void> {
+async function discardSubnode(
+  ctx: LauncherContext,
+  spec: SubnodeLaunchSpec,
+  serverId: string | null,
+  log: Logger,
+): Promise<void> {
   try {
     const row = await ctx.db().subnodes.get(spec.subnodeId);
     const id = serverId ?? row?.externalId ?? null;
@@ -102,7 +174,10 @@ async function discardSubnode(ctx: LauncherContext, spec: SubnodeLaunchSpec, ser
       } catch (err) {
         if (!(err instanceof ResourceNotFoundError)) throw err;
       }
-      await cloud.waitForServerDeletion(id, { timeoutMs: ctx.timing.deleteTimeoutMs, signal: ctx.signal });
+      await cloud.waitForServerDeletion(id, {
+        timeoutMs: ctx.timing.deleteTimeoutMs,
+        signal: ctx.signal,
+      });
     }
     await ctx.db().subnodes.delete(spec.subnodeId);
   } catch (err) {

@@ -164,7 +164,9 @@ export interface ProviderDeps {
 export interface ProviderTuning {
   /** Age of the shared server list (docs/behaviour.md#list-caching). @default 5000 */
   serverListAgeMs?: number;
-  /** Poll interval while waiting for ACTIVE. @default 2000 */
+  /** Age of the server list while a launch waits for ACTIVE (at least 4 × `rate`). @default 500 */
+  waitingListAgeMs?: number;
+  /** Poll interval while waiting for ACTIVE (at most `waitingListAgeMs`). @default 2000 */
   activePollMs?: number;
   /** Poll interval while waiting for deletion. @default 2000 */
   deletePollMs?: number;
@@ -238,7 +240,11 @@ export interface Provider extends Service {
    * images). An image that fails or times out is deleted before this throws.
    * @throws ProviderError when the image ends `killed`/`deleted`; `ERR_PROVIDER_TIMEOUT`
    */
-  createSnapshot?(serverId: string, req: CreateSnapshotRequest, o?: CallOptions): Promise<ImageInfo>;
+  createSnapshot?(
+    serverId: string,
+    req: CreateSnapshotRequest,
+    o?: CallOptions,
+  ): Promise<ImageInfo>;
   /** Imports a public key as a key pair (temporary key pairs of template servers). */
   createKeypair?(name: string, publicKey: string, o?: CallOptions): Promise<void>;
   /** Deletes a key pair. @throws ResourceNotFoundError when it does not exist */

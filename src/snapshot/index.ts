@@ -8,6 +8,6 @@ export { updateSnapshotImage, snapshotImageConfig } from './updater.js';
 export type { UpdateSnapshotOptions } from './updater.js';
 export { deleteSnapshotImage } from './deleter.js';
 export { runSnapshotCleanup, hasSnapshotImages } from './cleanup.js';
-export { loginTemplate, templateEndpoint, FALLBACK_USERS } from './template-login.js';
+export { loginTemplate, FALLBACK_USERS } from './template-login.js';
 export { DEFAULT_SNAPSHOT_TIMING } from './types.js';
 export type { SnapshotContext, SnapshotTiming } from './types.js';

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { CompiledProvider } from '../config/index.js';
 import type { SshSeam } from '../launcher/index.js';
-import { SshAccessError, connectSsh } from '../ssh/index.js';
+import { SshAccessError, directSsh } from '../ssh/index.js';
 import type { PrivateKeySource, SshSession } from '../ssh/index.js';
 
 /** Compat: 0.3.1's fallback users, in its order. */
@@ -25,48 +25,52 @@ export interface TemplateLoginOptions {
   log: Logger;
 }
 
-/** Where to reach a server over SSH: the seam's answer, else the address (fake clouds: a fake host). */
-export function templateEndpoint(ssh: SshSeam, ip: string, provider: CompiledProvider): { host: string; port: number } {
-  if (ssh.target) {
-    const t = ssh.target(ip, provider);
-    return { host: t.host, port: t.port ?? 22 };
-  }
-  // Compat: upstream's fake provider's servers short-circuit SSH.
-  if (provider.cloud.isFake) return { host: `fake-${ip}`, port: 22 };
-  return { host: ip, port: 22 };
-}
-
 /**
  * Opens a session on the template server; resolves with it and the user logged in as.
  * @throws SshTimeoutError when SSH never answered; SshAccessError when no user could run commands
  */
-export async function loginTemplate(o: TemplateLoginOptions): Promise<{ session: SshSession; username: string }> {
-  const { host, port } = templateEndpoint(o.ssh, o.ip, o.provider);
+export async function loginTemplate(
+  o: TemplateLoginOptions,
+): Promise<{ session: SshSession; username: string }> {
+  const host = o.ip;
+  const connector = o.ssh.connector?.(o.provider) ?? directSsh;
+  const connectSsh = (
+    h: string,
+    opts: Parameters<typeof connector.connect>[1],
+  ): Promise<SshSession> => connector.connect(h, opts);
   const base = {
-    port,
     privateKey: o.privateKey,
     ...(o.ssh.retryDelayMs !== undefined ? { retryDelayMs: o.ssh.retryDelayMs } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     log: o.log,
   };
   try {
-    return { session: await connectSsh(host, { ...base, username: 'root', timeoutMs: o.timeoutMs }), username: 'root' };
+    return {
+      session: await connectSsh(host, { ...base, username: 'root', timeoutMs: o.timeoutMs }),
+      username: 'root',
+    };
   } catch (err) {
     if (!(err instanceof SshAccessError)) throw err;
     o.log.info('Cannot run commands as root on %s: trying the usual cloud users', host);
     let last: unknown = err;
     for (const username of FALLBACK_USERS) {
       try {
-        return { session: await connectSsh(host, { ...base, username, timeoutMs: o.fallbackTimeoutMs }), username };
+        return {
+          session: await connectSsh(host, { ...base, username, timeoutMs: o.fallbackTimeoutMs }),
+          username,
+        };
       } catch (e) {
         if (o.signal?.aborted) throw e;
         last = e;
       }
     }
-    throw new SshAccessError(`Unable to log in via SSH to ${host} as root or ${FALLBACK_USERS.join(', ')}`, {
-      host,
-      output: '',
-      cause: last,
-    });
+    throw new SshAccessError(
+      `Unable to log in via SSH to ${host} as root or ${FALLBACK_USERS.join(', ')}`,
+      {
+        host,
+        output: '',
+        cause: last,
+      },
+    );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The session used for fake-cloud nodes (any address containing `fake`, as upstream 0.4.0's
+ * The session used for fake-cloud nodes (the `fakeSsh` connector, as upstream 0.4.0's
  * `FakeSSHClient`): every command succeeds with no output and files are kept in memory.
  */
 import type { SshHostKey } from './host.js';

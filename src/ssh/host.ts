@@ -31,14 +31,6 @@ export function formatHostPort(host: string, port: number): string {
   return bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
 }
 
-/**
- * Compat: upstream 0.4.0 treats any address containing `fake` as a node of the fake cloud
- * and answers every SSH step without connecting.
- */
-export function isFakeHost(host: string): boolean {
-  return host.includes('fake');
-}
-
 /** Describes a raw public key blob (RFC 4253 §6.6: string type, then key data). */
 export function describeHostKey(blob: Buffer): SshHostKey {
   let type = 'unknown';

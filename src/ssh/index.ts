@@ -5,7 +5,7 @@
 export { SshConnection } from './connection.js';
 export type { SshConnectionOptions } from './connection.js';
 export { connectSsh, waitForSsh, checkNode } from './wait.js';
-export type { WaitForSshOptions, NodeCheckResult } from './wait.js';
+export type { WaitForSshOptions, NodeCheckResult, ConnectFn } from './wait.js';
 export type {
   SshSession,
   ExecOptions,
@@ -15,7 +15,10 @@ export type {
   UploadOptions,
 } from './session.js';
 export { FakeSshSession, FAKE_HOST_KEY } from './fake.js';
-export { bareHost, formatHostPort, isFakeHost, describeHostKey, loadPrivateKey } from './host.js';
+export { directSsh, fakeSsh } from './connector.js';
+export { LoginSlots } from './login-slots.js';
+export type { SshConnector } from './connector.js';
+export { bareHost, formatHostPort, describeHostKey, loadPrivateKey } from './host.js';
 export type { SshHostKey, PrivateKeySource } from './host.js';
 export {
   NODEPOOL_DIR,
@@ -25,6 +28,7 @@ export {
 } from './node-files.js';
 export type {
   NodeSetKey,
+  NodeSetKeyType,
   NodeAddress,
   NodepoolFilesInput,
   NodepoolFile,

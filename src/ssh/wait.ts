@@ -13,9 +13,9 @@ import {
   SshKeyError,
   SshTimeoutError,
 } from './errors.js';
-import { FakeSshSession } from './fake.js';
-import { bareHost, formatHostPort, isFakeHost, loadPrivateKey } from './host.js';
+import { bareHost, formatHostPort, loadPrivateKey } from './host.js';
 import type { PrivateKeySource, SshHostKey } from './host.js';
+import type { LoginSlots } from './login-slots.js';
 import type { SshSession } from './session.js';
 
 /** Options of {@link connectSsh}, {@link waitForSsh} and {@link checkNode}. */
@@ -35,11 +35,16 @@ export interface WaitForSshOptions {
   attemptTimeoutMs?: number;
   /** Host key the node must present (`"<type> <base64>"` or `SHA256:`); unset accepts any. */
   expectedHostKey?: string;
+  /** Bounds login attempts in flight (one slot per attempt, none while waiting between). */
+  slots?: LoginSlots;
   /** Run `echo access okay` once logged in. @default true */
   checkAccess?: boolean;
   signal?: AbortSignal;
   log?: Logger;
 }
+
+/** Opens a checked session (`connectSsh`, or an `SshConnector`'s `connect`). */
+export type ConnectFn = (host: string, options: WaitForSshOptions) => Promise<SshSession>;
 
 const ACCESS_COMMAND = 'echo access okay';
 const ACCESS_TEXT = 'access okay';
@@ -88,7 +93,6 @@ async function accessCheck(conn: SshConnection, signal: AbortSignal): Promise<vo
  * Connects to `host` as soon as its SSH answers, retrying connection failures (refused,
  * unreachable, authentication, negotiation) every `retryDelayMs` until `timeoutMs`, then
  * runs the `echo access okay` check. Returns the open session; the caller stops it.
- * A host containing `fake` gets a {@link FakeSshSession} at once (Compat: upstream 0.4.0).
  * @throws SshTimeoutError when no attempt succeeded in time (`cause`: the last failure)
  * @throws SshAccessError when logged in but the check command did not print `access okay`
  * @throws HostKeyMismatchError, SshKeyError at once, without retrying
@@ -98,7 +102,6 @@ export async function connectSsh(host: string, options: WaitForSshOptions): Prom
   signal?.throwIfAborted();
   const port = options.port ?? 22;
   const bare = bareHost(host);
-  if (isFakeHost(bare)) return new FakeSshSession(bare, port);
   const timeoutMs = options.timeoutMs ?? 60_000;
   // Read a key file once, not on every attempt; a missing file fails at once.
   const privateKey =
@@ -113,6 +116,14 @@ export async function connectSsh(host: string, options: WaitForSshOptions): Prom
     const attemptCtl = new AbortController();
     const endAttempt = (): void => attemptCtl.abort(stop.reason);
     stop.addEventListener('abort', endAttempt, { once: true });
+    let release: (() => void) | undefined;
+    try {
+      release = await options.slots?.acquire(stop);
+    } catch {
+      stop.removeEventListener('abort', endAttempt);
+      if (signal?.aborted) throw signal.reason;
+      throw timeoutError(bare, port, options.username, timeoutMs, attempt, last);
+    }
     const conn = new SshConnection({
       host: bare,
       port,
@@ -143,6 +154,7 @@ export async function connectSsh(host: string, options: WaitForSshOptions): Prom
       last = deadline.aborted && !(err instanceof NodepoolError) ? last : err;
     } finally {
       stop.removeEventListener('abort', endAttempt);
+      release?.();
     }
     try {
       if (deadline.aborted) throw deadline.reason;
@@ -178,8 +190,12 @@ function timeoutError(
  * `"${type} ${base64}"` to record it).
  * @throws SshTimeoutError, SshAccessError, HostKeyMismatchError, SshKeyError (see {@link connectSsh})
  */
-export async function waitForSsh(host: string, options: WaitForSshOptions): Promise<SshHostKey> {
-  const session = await connectSsh(host, options);
+export async function waitForSsh(
+  host: string,
+  options: WaitForSshOptions,
+  connect: ConnectFn = connectSsh,
+): Promise<SshHostKey> {
+  const session = await connect(host, options);
   try {
     return session.hostKey;
   } finally {
@@ -203,9 +219,10 @@ export interface NodeCheckResult {
 export async function checkNode(
   host: string,
   options: WaitForSshOptions,
+  connect: ConnectFn = connectSsh,
 ): Promise<NodeCheckResult> {
   try {
-    const hostKey = await waitForSsh(host, { timeoutMs: 60_000, ...options });
+    const hostKey = await waitForSsh(host, { timeoutMs: 60_000, ...options }, connect);
     return { isAlive: true, hostKey };
   } catch (err) {
     if (options.signal?.aborted) throw options.signal.reason;

@@ -7,7 +7,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FakeCloudKnobsPatch, FakeCloudSnapshot } from '../../src/fakecloud/index.js';
+import type {
+  FakeCloudKnobsPatch,
+  FakeCloudSnapshot,
+  NodeSshActivity,
+} from '../../src/fakecloud/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -35,7 +39,14 @@ export class FakeCloudProcess {
     const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
     const child = spawn(
       process.execPath,
-      ['--import', loader, path.join(ROOT, 'src/cmd/nodepool-fake-cloud-main.ts'), '--port', String(options.port ?? 0), ...(options.args ?? [])],
+      [
+        '--import',
+        loader,
+        path.join(ROOT, 'src/cmd/nodepool-fake-cloud-main.ts'),
+        '--port',
+        String(options.port ?? 0),
+        ...(options.args ?? []),
+      ],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
     );
     let out = '';
@@ -57,7 +68,11 @@ export class FakeCloudProcess {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-      child.once('exit', (code) => reject(new Error(`nodepool-fake-cloud exited with ${code} before listening: ${out.trim()}`)));
+      child.once('exit', (code) =>
+        reject(
+          new Error(`nodepool-fake-cloud exited with ${code} before listening: ${out.trim()}`),
+        ),
+      );
       child.once('error', reject);
     });
     const cloud = new FakeCloudProcess(child, origin, exited, () => out);
@@ -88,10 +103,13 @@ export class FakeCloudProcess {
   private async control<T>(method: string, route: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.origin}/_fake${route}`, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
     });
     const text = await res.text();
-    if (!res.ok) throw new Error(`Cannot ${method} /_fake${route} of the fake cloud: ${res.status} ${text}`);
+    if (!res.ok)
+      throw new Error(`Cannot ${method} /_fake${route} of the fake cloud: ${res.status} ${text}`);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
@@ -103,6 +121,12 @@ export class FakeCloudProcess {
   /** API call counts by `service METHOD path`. */
   async calls(): Promise<Record<string, number>> {
     return (await this.control<{ calls: Record<string, number> }>('GET', '/calls')).calls;
+  }
+
+  /** What each server's SSH saw (`--ssh-port`), by server id. */
+  async sshActivity(): Promise<Record<string, NodeSshActivity>> {
+    return (await this.control<{ servers: Record<string, NodeSshActivity> }>('GET', '/ssh'))
+      .servers;
   }
 
   /** Changes knobs while running. */

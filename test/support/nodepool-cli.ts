@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import { main } from '../../src/cmd/nodepool.js';
 import type { CliFiles } from './cli-files.js';
+import type { SshSeam } from '../../src/launcher/index.js';
 
 export { writeCliFiles } from './cli-files.js';
 export type { CliFiles } from './cli-files.js';
@@ -29,7 +30,11 @@ function globalArgs(files: CliFiles): string[] {
  * Runs `nodepool <args>` in this process and captures what it writes.
  * With `nowMs`, `Date` is frozen at that time for the run (ages, `state_time`).
  */
-export async function runCli(files: CliFiles, args: readonly string[], options: { nowMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  files: CliFiles,
+  args: readonly string[],
+  options: { nowMs?: number; ssh?: SshSeam } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
@@ -42,7 +47,10 @@ export async function runCli(files: CliFiles, args: readonly string[], options: 
   });
   if (options.nowMs !== undefined) vi.useFakeTimers({ toFake: ['Date'], now: options.nowMs });
   try {
-    const status = await main([...globalArgs(files), ...args]);
+    const status = await main(
+      [...globalArgs(files), ...args],
+      options.ssh !== undefined ? { ssh: options.ssh } : {},
+    );
     return { status, stdout, stderr };
   } finally {
     if (options.nowMs !== undefined) vi.useRealTimers();
@@ -54,10 +62,20 @@ export async function runCli(files: CliFiles, args: readonly string[], options: 
 /** Runs `nodepool <args>` as a child process (through tsx, from the source tree). */
 export function runCliChild(files: CliFiles, args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cmd/nodepool-main.ts'), ...globalArgs(files), ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'src/cmd/nodepool-main.ts'),
+        ...globalArgs(files),
+        ...args,
+      ],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

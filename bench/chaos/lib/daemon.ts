@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const ENTRY = {
-  nodepoold: 'src/cmd/nodepoold-main.ts',
+  // The shipped main() through the test harness, which may compose another SSH seam.
+  nodepoold: 'test/support/nodepoold-harness.ts',
   'nodepool-builder': 'src/cmd/nodepool-builder-main.ts',
 } as const;
 
@@ -60,11 +61,15 @@ export class Daemon {
   start(): void {
     if (this.isRunning) throw new Error(`Cannot start ${this.spec.name}: it is already running`);
     const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-    const child = spawn(process.execPath, ['--import', loader, path.join(ROOT, ENTRY[this.spec.name]), '-d', ...this.spec.args], {
-      cwd: this.spec.cwd,
-      env: { ...process.env, STATSD_HOST: '', ...this.spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', loader, path.join(ROOT, ENTRY[this.spec.name]), '-d', ...this.spec.args],
+      {
+        cwd: this.spec.cwd,
+        env: { ...process.env, STATSD_HOST: '', ...this.spec.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.starts++;
     this.out += `\n--- ${this.spec.name} start #${this.starts} (pid ${child.pid}) ---\n`;
     // CHAOS_LOG_DIR: also keep every run's whole output there, one file per daemon process.

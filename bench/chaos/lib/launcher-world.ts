@@ -50,17 +50,27 @@ export class LauncherWorld {
   ) {
     this.nodepoold = new Daemon({
       name: 'nodepoold',
-      args: ['--no-webapp', '-c', path.join(dir, 'nodepool.yaml'), '-s', path.join(dir, 'secure.conf')],
+      args: [
+        '--fake-ssh',
+        '--no-webapp',
+        '-c',
+        path.join(dir, 'nodepool.yaml'),
+        '-s',
+        path.join(dir, 'secure.conf'),
+      ],
       cwd: dir,
-      env: { OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml'), NODEPOOLD_SSH_TARGET: 'fake' },
+      env: { OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml') },
     });
   }
 
   /** Starts the cloud (and proxy), writes the files and the upload record. nodepoold is not started. */
   static async start(options: LauncherWorldOptions): Promise<LauncherWorld> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'np-chaos-'));
-    const cloud = await FakeCloudProcess.start({ knobs: { quota: { instances: 1000, cores: 100_000, ramMb: 100_000_000 }, ...options.knobs } });
-    const proxy = options.faults === true ? await FaultProxy.start(cloud.origin, options.rng) : null;
+    const cloud = await FakeCloudProcess.start({
+      knobs: { quota: { instances: 1000, cores: 100_000, ramMb: 100_000_000 }, ...options.knobs },
+    });
+    const proxy =
+      options.faults === true ? await FaultProxy.start(cloud.origin, options.rng) : null;
     const chroot = `/chaos-${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '')}`;
     const world = new LauncherWorld(options, dir, cloud, proxy, chroot);
     try {
@@ -89,7 +99,13 @@ export class LauncherWorld {
       `    chroot: ${this.chroot}`,
       ...(this.options.extraConfig ?? []),
       'labels:',
-      ...Object.entries(labels).flatMap(([name, n]) => [`  - name: ${name}`, '    image: chaos-image', `    min-ready: ${n}`, '    providers:', '      - name: chaos']),
+      ...Object.entries(labels).flatMap(([name, n]) => [
+        `  - name: ${name}`,
+        '    image: chaos-image',
+        `    min-ready: ${n}`,
+        '    providers:',
+        '      - name: chaos',
+      ]),
       'providers:',
       '  - name: chaos',
       '    cloud: chaos',
@@ -107,9 +123,15 @@ export class LauncherWorld {
     await writeFile(path.join(this.dir, 'nodepool.yaml.tmp'), lines.join('\n'));
     const { rename } = await import('node:fs/promises');
     await rename(path.join(this.dir, 'nodepool.yaml.tmp'), path.join(this.dir, 'nodepool.yaml'));
-    await writeFile(path.join(this.dir, 'secure.conf'), `[database]\ndburi=${this.options.dburi}\n`);
+    await writeFile(
+      path.join(this.dir, 'secure.conf'),
+      `[database]\ndburi=${this.options.dburi}\n`,
+    );
     const authUrl = this.proxy?.authUrl ?? this.cloud.authUrl;
-    await writeFile(path.join(this.dir, 'clouds.yaml'), this.cloud.cloudsYaml('chaos', { authUrl, apiTimeoutS: this.options.apiTimeoutS ?? 3 }));
+    await writeFile(
+      path.join(this.dir, 'clouds.yaml'),
+      this.cloud.cloudsYaml('chaos', { authUrl, apiTimeoutS: this.options.apiTimeoutS ?? 3 }),
+    );
   }
 
   /** A ZooKeeper client on the world's chroot (kept until stop). */
@@ -126,8 +148,16 @@ export class LauncherWorld {
     const image = (await this.cloud.state()).images[0];
     if (image === undefined) throw new Error('The fake cloud has no seeded image');
     const images = new ImageBuilds(await this.zkClient());
-    const build = await images.storeBuild('chaos-image', { state: 'ready', builder: 'chaos', formats: ['qcow2'] });
-    await images.storeUpload('chaos-image', build, 'chaos', { state: 'ready', externalId: image.id, externalName: image.name });
+    const build = await images.storeBuild('chaos-image', {
+      state: 'ready',
+      builder: 'chaos',
+      formats: ['qcow2'],
+    });
+    await images.storeUpload('chaos-image', build, 'chaos', {
+      state: 'ready',
+      externalId: image.id,
+      externalName: image.name,
+    });
   }
 
   /**
@@ -167,7 +197,13 @@ export class LauncherWorld {
 
   /** Stops everything (nodepoold gracefully, then the cloud) and removes the temp dir. */
   async stop(): Promise<void> {
-    const steps = [() => this.nodepoold.stop(10_000), () => this.zk?.stop(), () => this.proxy?.stop(), () => this.cloud.stop(), () => rm(this.dir, { recursive: true, force: true })];
+    const steps = [
+      () => this.nodepoold.stop(10_000),
+      () => this.zk?.stop(),
+      () => this.proxy?.stop(),
+      () => this.cloud.stop(),
+      () => rm(this.dir, { recursive: true, force: true }),
+    ];
     for (const step of steps) {
       try {
         await step();

@@ -7,7 +7,7 @@ import { getLogger } from '../../log/index.js';
 import { DEFAULT_SNAPSHOT_TIMING } from '../../snapshot/index.js';
 import type { SnapshotContext } from '../../snapshot/index.js';
 import { createNoopStats } from '../../stats/index.js';
-import { sshSeamFromEnv } from '../ssh-seam-env.js';
+import { SHIPPED_SSH_SEAM } from '../ssh-seam.js';
 import { openCliProviders } from './cloud-helpers.js';
 import { openCliDatabase } from './db-helpers.js';
 import type { CliContext } from './verb.js';
@@ -19,10 +19,13 @@ export function hasSnapshotImages(config: CompiledConfig): boolean {
 
 /**
  * A snapshot context for the command: the database, the providers (all, or only `only`),
- * and the `NODEPOOLD_SSH_TARGET` seam.
+ * and the SSH seam (the context's, else the shipped one).
  * @throws ConfigError when there is no usable dburi
  */
-export async function openCliSnapshotContext(ctx: CliContext, only?: string): Promise<SnapshotContext> {
+export async function openCliSnapshotContext(
+  ctx: CliContext,
+  only?: string,
+): Promise<SnapshotContext> {
   const config = await ctx.config();
   const db = await openCliDatabase(ctx);
   const providers = await openCliProviders(ctx, only);
@@ -30,7 +33,7 @@ export async function openCliSnapshotContext(ctx: CliContext, only?: string): Pr
     log: getLogger(ctx.log, 'nodepool.SnapshotImageUpdater'),
     stats: createNoopStats(),
     timing: DEFAULT_SNAPSHOT_TIMING,
-    ssh: sshSeamFromEnv(process.env) ?? {},
+    ssh: ctx.ssh ?? SHIPPED_SSH_SEAM,
     config: () => config,
     db: () => db,
     provider: (name) => providers.find((p) => p.name === name),

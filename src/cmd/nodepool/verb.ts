@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../../config/index.js';
+import type { SshSeam } from '../../launcher/index.js';
 
 /** What every CLI verb gets: the global options and lazy access to the configuration. */
 export interface CliContext {
@@ -15,6 +16,8 @@ export interface CliContext {
   out(text: string): void;
   /** Loads nodepool.yaml + secure.conf + clouds.yaml once; throws ConfigError. */
   config(): Promise<CompiledConfig>;
+  /** How nodes are reached over SSH (`image-update`); unset: the shipped seam. */
+  readonly ssh?: SshSeam;
   /** Registers a cleanup to run before the process exits (close pools, ZK sessions). */
   onClose(fn: () => Promise<void>): void;
 }
@@ -39,7 +42,11 @@ export interface VerbOption {
 export type VerbOptions = Readonly<Record<string, unknown>>;
 
 /** Runs a verb with its positional arguments and options. */
-export type VerbRun = (ctx: CliContext, args: readonly string[], opts: VerbOptions) => Promise<void>;
+export type VerbRun = (
+  ctx: CliContext,
+  args: readonly string[],
+  opts: VerbOptions,
+) => Promise<void>;
 
 /** What `--help` and the argument parser need to know of a verb: cheap, no imports. */
 export interface VerbSpec {

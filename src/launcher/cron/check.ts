@@ -7,10 +7,14 @@ import { getLogger } from '../../log/index.js';
 import { checkNode } from '../../ssh/index.js';
 import type { LauncherContext } from '../context.js';
 import type { NodeDeleter } from '../node-deleter.js';
-import { sshEndpoint } from '../node-ssh.js';
+import { connectorFor } from '../node-ssh.js';
 
 /** One check run. */
-export async function runCheck(ctx: LauncherContext, deleter: NodeDeleter, signal: AbortSignal): Promise<void> {
+export async function runCheck(
+  ctx: LauncherContext,
+  deleter: NodeDeleter,
+  signal: AbortSignal,
+): Promise<void> {
   const log = getLogger(ctx.log, 'nodepool.NodePool', { cron: 'check' });
   const config = ctx.config();
   const nodes = await ctx.db().nodes.list({ state: 'ready' });
@@ -21,20 +25,29 @@ export async function runCheck(ctx: LauncherContext, deleter: NodeDeleter, signa
       const label = config.labels.find((l) => l.name === node.labelName);
       const provider = config.providers.find((p) => p.name === node.providerName);
       const image = provider?.images.find((i) => i.name === label?.image);
-      if (label === undefined || provider === undefined || image === undefined || node.ip === null) {
+      if (
+        label === undefined ||
+        provider === undefined ||
+        image === undefined ||
+        node.ip === null
+      ) {
         log.info('Check: deleting node %d: its label, provider image or address is gone', node.id);
         deleter.deleteNode(node.id, 'check: not configured');
         continue;
       }
-      const { host, port } = sshEndpoint(ctx.ssh, node.ip, provider);
-      const result = await checkNode(host, {
-        port,
-        username: image.username,
-        privateKey: image.privateKey,
-        timeoutMs: ctx.timing.checkTimeoutMs,
-        ...(ctx.ssh.retryDelayMs !== undefined ? { retryDelayMs: ctx.ssh.retryDelayMs } : {}),
-        signal,
-      });
+      const connector = connectorFor(ctx.ssh, provider);
+      const result = await checkNode(
+        node.ip,
+        {
+          username: image.username,
+          privateKey: image.privateKey,
+          timeoutMs: ctx.timing.checkTimeoutMs,
+          ...(ctx.ssh.retryDelayMs !== undefined ? { retryDelayMs: ctx.ssh.retryDelayMs } : {}),
+          ...(ctx.sshSlots ? { slots: ctx.sshSlots } : {}),
+          signal,
+        },
+        (host, o) => connector.connect(host, o),
+      );
       if (result.isAlive) continue;
       // The node may have been taken or deleted while we probed.
       const now = await ctx.db().nodes.get(node.id);
@@ -43,5 +56,7 @@ export async function runCheck(ctx: LauncherContext, deleter: NodeDeleter, signa
       deleter.deleteNode(node.id, 'check: SSH failed');
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, ctx.timing.checkConcurrency) }, () => worker()));
+  await Promise.all(
+    Array.from({ length: Math.max(1, ctx.timing.checkConcurrency) }, () => worker()),
+  );
 }

@@ -8,8 +8,17 @@ import { TASK } from '../../stats/index.js';
 import type { Stats, TaskName } from '../../stats/index.js';
 import { BaseService, delay } from '../../util/index.js';
 import type {
-  CallOptions, CreateServerRequest, CreateSnapshotRequest, FloatingIpInfo, ImageInfo, Provider, ProviderDeps,
-  QuotaInfo, ServerInfo, UploadImageRequest, WaitOptions,
+  CallOptions,
+  CreateServerRequest,
+  CreateSnapshotRequest,
+  FloatingIpInfo,
+  ImageInfo,
+  Provider,
+  ProviderDeps,
+  QuotaInfo,
+  ServerInfo,
+  UploadImageRequest,
+  WaitOptions,
 } from '../driver.js';
 import { ProviderError, ProviderStoppedError, ServerFailedError, quotaExceeded } from '../errors.js';
 import { TaskQueue, systemClock } from '../task-queue.js';
@@ -41,6 +50,7 @@ export interface OpenStackProviderOptions extends ProviderDeps {
 
 const DEFAULTS = {
   serverListAgeMs: 5000,
+  waitingListAgeMs: 500,
   activePollMs: 2000,
   deletePollMs: 2000,
   imagePollMs: 5000,
@@ -57,10 +67,18 @@ const DEFAULTS = {
  */
 function cacheSettings(config: CompiledProvider): { serverListAgeMs?: number } {
   const cache = config.cloud.extra?.['cache'];
-  const expiration = cache && typeof cache === 'object' ? (cache as Record<string, unknown>)['expiration'] : undefined;
-  const server = expiration && typeof expiration === 'object' ? (expiration as Record<string, unknown>)['server'] : undefined;
+  const expiration =
+    cache && typeof cache === 'object'
+      ? (cache as Record<string, unknown>)['expiration']
+      : undefined;
+  const server =
+    expiration && typeof expiration === 'object'
+      ? (expiration as Record<string, unknown>)['server']
+      : undefined;
   const seconds = typeof server === 'string' ? Number(server) : server;
-  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? { serverListAgeMs: seconds * 1000 } : {};
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0
+    ? { serverListAgeMs: seconds * 1000 }
+    : {};
 }
 
 /** One OpenStack cloud provider. */
@@ -149,13 +167,19 @@ export class OpenStackProvider extends BaseService implements Provider {
   }
 
   /** Runs one cloud call in the queue. */
-  private task<T>(name: TaskName, fn: (signal?: AbortSignal) => Promise<T>, o: CallOptions = {}): Promise<T> {
+  private task<T>(
+    name: TaskName,
+    fn: (signal?: AbortSignal) => Promise<T>,
+    o: CallOptions = {},
+  ): Promise<T> {
     return this.queue.submit(name, fn, o.signal ? { signal: o.signal } : {});
   }
 
   private async fetchServers(): Promise<NovaServer[]> {
     const startedAt = this.clock.now();
-    const list = await this.task(TASK.serverList, (s) => this.nova.listServers(s ? { signal: s } : {}));
+    const list = await this.task(TASK.serverList, (s) =>
+      this.nova.listServers(s ? { signal: s } : {}),
+    );
     // Servers we created before this list started are now either in it or gone.
     for (const [id, r] of this.recent) if (r.at <= startedAt) this.recent.delete(id);
     return list;
@@ -178,8 +202,12 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   private async toInfo(servers: NovaServer[], o: CallOptions): Promise<ServerInfo[]> {
     const nets = (await this.listNetworks(o)) ?? [];
-    const externalNetworks = new Set(nets.filter((n) => n['router:external'] === true).map((n) => n.name));
-    return servers.map((s) => toServerInfo(s, { externalNetworks, ipv6Preferred: this.config.ipv6Preferred }));
+    const externalNetworks = new Set(
+      nets.filter((n) => n['router:external'] === true).map((n) => n.name),
+    );
+    return servers.map((s) =>
+      toServerInfo(s, { externalNetworks, ipv6Preferred: this.config.ipv6Preferred }),
+    );
   }
 
   async refresh(o: CallOptions = {}): Promise<void> {
@@ -190,9 +218,11 @@ export class OpenStackProvider extends BaseService implements Provider {
   /** Flavors sorted by RAM (stable), fetched once for the provider's life. */
   async listFlavors(o: CallOptions = {}): Promise<NovaFlavor[]> {
     if (!this.flavors) {
-      const p = this.task(TASK.flavorList, (s) => this.nova.listFlavors(s ? { signal: s } : {}), o).then((f) =>
-        [...f].sort((a, b) => a.ram - b.ram),
-      );
+      const p = this.task(
+        TASK.flavorList,
+        (s) => this.nova.listFlavors(s ? { signal: s } : {}),
+        o,
+      ).then((f) => [...f].sort((a, b) => a.ram - b.ram));
       this.flavors = p;
       void p.catch(() => {
         if (this.flavors === p) this.flavors = null;
@@ -217,18 +247,31 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   private async absoluteLimits(o: CallOptions, force = false): Promise<NovaAbsoluteLimits> {
     const now = this.clock.now();
-    if (!force && this.limits && now - this.limits.at < this.tuning.limitsAgeMs) return this.limits.value;
-    const value = await this.task(TASK.novaLimitsGet, (s) => this.nova.getLimits(s ? { signal: s } : {}), o);
+    if (!force && this.limits && now - this.limits.at < this.tuning.limitsAgeMs)
+      return this.limits.value;
+    const value = await this.task(
+      TASK.novaLimitsGet,
+      (s) => this.nova.getLimits(s ? { signal: s } : {}),
+      o,
+    );
     this.limits = { value, at: this.clock.now() };
     return value;
   }
 
   async getQuota(o: CallOptions = {}): Promise<QuotaInfo> {
-    const [limits, flavors, list] = await Promise.all([this.absoluteLimits(o), this.listFlavors(o), this.servers.get(o)]);
+    const [limits, flavors, list] = await Promise.all([
+      this.absoluteLimits(o),
+      this.listFlavors(o),
+      this.servers.get(o),
+    ]);
     return this.quotaFrom(limits, flavors, list);
   }
 
-  private quotaFrom(limits: NovaAbsoluteLimits, flavors: NovaFlavor[], list: NovaServer[]): QuotaInfo {
+  private quotaFrom(
+    limits: NovaAbsoluteLimits,
+    flavors: NovaFlavor[],
+    list: NovaServer[],
+  ): QuotaInfo {
     const byId = new Map(flavors.map((f) => [f.id, f]));
     const listed = new Set(list.map((s) => s.id));
     const costs = list.map((s) => costOf(byId.get(s.flavor?.id ?? '')));
@@ -247,7 +290,11 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   /** One server straight from Nova (not the shared list). */
   private async freshServer(id: string, o: CallOptions = {}): Promise<ServerInfo> {
-    const s = await this.task(TASK.serverGet, (sig) => this.nova.getServer(id, sig ? { signal: sig } : {}), o);
+    const s = await this.task(
+      TASK.serverGet,
+      (sig) => this.nova.getServer(id, sig ? { signal: sig } : {}),
+      o,
+    );
     const [info] = await this.toInfo([s], o);
     return info!;
   }
@@ -281,7 +328,11 @@ export class OpenStackProvider extends BaseService implements Provider {
     if (req.configDrive !== undefined) body.config_drive = req.configDrive;
     let id: string;
     try {
-      ({ id } = await this.task(TASK.serverCreate, (s) => this.nova.createServer(body, s ? { signal: s } : {}), o));
+      ({ id } = await this.task(
+        TASK.serverCreate,
+        (s) => this.nova.createServer(body, s ? { signal: s } : {}),
+        o,
+      ));
       this.recent.set(id, { cost, at: this.clock.now() });
     } finally {
       this.inflight.delete(reservation);
@@ -307,7 +358,10 @@ export class OpenStackProvider extends BaseService implements Provider {
         }
         out.push({ uuid: found.id });
       } else {
-        throw new ProviderError("Invalid 'networks' configuration.", { provider: this.name, service: 'provider' });
+        throw new ProviderError("Invalid 'networks' configuration.", {
+          provider: this.name,
+          service: 'provider',
+        });
       }
     }
     return out;
@@ -315,20 +369,50 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   private failed(info: ServerInfo): ServerFailedError {
     const why = info.fault ? `: ${info.fault.message}` : '';
-    return new ServerFailedError(`Server "${info.id}" in provider "${this.name}" is in status ${info.rawStatus}${why}`, {
-      provider: this.name,
-      service: 'compute',
-      serverId: info.id,
-      serverStatus: info.rawStatus,
-      ...(info.fault ? { fault: info.fault } : {}),
-    });
+    return new ServerFailedError(
+      `Server "${info.id}" in provider "${this.name}" is in status ${info.rawStatus}${why}`,
+      {
+        provider: this.name,
+        service: 'compute',
+        serverId: info.id,
+        serverStatus: info.rawStatus,
+        ...(info.fault ? { fault: info.fault } : {}),
+      },
+    );
   }
 
+  /**
+   * How old the server list may be while launches wait: `waitingListAgeMs`, but at least
+   * four `rate` slots (lists take at most a quarter of the provider's calls) and 10 ms per
+   * listed server (a list's cost, to the cloud and to us, grows with its length: a pool of
+   * 400 waits on a 4 s list, close to the 5 s `serverListAgeMs`), and never older than
+   * `serverListAgeMs`.
+   */
+  private waitingListAge(): number {
+    const floor = Math.max(
+      this.tuning.waitingListAgeMs,
+      4 * this.config.rateMs,
+      10 * this.servers.size,
+    );
+    return Math.min(floor, Math.max(this.tuning.serverListAgeMs, this.tuning.waitingListAgeMs));
+  }
+
+  /**
+   * Polls the shared server list until the server is ACTIVE. While launches wait, the list
+   * is refreshed every {@link waitingListAge} (one call for every waiter) rather than
+   * every `serverListAgeMs`, so in a small pool an ACTIVE server is noticed within about
+   * half a second.
+   */
   async waitForServer(id: string, o: WaitOptions): Promise<ServerInfo> {
     const deadline = Date.now() + o.timeoutMs;
     let last = 'not listed yet';
     for (;;) {
-      const info = await this.getServer(id, o);
+      const ageMs = this.waitingListAge();
+      const pollMs = Math.min(this.tuning.activePollMs, ageMs);
+      const raw = (await this.servers.get({ ...o, minStart: this.clock.now() - ageMs })).find(
+        (s) => s.id === id,
+      );
+      const info = raw === undefined ? null : ((await this.toInfo([raw], o))[0] ?? null);
       if (info?.status === 'active') return this.withPublicAddress(info, o);
       if (info?.status === 'error') throw this.failed(info);
       if (info) last = `status is ${info.rawStatus}`;
@@ -339,7 +423,7 @@ export class OpenStackProvider extends BaseService implements Provider {
           code: 'ERR_PROVIDER_TIMEOUT',
         });
       }
-      await delay(this.tuning.activePollMs, o.signal ? { signal: o.signal } : {});
+      await delay(pollMs, o.signal ? { signal: o.signal } : {});
     }
   }
 
@@ -368,7 +452,11 @@ export class OpenStackProvider extends BaseService implements Provider {
     // 0.5.0 dropped that (it deleted operators' key pairs), and so do we.
     await this.task(TASK.serverGet, (s) => this.nova.getServer(id, s ? { signal: s } : {}), o);
     await this.fips.deleteForServer(id, o);
-    await this.task(TASK.serverDelete, (s) => this.nova.deleteServer(id, s ? { signal: s } : {}), o);
+    await this.task(
+      TASK.serverDelete,
+      (s) => this.nova.deleteServer(id, s ? { signal: s } : {}),
+      o,
+    );
     this.recent.delete(id);
   }
 
@@ -417,7 +505,11 @@ export class OpenStackProvider extends BaseService implements Provider {
     return images.deleteImage(this.imageDeps(), id, o);
   }
 
-  createSnapshot(serverId: string, req: CreateSnapshotRequest, o: CallOptions = {}): Promise<ImageInfo> {
+  createSnapshot(
+    serverId: string,
+    req: CreateSnapshotRequest,
+    o: CallOptions = {},
+  ): Promise<ImageInfo> {
     return snapshots.createSnapshot({ ...this.imageDeps(), nova: this.nova }, serverId, req, o);
   }
 

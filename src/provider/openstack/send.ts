@@ -13,6 +13,7 @@ import http from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
+import { onAbort } from '../../util/index.js';
 
 /** What to send. */
 export interface SendOptions {
@@ -55,7 +56,9 @@ export class FileReadFailure extends Error {
     readonly file: string,
     cause: unknown,
   ) {
-    super(`Cannot read "${file}": ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`Cannot read "${file}": ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
     this.name = 'FileReadFailure';
   }
 }
@@ -85,7 +88,8 @@ function collect(req: http.ClientRequest): Promise<SentAnswer> {
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
       res.once('close', () => {
-        if (!res.complete) reject(new Error('The connection closed before the answer was complete'));
+        if (!res.complete)
+          reject(new Error('The connection closed before the answer was complete'));
       });
       res.once('end', () =>
         resolve({
@@ -115,18 +119,35 @@ export async function send(url: string, o: SendOptions): Promise<SentAnswer> {
       throw new FileReadFailure(o.file, err);
     }
   } else {
-    size = o.body === undefined ? 0 : typeof o.body === 'string' ? Buffer.byteLength(o.body) : o.body.byteLength;
+    size =
+      o.body === undefined
+        ? 0
+        : typeof o.body === 'string'
+          ? Buffer.byteLength(o.body)
+          : o.body.byteLength;
   }
   const target = new URL(url);
   const secure = target.protocol === 'https:';
   const client = secure ? https : http;
   const tls = secure && o.tls !== undefined ? o.tls : {};
-  const headers = o.body !== undefined || o.file !== undefined ? { ...o.headers, 'Content-Length': String(size) } : o.headers;
+  const headers =
+    o.body !== undefined || o.file !== undefined
+      ? { ...o.headers, 'Content-Length': String(size) }
+      : o.headers;
   const deadline = o.timeoutMs ? performance.now() + o.timeoutMs : undefined;
   for (let attempt = 1; ; attempt++) {
-    const req = client.request(target, { method: o.method, headers, ...tls, ...(o.signal ? { signal: o.signal } : {}) });
+    o.signal?.throwIfAborted();
+    const req = client.request(target, { method: o.method, headers, ...tls });
+    // Not http's `signal` option: that adds one listener per request to what is often one
+    // signal shared by every call of a daemon (MaxListenersExceededWarning past 10).
+    const stopListening = o.signal
+      ? onAbort(o.signal, () => req.destroy(o.signal?.reason as Error))
+      : undefined;
     const left = deadline === undefined ? undefined : Math.max(1, deadline - performance.now());
-    const timer = left === undefined ? undefined : setTimeout(() => req.destroy(new SendTimeout(o.timeoutMs ?? 0)), left);
+    const timer =
+      left === undefined
+        ? undefined
+        : setTimeout(() => req.destroy(new SendTimeout(o.timeoutMs ?? 0)), left);
     try {
       const answer = collect(req);
       if (o.file !== undefined) return await sendFileBody(req, o.file, answer);
@@ -136,15 +157,26 @@ export async function send(url: string, o: SendOptions): Promise<SentAnswer> {
       if (o.signal?.aborted) throw o.signal.reason;
       // A kept-alive connection the server closed while idle fails at once, before the
       // server read anything: send again, once, on a new connection (Node's documented way).
-      if (attempt === 1 && o.file === undefined && req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') continue;
+      if (
+        attempt === 1 &&
+        o.file === undefined &&
+        req.reusedSocket &&
+        (err as NodeJS.ErrnoException).code === 'ECONNRESET'
+      )
+        continue;
       throw err;
     } finally {
       clearTimeout(timer);
+      stopListening?.();
     }
   }
 }
 
-async function sendFileBody(req: http.ClientRequest, file: string, answer: Promise<SentAnswer>): Promise<SentAnswer> {
+async function sendFileBody(
+  req: http.ClientRequest,
+  file: string,
+  answer: Promise<SentAnswer>,
+): Promise<SentAnswer> {
   const source = createReadStream(file);
   let readError: unknown = null;
   source.once('error', (err) => (readError = err));

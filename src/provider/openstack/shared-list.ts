@@ -57,11 +57,18 @@ export class SharedList<T> {
       });
       const entry = { promise, startedAt };
       this.inflight = entry;
-      void promise.finally(() => {
-        if (this.inflight === entry) this.inflight = null;
-      }).catch(() => {});
+      void promise
+        .finally(() => {
+          if (this.inflight === entry) this.inflight = null;
+        })
+        .catch(() => {});
     }
     return raceSignal(this.inflight.promise, options.signal);
+  }
+
+  /** Items in the cached list (0 when none is cached). */
+  get size(): number {
+    return this.value?.items.length ?? 0;
   }
 
   /** The start time of the cached list, if any. */

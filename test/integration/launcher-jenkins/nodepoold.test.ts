@@ -6,7 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,19 +23,14 @@ const zk = sharedZooKeeper();
 const reason = zk.address === null ? zk.reason : gearmandUnavailableReason();
 if (reason !== null) process.stderr.write(`SKIPPED nodepoold Jenkins/Gearman test: ${reason}\n`);
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
+/** nodepoold's shipped main() through the test harness, with fake node SSH. */
 function nodepooldCommand(): string[] {
-  const built = join(ROOT, 'dist/cmd/nodepoold-main.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src'))) return [join(ROOT, 'bin/nodepoold')];
-  return ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, 'src/cmd/nodepoold-main.ts')];
+  return [
+    '--import',
+    pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+    join(ROOT, 'test/support/nodepoold-harness.ts'),
+    '--fake-ssh',
+  ];
 }
 
 describe.skipIf(reason !== null)('nodepoold with Jenkins events and Gearman', () => {
@@ -50,7 +44,10 @@ describe.skipIf(reason !== null)('nodepoold with Jenkins events and Gearman', ()
     cleanup.push(() => g.stop());
     const pub = await ZmqPublisher.start();
     cleanup.push(() => pub.close());
-    const h = await LauncherHarness.create({ backend: { name: 'sqlite', available: true }, zookeeper: zk.address! });
+    const h = await LauncherHarness.create({
+      backend: { name: 'sqlite', available: true },
+      zookeeper: zk.address!,
+    });
     cleanup.push(() => h.stop());
     await writeFile(join(h.dir, 'clouds.yaml'), h.cloud.cloudsYaml('fake'));
     const server = h.chroot.servers[0]!;
@@ -71,24 +68,33 @@ describe.skipIf(reason !== null)('nodepoold with Jenkins events and Gearman', ()
     );
     // The compat secure.conf: fake-target uses upstream's in-memory Jenkins (apikey fake).
     await h.addUpload('fake-image', ['fake-provider']);
-    const child: ChildProcess = spawn(process.execPath, [...nodepooldCommand(), '-d', '--no-webapp', '-c', h.configPath, '-s', h.securePath], {
-      cwd: h.dir,
-      env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(h.dir, 'clouds.yaml'), NODEPOOLD_SSH_TARGET: 'fake', STATSD_HOST: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [...nodepooldCommand(), '-d', '--no-webapp', '-c', h.configPath, '-s', h.securePath],
+      {
+        cwd: h.dir,
+        env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(h.dir, 'clouds.yaml'), STATSD_HOST: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     cleanup.push(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
     let output = '';
     child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
 
     const [node] = await h.waitReady({ 'fake-label': 1 }, 60_000).catch((err: unknown) => {
       throw new Error(`${String(err)}\n--- nodepoold output ---\n${output.slice(-4000)}`);
     });
     // The daemon's Gearman client is connected (gearmand lists it with its client id).
-    await waitFor(async () => (await g.admin('workers')).includes('nodepool'), { what: 'nodepoold connected to gearmand', timeoutMs: 20_000 });
+    await waitFor(async () => (await g.admin('workers')).includes('nodepool'), {
+      what: 'nodepoold connected to gearmand',
+      timeoutMs: 20_000,
+    });
 
     // Its SUB socket may still be connecting: repeat the event until it takes effect.
     await waitFor(
@@ -102,20 +108,40 @@ describe.skipIf(reason !== null)('nodepoold with Jenkins events and Gearman', ()
 
     // One queued Zuul job: demand 1 + min-ready 1 - supply 1 (the used node) = 1 more node.
     await g.queue('build:tempest:fake-label', 1);
-    await waitFor(async () => (await h.nodes()).filter((n) => stateName(n.state) === 'ready').length === 1, { what: 'a second node for the Zuul demand', timeoutMs: 30_000 });
+    await waitFor(
+      async () => (await h.nodes()).filter((n) => stateName(n.state) === 'ready').length === 1,
+      { what: 'a second node for the Zuul demand', timeoutMs: 30_000 },
+    );
 
     // SIGUSR2: the report shows each integration's connections and last results.
     child.kill('SIGUSR2');
     const report = await waitFor(
       () => {
         const line = output.split('\n').find((l) => l.includes('"Diagnostic report"'));
-        return line === undefined ? null : (JSON.parse(line) as { diagnostics: { services: Array<{ service: string; diagnostics?: { integrations?: Record<string, any> } }> } });
+        return line === undefined
+          ? null
+          : (JSON.parse(line) as {
+              diagnostics: {
+                services: Array<{
+                  service: string;
+                  diagnostics?: { integrations?: Record<string, any> };
+                }>;
+              };
+            });
       },
       { what: 'the diagnostic report', timeoutMs: 10_000 },
     );
-    const integrations = report.diagnostics.services.find((x) => x.service === 'LauncherPool')?.diagnostics?.integrations;
+    const integrations = report.diagnostics.services.find((x) => x.service === 'LauncherPool')
+      ?.diagnostics?.integrations;
     expect(integrations?.['jenkins-zuul']).toMatchObject({
-      zmq: [{ address: pub.address, isConnected: true, received: expect.any(Number), lastMessageAt: expect.any(String) }],
+      zmq: [
+        {
+          address: pub.address,
+          isConnected: true,
+          received: expect.any(Number),
+          lastMessageAt: expect.any(String),
+        },
+      ],
       gearman: {
         servers: [`${g.host}:${g.port}`],
         connected: [`${g.host}:${g.port}`],
@@ -125,7 +151,13 @@ describe.skipIf(reason !== null)('nodepoold with Jenkins events and Gearman', ()
       jenkinsTargets: [{ target: 'fake-target', isOnline: true, checkedAt: expect.any(String) }],
     });
     expect(integrations?.['jenkins-zuul'].zmq[0].received).toBeGreaterThanOrEqual(1);
-    expect(integrations?.['snapshot images']).toEqual({ isActive: false, isChecking: false, updatesRunning: [], cronsRunning: [], failures: [] });
+    expect(integrations?.['snapshot images']).toEqual({
+      isActive: false,
+      isChecking: false,
+      updatesRunning: [],
+      cronsRunning: [],
+      failures: [],
+    });
 
     child.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -10,7 +10,8 @@ import pino from 'pino';
 import { openDatabase, stateName } from '../../../src/db/index.js';
 import type { Database, NodeRecord, SubnodeRecord } from '../../../src/db/index.js';
 import { FakeCloud } from '../../../src/fakecloud/index.js';
-import type { FakeCloudOptions } from '../../../src/fakecloud/index.js';
+import type { FakeCloudServiceOptions } from '../../../src/fakecloud/index.js';
+import { SHIPPED_SSH_SEAM } from '../../../src/cmd/ssh-seam.js';
 import { createLauncherService } from '../../../src/launcher/index.js';
 import type { LauncherOptions, LauncherService } from '../../../src/launcher/index.js';
 import { createNoopStats, createStats } from '../../../src/stats/index.js';
@@ -31,7 +32,7 @@ import { readFileSync } from 'node:fs';
 export interface HarnessOptions {
   backend: SqlBackendInfo;
   zookeeper: ZooKeeperAddress;
-  cloud?: FakeCloudOptions;
+  cloud?: FakeCloudServiceOptions;
   /** Capture statsd on a local UDP socket. */
   statsd?: boolean;
 }
@@ -58,7 +59,12 @@ export class LauncherHarness {
   }
 
   static async create(options: HarnessOptions): Promise<LauncherHarness> {
-    const cloud = new FakeCloud({ regions: ['RegionOne', 'fake-region'], checkKeyNames: false, buildDelayMs: 20, ...options.cloud });
+    const cloud = new FakeCloud({
+      regions: ['RegionOne', 'fake-region'],
+      checkKeyNames: false,
+      buildDelayMs: 20,
+      ...options.cloud,
+    });
     await cloud.start();
     const sql = await createTestDatabase(options.backend);
     const db = await openDatabase(sql.dburi, { poolMax: 2 });
@@ -68,13 +74,22 @@ export class LauncherHarness {
     const dir = await mkdtemp(join(tmpdir(), 'np-launcher-'));
     const statsd = options.statsd === true ? await StatsdCapture.start() : null;
     const h = new LauncherHarness(cloud, sql, db, chroot, zk, new ImageBuilds(zk), dir, statsd);
-    await writeFile(h.securePath, substitute(readFileSync(join(COMPAT_DIR, 'secure.conf'), 'utf8'), { dburi: sql.dburi }));
+    await writeFile(
+      h.securePath,
+      substitute(readFileSync(join(COMPAT_DIR, 'secure.conf'), 'utf8'), { dburi: sql.dburi }),
+    );
     return h;
   }
 
   /** Writes nodepool.yaml from a compat fixture (substituted) or from YAML text, then `edit`. */
-  async writeConfig(fixtureOrYaml: string, edit: (text: string) => string = (t) => t): Promise<void> {
-    const raw = fixtureOrYaml.endsWith('.yaml') && !fixtureOrYaml.includes('\n') ? readFileSync(join(COMPAT_DIR, fixtureOrYaml), 'utf8') : fixtureOrYaml;
+  async writeConfig(
+    fixtureOrYaml: string,
+    edit: (text: string) => string = (t) => t,
+  ): Promise<void> {
+    const raw =
+      fixtureOrYaml.endsWith('.yaml') && !fixtureOrYaml.includes('\n')
+        ? readFileSync(join(COMPAT_DIR, fixtureOrYaml), 'utf8')
+        : fixtureOrYaml;
     const server = this.chroot.servers[0]!;
     const text = substitute(raw, {
       images_dir: this.dir,
@@ -88,11 +103,23 @@ export class LauncherHarness {
   }
 
   /** Records a ready build and upload of `image` to each provider, pointing at a real cloud image. */
-  async addUpload(image: string, providers: readonly string[], options: { state?: 'ready' | 'uploading' } = {}): Promise<string> {
+  async addUpload(
+    image: string,
+    providers: readonly string[],
+    options: { state?: 'ready' | 'uploading' } = {},
+  ): Promise<string> {
     const cloudImage = this.cloud.snapshot().images[0]!;
-    const buildId = await this.images.storeBuild(image, { state: 'ready', builder: 'test', formats: ['qcow2'] });
+    const buildId = await this.images.storeBuild(image, {
+      state: 'ready',
+      builder: 'test',
+      formats: ['qcow2'],
+    });
     for (const p of providers) {
-      await this.images.storeUpload(image, buildId, p, { state: options.state ?? 'ready', externalId: cloudImage.id, externalName: cloudImage.name });
+      await this.images.storeUpload(image, buildId, p, {
+        state: options.state ?? 'ready',
+        externalId: cloudImage.id,
+        externalName: cloudImage.name,
+      });
     }
     return buildId;
   }
@@ -101,7 +128,9 @@ export class LauncherHarness {
   async start(overrides: Partial<LauncherOptions> = {}): Promise<LauncherService> {
     const level = process.env['LAUNCHER_TEST_LOG'] ?? 'silent';
     const log = pino({ level }, pino.destination(2)).child({ name: 'nodepool.NodePool' });
-    const stats = this.statsd ? createStats({ host: '127.0.0.1', port: this.statsd.port }) : createNoopStats();
+    const stats = this.statsd
+      ? createStats({ host: '127.0.0.1', port: this.statsd.port })
+      : createNoopStats();
     const launcher = createLauncherService({
       configPath: this.configPath,
       securePath: this.securePath,
@@ -113,7 +142,8 @@ export class LauncherHarness {
       timing: { intervalMs: 1000, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000 },
       drivers: fakeCloudDrivers(this.cloud),
       providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50 },
-      ssh: { retryDelayMs: 100 },
+      // As nodepoold composes it: `auth-url: fake` providers' nodes get in-memory SSH.
+      ssh: { ...SHIPPED_SSH_SEAM, retryDelayMs: 100 },
       ...overrides,
     });
     this.launcher = launcher;
@@ -138,7 +168,8 @@ export class LauncherHarness {
   /** Nodes by state name, e.g. `{ ready: 2 }`. */
   async states(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const n of await this.nodes()) out[stateName(n.state)] = (out[stateName(n.state)] ?? 0) + 1;
+    for (const n of await this.nodes())
+      out[stateName(n.state)] = (out[stateName(n.state)] ?? 0) + 1;
     return out;
   }
 
@@ -156,7 +187,8 @@ export class LauncherHarness {
         for (const [label, n] of Object.entries(counts)) {
           if (ready.filter((r) => r.labelName === label).length !== n) return null;
         }
-        if (nodes.some((n) => stateName(n.state) === 'building' || stateName(n.state) === 'delete')) return null;
+        if (nodes.some((n) => stateName(n.state) === 'building' || stateName(n.state) === 'delete'))
+          return null;
         return ready;
       },
       { timeoutMs, what: `ready nodes ${JSON.stringify(counts)}`, intervalMs: 100 },
@@ -173,7 +205,9 @@ export class LauncherHarness {
           if (n.externalId) ids.add(n.externalId);
           for (const s of await this.subnodes(n.id)) if (s.externalId) ids.add(s.externalId);
         }
-        const servers = this.servers().map((s) => s.id).sort();
+        const servers = this.servers()
+          .map((s) => s.id)
+          .sort();
         return servers.length === ids.size && servers.every((s) => ids.has(s));
       },
       { timeoutMs, what: 'cloud servers to match the database', intervalMs: 200 },
@@ -203,20 +237,36 @@ export class LauncherHarness {
 }
 
 /** Creates a server through the fake's Nova API as another user would (no nodepool metadata unless given). */
-export async function createForeignServer(cloud: FakeCloud, name: string, metadata: Record<string, string> = {}): Promise<string> {
+export async function createForeignServer(
+  cloud: FakeCloud,
+  name: string,
+  metadata: Record<string, string> = {},
+): Promise<string> {
   const auth = await fetch(`${cloud.authUrl}/auth/tokens`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: 'other', password: 'x', domain: { name: 'Default' } } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'other', password: 'x', domain: { name: 'Default' } } },
+        },
         scope: { project: { id: 'fake' } },
       },
     }),
   });
   const token = auth.headers.get('x-subject-token') ?? '';
-  const body = (await auth.json()) as { token: { catalog: Array<{ type: string; endpoints: Array<{ interface: string; url: string; region: string }> }> } };
-  const compute = body.token.catalog.find((c) => c.type === 'compute')!.endpoints.find((e) => e.interface === 'public')!.url;
+  const body = (await auth.json()) as {
+    token: {
+      catalog: Array<{
+        type: string;
+        endpoints: Array<{ interface: string; url: string; region: string }>;
+      }>;
+    };
+  };
+  const compute = body.token.catalog
+    .find((c) => c.type === 'compute')!
+    .endpoints.find((e) => e.interface === 'public')!.url;
   const image = cloud.snapshot().images[0]!.id;
   const res = await fetch(`${compute}/servers`, {
     method: 'POST',

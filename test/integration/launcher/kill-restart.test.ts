@@ -18,20 +18,37 @@ import { LauncherHarness } from './harness.js';
 const zk = sharedZooKeeper();
 if (zk.address === null) process.stderr.write(`SKIPPED launcher kill/restart test: ${zk.reason}\n`);
 
-function startNodepoold(h: LauncherHarness): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function startNodepoold(h: LauncherHarness): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
   const child = spawn(
     process.execPath,
-    ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, join(ROOT, 'src/cmd/nodepoold-main.ts'), '-d', '--no-webapp', '-c', h.configPath, '-s', h.securePath],
+    [
+      '--import',
+      pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+      join(ROOT, 'test/support/nodepoold-harness.ts'),
+      '--fake-ssh',
+      '-d',
+      '--no-webapp',
+      '-c',
+      h.configPath,
+      '-s',
+      h.securePath,
+    ],
     {
       cwd: h.dir,
-      env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(h.dir, 'clouds.yaml'), NODEPOOLD_SSH_TARGET: 'fake', STATSD_HOST: '' },
+      env: { ...process.env, OS_CLIENT_CONFIG_FILE: join(h.dir, 'clouds.yaml'), STATSD_HOST: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, output: () => out, exited };
 }
 
@@ -45,7 +62,11 @@ describe.skipIf(zk.address === null)('nodepoold killed mid-launch', () => {
   });
 
   it('ends with cloud servers equal to database nodes after SIGKILL and restart', async () => {
-    const t = (h = await LauncherHarness.create({ backend: { name: 'sqlite', available: true }, zookeeper: zk.address!, cloud: { buildDelayMs: 1500 } }));
+    const t = (h = await LauncherHarness.create({
+      backend: { name: 'sqlite', available: true },
+      zookeeper: zk.address!,
+      cloud: { buildDelayMs: 1500 },
+    }));
     await writeFile(join(t.dir, 'clouds.yaml'), t.cloud.cloudsYaml('fake'));
     const server = t.chroot.servers[0]!;
     await t.writeConfig(
@@ -79,7 +100,10 @@ describe.skipIf(zk.address === null)('nodepoold killed mid-launch', () => {
     await t.addUpload('fake-image', ['fake']);
     const first = startNodepoold(t);
     children.push(first.child);
-    await waitFor(() => t.servers().length >= 4, { timeoutMs: 30_000, what: `servers being built; output: ${first.output()}` });
+    await waitFor(() => t.servers().length >= 4, {
+      timeoutMs: 30_000,
+      what: `servers being built; output: ${first.output()}`,
+    });
     expect(await t.states()).toHaveProperty('building');
     first.child.kill('SIGKILL');
     await first.exited;

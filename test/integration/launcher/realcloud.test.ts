@@ -34,6 +34,7 @@ import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { makeTestChroot } from '../../support/zookeeper.js';
 import type { TestChroot } from '../../support/zookeeper.js';
+import { redirectSeam } from '../../support/ssh-seams.js';
 
 const enabled = process.env['NODEPOOL_TEST_REAL_OPENSTACK'] === '1';
 const zk = sharedZooKeeper();
@@ -42,7 +43,8 @@ const skip = !enabled
   : zk.address === null
     ? zk.reason
     : null;
-if (skip !== null) process.stderr.write(`\n*** SKIPPED: nodepoold against the real OpenStack: ${skip} ***\n\n`);
+if (skip !== null)
+  process.stderr.write(`\n*** SKIPPED: nodepoold against the real OpenStack: ${skip} ***\n\n`);
 
 const LABELS = { small: 2, large: 1 };
 
@@ -71,7 +73,13 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
       `    port: ${server.port}`,
       `    chroot: ${server.chroot}`,
       'labels:',
-      ...Object.entries(labels).flatMap(([name, n]) => [`  - name: ${name}`, '    image: e2e-image', `    min-ready: ${n}`, '    providers:', '      - name: realcloud']),
+      ...Object.entries(labels).flatMap(([name, n]) => [
+        `  - name: ${name}`,
+        '    image: e2e-image',
+        `    min-ready: ${n}`,
+        '    providers:',
+        '      - name: realcloud',
+      ]),
       'providers:',
       '  - name: realcloud',
       '    cloud: realcloud-e2e',
@@ -111,13 +119,33 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'np-realcloud-e2e-'));
     await writeFile(
       path.join(dir, 'clouds.yaml'),
-      ['clouds:', '  realcloud-e2e:', '    auth:', `      auth_url: ${project.authUrl}`, `      username: ${project.username}`, `      password: ${project.password}`, `      project_name: ${project.projectName}`, '      user_domain_name: Default', '      project_domain_name: Default', `    region_name: ${project.regionName}`, '    identity_api_version: 3', '    api_timeout: 60', ''].join('\n'),
+      [
+        'clouds:',
+        '  realcloud-e2e:',
+        '    auth:',
+        `      auth_url: ${project.authUrl}`,
+        `      username: ${project.username}`,
+        `      password: ${project.password}`,
+        `      project_name: ${project.projectName}`,
+        '      user_domain_name: Default',
+        '      project_domain_name: Default',
+        `    region_name: ${project.regionName}`,
+        '    identity_api_version: 3',
+        '    api_timeout: 60',
+        '',
+      ].join('\n'),
     );
     await writeFile(path.join(dir, 'secure.conf'), `[database]\ndburi=${sql.dburi}\n`);
     await writeConfig(LABELS, 6);
     process.env['OS_CLIENT_CONFIG_FILE'] = path.join(dir, 'clouds.yaml');
-    const config = await loadConfig(path.join(dir, 'nodepool.yaml'), { env: { OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml') } });
-    providers = new ProviderSet({ log: pino({ level: 'silent' }), stats: createNoopStats(), tuning: { imagePollMs: 500 } });
+    const config = await loadConfig(path.join(dir, 'nodepool.yaml'), {
+      env: { OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml') },
+    });
+    providers = new ProviderSet({
+      log: pino({ level: 'silent' }),
+      stats: createNoopStats(),
+      tuning: { imagePollMs: 500 },
+    });
     await providers.reconfigure(config.providers);
     provider = providers.get('realcloud')!;
   }, 900_000);
@@ -146,7 +174,9 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
 
   async function readyByLabel(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const n of await db.nodes.list()) if (n.state !== null && stateName(n.state) === 'ready') out[n.labelName] = (out[n.labelName] ?? 0) + 1;
+    for (const n of await db.nodes.list())
+      if (n.state !== null && stateName(n.state) === 'ready')
+        out[n.labelName] = (out[n.labelName] ?? 0) + 1;
     return out;
   }
 
@@ -155,53 +185,90 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
     const file = path.join(dir, 'e2e-image.qcow2');
     await writeFile(file, '');
     await truncate(file, 1024 * 1024);
-    const image = await provider.uploadImage!({ name: `e2e-image-${Date.now()}`, filename: file, diskFormat: 'qcow2' });
+    const image = await provider.uploadImage!({
+      name: `e2e-image-${Date.now()}`,
+      filename: file,
+      diskFormat: 'qcow2',
+    });
     imageId = image.id;
     const images = new ImageBuilds(client);
-    const build = await images.storeBuild('e2e-image', { state: 'ready', builder: 'e2e', formats: ['qcow2'] });
-    await images.storeUpload('e2e-image', build, 'realcloud', { state: 'ready', externalId: image.id, externalName: image.name });
+    const build = await images.storeBuild('e2e-image', {
+      state: 'ready',
+      builder: 'e2e',
+      formats: ['qcow2'],
+    });
+    await images.storeUpload('e2e-image', build, 'realcloud', {
+      state: 'ready',
+      externalId: image.id,
+      externalName: image.name,
+    });
 
     launcher = createLauncherService({
       configPath: path.join(dir, 'nodepool.yaml'),
       securePath: path.join(dir, 'secure.conf'),
-      log: pino({ level: process.env['LAUNCHER_TEST_LOG'] ?? 'silent' }, pino.destination(2)).child({ name: 'nodepool.NodePool' }),
+      log: pino({ level: process.env['LAUNCHER_TEST_LOG'] ?? 'silent' }, pino.destination(2)).child(
+        { name: 'nodepool.NodePool' },
+      ),
       noDeletes: false,
       noLaunches: false,
       noWebapp: true,
       stats: createNoopStats(),
       timing: { intervalMs: 2000 },
       providerTuning: { serverListAgeMs: 1000, activePollMs: 1000, deletePollMs: 1000 },
-      ssh: { target: () => ({ host: sshd.host, port: sshd.port }), nodepoolDir: path.join(sshd.dir, 'etc-nodepool'), retryDelayMs: 500 },
+      ssh: redirectSeam(sshd.host, sshd.port, {
+        nodepoolDir: path.join(sshd.dir, 'etc-nodepool'),
+        retryDelayMs: 500,
+      }),
     });
     await launcher.start();
 
     // Both labels at min-ready, each node a real server of the project.
-    await waitFor(async () => {
-      const r = await readyByLabel();
-      return (r['small'] ?? 0) >= LABELS.small && (r['large'] ?? 0) >= LABELS.large;
-    }, { timeoutMs: 150_000, intervalMs: 1000, what: `min-ready ${JSON.stringify(LABELS)}` });
+    await waitFor(
+      async () => {
+        const r = await readyByLabel();
+        return (r['small'] ?? 0) >= LABELS.small && (r['large'] ?? 0) >= LABELS.large;
+      },
+      { timeoutMs: 150_000, intervalMs: 1000, what: `min-ready ${JSON.stringify(LABELS)}` },
+    );
     const servers = new Set((await provider.listServers()).map((s) => s.id));
     const nodes = await db.nodes.list();
-    for (const n of nodes) expect(servers.has(n.externalId ?? ''), `node ${n.id}'s server ${n.externalId}`).toBe(true);
+    for (const n of nodes)
+      expect(servers.has(n.externalId ?? ''), `node ${n.id}'s server ${n.externalId}`).toBe(true);
 
     // A node marked for deletion (as `nodepool delete`) is deleted in the cloud and replaced.
-    const victim = nodes.find((n) => n.labelName === 'small' && n.state !== null && stateName(n.state) === 'ready')!;
+    const victim = nodes.find(
+      (n) => n.labelName === 'small' && n.state !== null && stateName(n.state) === 'ready',
+    )!;
     await db.nodes.update(victim.id, { state: 'delete' });
     launcher.wake();
-    await waitFor(async () => {
-      const rows = await db.nodes.list();
-      const r = await readyByLabel();
-      return !rows.some((n) => n.id === victim.id) && (r['small'] ?? 0) >= LABELS.small;
-    }, { timeoutMs: 150_000, intervalMs: 1000, what: `node ${victim.id} deleted and replaced` });
+    await waitFor(
+      async () => {
+        const rows = await db.nodes.list();
+        const r = await readyByLabel();
+        return !rows.some((n) => n.id === victim.id) && (r['small'] ?? 0) >= LABELS.small;
+      },
+      { timeoutMs: 150_000, intervalMs: 1000, what: `node ${victim.id} deleted and replaced` },
+    );
     expect((await provider.listServers()).some((s) => s.id === victim.externalId)).toBe(false);
 
     // Drain: no demand, no capacity, the remaining nodes deleted; then nothing is left.
     await writeConfig({ small: 0, large: 0 }, -1);
-    await waitFor(() => launcher!.diagnostics().config.loads >= 2, { timeoutMs: 30_000, what: 'the drained config to load' });
+    await waitFor(() => launcher!.diagnostics().config.loads >= 2, {
+      timeoutMs: 30_000,
+      what: 'the drained config to load',
+    });
     for (const n of await db.nodes.list()) await db.nodes.update(n.id, { state: 'delete' });
     launcher.wake();
-    await waitFor(async () => (await db.nodes.list()).length === 0, { timeoutMs: 120_000, intervalMs: 1000, what: 'every node deleted' });
-    await waitFor(async () => (await provider.listServers()).length === 0, { timeoutMs: 60_000, intervalMs: 1000, what: 'no server left in the project' });
+    await waitFor(async () => (await db.nodes.list()).length === 0, {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+      what: 'every node deleted',
+    });
+    await waitFor(async () => (await provider.listServers()).length === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 1000,
+      what: 'no server left in the project',
+    });
     expect(await provider.listServers()).toEqual([]);
     expect((await provider.listFloatingIps?.()) ?? []).toEqual([]);
   }, 480_000);

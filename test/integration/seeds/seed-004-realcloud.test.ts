@@ -27,6 +27,7 @@ import type { RealCloudProject } from '../../support/realcloud.js';
 import { seedCloudsYaml, seedConfig } from '../../support/seed-fixtures.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
+import { FAKE_SSH_SEAM } from '../../support/ssh-seams.js';
 import { LauncherHarness } from '../launcher/harness.js';
 import { ANY_DIB } from './dib-stand-in.js';
 
@@ -154,7 +155,7 @@ describe.skipIf(skip !== null)('Seed 004 as written against the real OpenStack',
         deletePollMs: 2000,
         imagePollMs: 2000,
       },
-      ssh: { retryDelayMs: 500, target: (ip) => ({ host: `fake-${ip}` }) },
+      ssh: { ...FAKE_SSH_SEAM, retryDelayMs: 500 },
     });
     const ready = await t.waitReady({ 'centos-7': 1, 'rdo-ocata': 1 }, 1_200_000);
     const rdo = ready.find((n) => n.labelName === 'rdo-ocata')!;

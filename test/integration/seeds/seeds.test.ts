@@ -21,6 +21,7 @@ import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { LauncherHarness } from '../launcher/harness.js';
 import { ANY_DIB } from './dib-stand-in.js';
+import { FAKE_SSH_SEAM } from '../../support/ssh-seams.js';
 
 const zk = sharedZooKeeper();
 const sqlite = inject('sqlBackends').find((b) => b.name === 'sqlite' && b.available);
@@ -150,7 +151,7 @@ describe.skipIf(skip)('Seed configurations against the fake cloud', () => {
       log: captured.log,
       timing: { intervalMs: 200, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000 },
       providerTuning: { serverListAgeMs: 100, activePollMs: 50, deletePollMs: 50, imagePollMs: 50 },
-      ssh: { retryDelayMs: 100, target: (ip) => ({ host: `fake-${ip}` }) },
+      ssh: { ...FAKE_SSH_SEAM, retryDelayMs: 100 },
     });
     const readyNodes = await t.waitReady({ 'centos-7': 1, 'rdo-ocata': 1 }, 30_000);
     const rdo = readyNodes.find((n) => n.labelName === 'rdo-ocata')!;

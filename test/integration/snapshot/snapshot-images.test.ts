@@ -15,12 +15,16 @@ import type { Sshd } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait-for.js';
 import { sharedZooKeeper } from '../../support/zk-fixture.js';
 import { LauncherHarness } from '../launcher/harness.js';
+import { FAKE_SSH_SEAM, redirectSeam } from '../../support/ssh-seams.js';
 
 const zk = sharedZooKeeper();
 const sqlite = inject('sqlBackends').find((b) => b.name === 'sqlite' && b.available);
 const sshdReason = await sshdUnavailableReason();
 const skip = zk.address === null || sqlite === undefined || sshdReason !== null;
-if (skip) process.stderr.write(`SKIPPED snapshot image tests: ${zk.reason ?? sshdReason ?? 'SQLite unavailable'}\n`);
+if (skip)
+  process.stderr.write(
+    `SKIPPED snapshot image tests: ${zk.reason ?? sshdReason ?? 'SQLite unavailable'}\n`,
+  );
 
 /** nodepool.yaml with one snapshot image and a label of it. */
 function config(scriptDir: string, privateKey: string, setup: string): string {
@@ -84,7 +88,10 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
   });
 
   /** A harness, a scripts dir with `prepare_node.sh` (writes a marker) and `fail.sh`, and remote dirs. */
-  async function setUp(setup: string, timing: { imageTimeoutMs?: number } = {}): Promise<{ t: LauncherHarness; markers: string; remote: string }> {
+  async function setUp(
+    setup: string,
+    timing: { imageTimeoutMs?: number } = {},
+  ): Promise<{ t: LauncherHarness; markers: string; remote: string }> {
     dir = await mkdtemp(join(tmpdir(), 'np-snapshot-'));
     const scripts = join(dir, 'scripts');
     const markers = join(dir, 'markers');
@@ -104,16 +111,22 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
     h = t;
     await t.writeConfig(config(scripts, sshd.privateKeyPath, setup));
     snapshots = new SnapshotImages({
-      timing: { connectTimeoutMs: 20_000, settleMs: 0, checkIntervalMs: 200, imageCleanupMs: 0, deleteTimeoutMs: 20_000, ...timing },
+      timing: {
+        connectTimeoutMs: 20_000,
+        settleMs: 0,
+        checkIntervalMs: 200,
+        imageCleanupMs: 0,
+        deleteTimeoutMs: 20_000,
+        ...timing,
+      },
     });
     await t.start({
       integrations: [snapshots],
-      ssh: {
+      ssh: redirectSeam(sshd.host, sshd.port, {
         retryDelayMs: 100,
-        target: () => ({ host: sshd.host, port: sshd.port }),
         nodepoolDir: join(remote, 'etc-nodepool'),
         scriptsDir: join(remote, 'opt-nodepool-scripts'),
-      },
+      }),
     });
     return { t, markers, remote };
   }
@@ -125,12 +138,21 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
     const rows = await t.db.snapshotImages.list();
     expect(rows).toHaveLength(1);
     const first = rows[0]!;
-    expect(first).toMatchObject({ providerName: 'snap-provider', imageName: 'snap-image', state: 2 });
+    expect(first).toMatchObject({
+      providerName: 'snap-provider',
+      imageName: 'snap-image',
+      state: 2,
+    });
     expect(first.hostname).toMatch(/^template-snap-image-\d+$/);
     // The setup script ran on the template server, from the copied scripts dir, with NODEPOOL_ env.
     expect(await readdir(markers)).toEqual([`setup-${first.hostname}`]);
-    expect((await readFile(join(markers, `setup-${first.hostname}`), 'utf8')).trim()).toBe(`${first.hostname} marked opt-nodepool-scripts`);
-    expect((await readdir(join(remote, 'opt-nodepool-scripts'))).sort()).toEqual(['fail.sh', 'prepare_node.sh']);
+    expect((await readFile(join(markers, `setup-${first.hostname}`), 'utf8')).trim()).toBe(
+      `${first.hostname} marked opt-nodepool-scripts`,
+    );
+    expect((await readdir(join(remote, 'opt-nodepool-scripts'))).sort()).toEqual([
+      'fail.sh',
+      'prepare_node.sh',
+    ]);
     // The snapshot is a private active image carrying the image meta; the template server is gone.
     const state = t.cloud.snapshot();
     const image = state.images.find((i) => i.id === first.externalId);
@@ -153,7 +175,8 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
     expect(all).toHaveLength(2);
     const images = t.cloud.snapshot().images;
     expect(images.some((i) => i.id === first.externalId)).toBe(false);
-    for (const r of all) expect(images.some((i) => i.id === r.externalId && i.status === 'active')).toBe(true);
+    for (const r of all)
+      expect(images.some((i) => i.id === r.externalId && i.status === 'active')).toBe(true);
     // New nodes use the newest snapshot.
     const newest = [...all].sort((a, b) => (b.version ?? 0) - (a.version ?? 0) || b.id - a.id)[0]!;
     const current = await t.db.snapshotImages.current('snap-provider', 'snap-image');
@@ -169,17 +192,33 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
       Object.entries(t.cloud.calls())
         .filter(([k]) => k.startsWith('compute DELETE') && k.endsWith('/servers/{id}'))
         .reduce((n, [, v]) => n + v, 0);
-    await waitFor(() => serverDeletes() >= 1, { timeoutMs: 60_000, what: 'a template server deletion' });
-    await waitFor(async () => snapshots!.updatesRunning === 0 && (await t.db.snapshotImages.list()).length === 0, {
-      timeoutMs: 30_000,
-      what: 'the failed update to be cleaned up',
+    await waitFor(() => serverDeletes() >= 1, {
+      timeoutMs: 60_000,
+      what: 'a template server deletion',
     });
+    await waitFor(
+      async () =>
+        snapshots!.updatesRunning === 0 && (await t.db.snapshotImages.list()).length === 0,
+      {
+        timeoutMs: 30_000,
+        what: 'the failed update to be cleaned up',
+      },
+    );
     // The SIGUSR2 report shows the integration active, and the failure with its back-off.
-    await waitFor(() => snapshots!.status().failures.length === 1, { what: 'the failure to be recorded' });
+    await waitFor(() => snapshots!.status().failures.length === 1, {
+      what: 'the failure to be recorded',
+    });
     expect(t.launcher!.diagnostics().integrations['snapshot images']).toMatchObject({
       isActive: true,
       isChecking: true,
-      failures: [{ provider: 'snap-provider', image: 'snap-image', count: expect.any(Number), retryAfter: expect.any(String) }],
+      failures: [
+        {
+          provider: 'snap-provider',
+          image: 'snap-image',
+          count: expect.any(Number),
+          retryAfter: expect.any(String),
+        },
+      ],
     });
     await snapshots!.stop();
     const state = t.cloud.snapshot();
@@ -197,7 +236,10 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
       Object.entries(t.cloud.calls())
         .filter(([k]) => k.startsWith('image DELETE'))
         .reduce((n, [, v]) => n + v, 0);
-    await waitFor(() => imageDeletes() >= 1, { timeoutMs: 60_000, what: 'the half-made snapshot to be deleted' });
+    await waitFor(() => imageDeletes() >= 1, {
+      timeoutMs: 60_000,
+      what: 'the half-made snapshot to be deleted',
+    });
     await snapshots!.stop();
     expect((await readdir(markers)).length).toBeGreaterThanOrEqual(1);
     const state = t.cloud.snapshot();
@@ -215,10 +257,8 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
     h = t;
     const clouds = join(dir, 'clouds.yaml');
     await writeFile(clouds, t.cloud.cloudsYaml('snap-cloud'));
-    const saved = { clouds: process.env['OS_CLIENT_CONFIG_FILE'], ssh: process.env['NODEPOOLD_SSH_TARGET'] };
+    const saved = { clouds: process.env['OS_CLIENT_CONFIG_FILE'] };
     process.env['OS_CLIENT_CONFIG_FILE'] = clouds;
-    // The CLI's SSH seam: template servers of the fake cloud get a fake session.
-    process.env['NODEPOOLD_SSH_TARGET'] = 'fake';
     try {
       await t.writeConfig(
         config(scripts, sshd.privateKeyPath, 'prepare_node.sh').replace(
@@ -227,22 +267,31 @@ describe.skipIf(skip)('Snapshot images in nodepoold', () => {
         ),
       );
       const files = { configPath: t.configPath, securePath: t.securePath };
-      const upd = await runCli(files, ['image-update', 'snap-provider', 'snap-image']);
+      // The CLI's SSH seam: template servers of the fake cloud get a fake session.
+      const upd = await runCli(files, ['image-update', 'snap-provider', 'snap-image'], {
+        ssh: FAKE_SSH_SEAM,
+      });
       expect(upd.status, upd.stderr).toBe(0);
       const [row] = await t.db.snapshotImages.list();
       expect(row).toMatchObject({ id: 1, state: 2 });
       expect(t.cloud.snapshot().servers).toEqual([]);
       const list = await runCli(files, ['image-list']);
       expect(list.status).toBe(0);
-      expect(list.stdout).toContain(`| snapshot | 1         | snap-provider | snap-image | ${row!.hostname} | ${row!.externalId} | ready | 00:00:00:0`);
+      expect(list.stdout).toContain(
+        `| snapshot | 1         | snap-provider | snap-image | ${row!.hostname} | ${row!.externalId} | ready | 00:00:00:0`,
+      );
       expect((await runCli(files, ['image-delete', '7'])).stderr).toBe("No image '7' found.\n");
-      expect(await runCli(files, ['image-delete', '1'])).toEqual({ status: 0, stdout: '', stderr: '' });
+      expect(await runCli(files, ['image-delete', '1'])).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      });
       expect(await t.db.snapshotImages.list()).toEqual([]);
       expect(t.cloud.snapshot().images.some((i) => i.id === row!.externalId)).toBe(false);
       const wrong = await runCli(files, ['image-update', 'snap-provider', 'nope']);
       expect(wrong).toMatchObject({ status: 1, stderr: 'Image specified, nope, is not in use.\n' });
     } finally {
-      for (const [k, v] of [['OS_CLIENT_CONFIG_FILE', saved.clouds], ['NODEPOOLD_SSH_TARGET', saved.ssh]] as const) {
+      for (const [k, v] of [['OS_CLIENT_CONFIG_FILE', saved.clouds]] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import {
   NodepoolDirMissingError,
@@ -99,6 +100,51 @@ describe.skipIf(skip !== null)('writeNodepoolFiles', () => {
       expect((await stat(path.join(dir, 'role'))).mode & 0o777).toBe(0o644);
     } finally {
       await remove();
+    }
+  });
+
+  it('makes an Ed25519 node set key that OpenSSH reads from id_rsa and logs in with', async () => {
+    const ed = await generateNodeSetKey('ed25519');
+    expect(ed.privateKeyPem).toMatch(
+      /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/,
+    );
+    expect(ed.publicKey).toMatch(/^ssh-ed25519 [A-Za-z0-9+/]+=*$/);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'np-edkey-'));
+    const keyPath = path.join(dir, 'id_rsa');
+    await writeFile(keyPath, ed.privateKeyPem, { mode: 0o600 });
+    // What a job on the primary does with the file: ssh to a subnode that has id_rsa.pub.
+    const peer = await startSshd({
+      clientKey: { privateKeyPath: keyPath, publicKey: ed.publicKey },
+    });
+    try {
+      expect(execFileSync('ssh-keygen', ['-y', '-f', keyPath], { encoding: 'utf8' }).trim()).toBe(
+        ed.publicKey,
+      );
+      const out = execFileSync(
+        'ssh',
+        [
+          '-i',
+          keyPath,
+          '-p',
+          String(peer.port),
+          '-o',
+          'StrictHostKeyChecking=no',
+          '-o',
+          'UserKnownHostsFile=/dev/null',
+          '-o',
+          'BatchMode=yes',
+          '-o',
+          'IdentitiesOnly=yes',
+          `${peer.user}@${peer.host}`,
+          'echo',
+          'logged-in',
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      expect(out.trim()).toBe('logged-in');
+    } finally {
+      await peer.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

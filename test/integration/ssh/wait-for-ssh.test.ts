@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import {
   FakeSshSession,
+  fakeSsh,
   HostKeyMismatchError,
   SshAccessError,
   SshAuthError,
@@ -290,8 +291,11 @@ describe.skipIf(skip !== null)('connectSsh', () => {
     }
   });
 
-  it('returns a fake session without connecting when the address contains "fake"', async () => {
-    const s = await connectSsh('fake', { username: 'jenkins', privateKey: '/nonexistent' });
+  it('fakeSsh returns an in-memory session without connecting or reading the key', async () => {
+    const s = await fakeSsh.connect('192.0.2.1', {
+      username: 'jenkins',
+      privateKey: '/nonexistent',
+    });
     expect(s).toBeInstanceOf(FakeSshSession);
     expect(await s.run('anything')).toEqual({ exitCode: 0, signal: null, stdout: '', stderr: '' });
     await s.stop();

@@ -11,7 +11,6 @@ import {
   describeHostKey,
   formatHostPort,
   generateNodeSetKey,
-  isFakeHost,
   nodepoolEnvAssignments,
   shellQuote,
   writeNodepoolFiles,
@@ -108,14 +107,12 @@ describe('generateNodeSetKey', () => {
 });
 
 describe('host helpers', () => {
-  it('handles IPv6 brackets and fake addresses', () => {
+  it('handles IPv6 brackets', () => {
     expect(bareHost('[2001:db8::1]')).toBe('2001:db8::1');
     expect(bareHost('10.0.0.1')).toBe('10.0.0.1');
     expect(formatHostPort('2001:db8::1', 22)).toBe('[2001:db8::1]:22');
     expect(formatHostPort('[::1]', 2222)).toBe('[::1]:2222');
     expect(formatHostPort('10.0.0.1', 22)).toBe('10.0.0.1:22');
-    expect(isFakeHost('fake_v6')).toBe(true);
-    expect(isFakeHost('10.0.0.1')).toBe(false);
   });
 
   it('describes a host key blob with its type and an ssh-keygen style fingerprint', () => {

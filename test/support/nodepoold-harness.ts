@@ -1,0 +1,35 @@
+/**
+ * `nodepoold` composed by the test harness (run through tsx): the shipped `main()` with
+ * another SSH seam. `--fake-ssh` fakes every node's SSH; `--ssh-target HOST:PORT` sends
+ * every node's SSH there. The remaining arguments go to nodepoold.
+ */
+import { main } from '../../src/cmd/nodepoold.js';
+import { renderError } from '../../src/cmd/exit.js';
+import type { SshSeam } from '../../src/launcher/index.js';
+import { FAKE_SSH_SEAM, redirectSeam } from './ssh-seams.js';
+
+function takeSeam(argv: string[]): SshSeam | undefined {
+  const fake = argv.indexOf('--fake-ssh');
+  if (fake >= 0) {
+    argv.splice(fake, 1);
+    return FAKE_SSH_SEAM;
+  }
+  const target = argv.indexOf('--ssh-target');
+  if (target >= 0) {
+    const value = argv.splice(target, 2)[1] ?? '';
+    const m = /^(.+):(\d+)$/.exec(value);
+    if (m === null) throw new Error(`--ssh-target must be HOST:PORT: current value is "${value}"`);
+    return redirectSeam(m[1]!, Number(m[2]));
+  }
+  return undefined;
+}
+
+const argv = process.argv.slice(2);
+const ssh = takeSeam(argv);
+main(argv, ssh === undefined ? {} : { ssh }).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(renderError(err, true) + '\n');
+    process.exit(1);
+  },
+);
