@@ -39,6 +39,8 @@ export class FakeCloudDriver extends BaseService implements ProviderDriver {
   readonly name = FAKE_CLOUD_DRIVER;
   private readonly borrowed: FakeCloudEndpoint | undefined;
   private owned: Promise<FakeCloud> | null = null;
+  /** The own cloud once it listens. */
+  private started: FakeCloud | null = null;
 
   constructor(private readonly options: FakeCloudDriverOptions = {}) {
     super();
@@ -82,7 +84,10 @@ export class FakeCloudDriver extends BaseService implements ProviderDriver {
         checkKeyNames: false,
         ...(log !== undefined ? { log } : {}),
       });
-      const started = cloud.start().then(() => cloud);
+      const started = cloud.start().then(() => {
+        this.started = cloud;
+        return cloud;
+      });
       this.owned = started;
       // A cloud that failed to start is forgotten, so the next provider start tries again.
       started.catch(() => {
@@ -92,6 +97,14 @@ export class FakeCloudDriver extends BaseService implements ProviderDriver {
     return this.owned;
   }
 
+  /**
+   * The SIGUSR2 report's entry: where the driver's own fake cloud listens, or null while no
+   * `auth-url: fake` provider has started one (or it is borrowed).
+   */
+  diagnostics(): { cloud: { authUrl: string } | null } {
+    return { cloud: this.started === null ? null : { authUrl: this.started.authUrl } };
+  }
+
   protected doStart(): Promise<void> {
     return Promise.resolve();
   }
@@ -99,6 +112,7 @@ export class FakeCloudDriver extends BaseService implements ProviderDriver {
   protected async doStop(): Promise<void> {
     const owned = this.owned;
     this.owned = null;
+    this.started = null;
     const cloud = await owned?.catch(() => null);
     await cloud?.stop();
   }

@@ -11,8 +11,21 @@ import type { RepoPorts } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
-import type { UploadSource } from './image-source.js';
+import type { ImageUpload } from '../zk/index.js';
 import type { LoginSlots } from '../ssh/index.js';
+
+/**
+ * Where the current `ready` upload of an image to a provider is read: the ZooKeeper
+ * `ImageCache` in nodepoold, an in-memory one in unit tests.
+ */
+export interface UploadSource {
+  /** The newest `ready` upload, or null when there is none. */
+  get(
+    image: string,
+    provider: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<ImageUpload | null>;
+}
 
 /** Timing knobs; production defaults, tests shorten them. */
 export interface LauncherTiming {

@@ -4,21 +4,20 @@
  * of the diskimage it is built from (its `diskimage:` key, else its own name); for a
  * snapshot image (`base-image` + `setup`), the newest `ready` row of `snapshot_image`.
  */
-import type { ImageUpload } from '../zk/index.js';
 import type { LauncherContext } from './context.js';
 
-/**
- * Where the current `ready` upload of an image to a provider is read: the ZooKeeper
- * `ImageCache` in nodepoold, an in-memory one in unit tests.
- */
-export interface UploadSource {
-  /** The newest `ready` upload, or null when there is none. */
-  get(image: string, provider: string, options?: { signal?: AbortSignal }): Promise<ImageUpload | null>;
-}
+export type { UploadSource } from './context.js';
 
 /** The cloud image id to boot `image` from in `provider`, or null when there is none yet. */
-export async function currentCloudImage(ctx: LauncherContext, image: string, provider: string): Promise<string | null> {
-  const pi = ctx.config().providers.find((p) => p.name === provider)?.images.find((i) => i.name === image);
+export async function currentCloudImage(
+  ctx: LauncherContext,
+  image: string,
+  provider: string,
+): Promise<string | null> {
+  const pi = ctx
+    .config()
+    .providers.find((p) => p.name === provider)
+    ?.images.find((i) => i.name === image);
   if (pi?.baseImage !== undefined) {
     const row = await ctx.db().snapshotImages.current(provider, image);
     return row?.externalId ?? null;

@@ -109,6 +109,7 @@ describe('OpenStackProvider with the fake cloud only', () => {
   it('serves auth-url: fake from the fake cloud driver, which owns and stops its cloud', async () => {
     const driver = new FakeCloudDriver();
     await driver.start();
+    expect(driver.diagnostics()).toEqual({ cloud: null });
     const set = new ProviderSet({ log, stats: createNoopStats() }, { registry: new DriverRegistry([...BUILTIN_DRIVERS, driver]) });
     const base = config({ name: 'fake-provider', regionName: 'my-region' }, 'fake');
     await set.reconfigure([{ ...base, cloud: { ...base.cloud, regionName: 'my-region', isFake: true } }]);
@@ -118,6 +119,7 @@ describe('OpenStackProvider with the fake cloud only', () => {
     const own = await driver.ownCloud();
     expect(own).not.toBe(cloud);
     expect(own.snapshot().calls).not.toEqual({});
+    expect(driver.diagnostics()).toEqual({ cloud: { authUrl: own.authUrl } });
     await set.stop();
     await driver.stop();
     expect(own.state).toBe('stopped');

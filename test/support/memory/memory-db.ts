@@ -50,6 +50,15 @@ const NODE_FIELDS = new Set([
 ]);
 const SUBNODE_FIELDS = new Set(['hostname', 'externalId', 'ip', 'ipPrivate']);
 
+/** Runs `fn`, turning a synchronous throw into a rejection (as the async SQL methods do). */
+function settled<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
 /** Copies the defined fields of a patch, refusing unknown ones as the SQL mapping does. */
 function fieldsOf(
   patch: Readonly<Record<string, unknown>>,
@@ -92,26 +101,28 @@ class MemoryNodes implements NodeStore {
   }
 
   create(fields: NewNode): Promise<NodeRecord> {
-    const { state = 'building', ...rest } = fields;
-    const row: NodeRecord = {
-      id: this.db.nextId('node'),
-      providerName: '',
-      labelName: '',
-      targetName: '',
-      managerName: null,
-      hostname: null,
-      nodename: null,
-      externalId: null,
-      az: null,
-      ip: null,
-      ipPrivate: null,
-      comment: null,
-      ...fieldsOf(rest, NODE_FIELDS),
-      state: stateCode(state),
-      stateTime: this.db.clock.now,
-    };
-    this.db.nodeRows.push(row);
-    return Promise.resolve({ ...row });
+    return settled(() => {
+      const { state = 'building', ...rest } = fields;
+      const row: NodeRecord = {
+        id: this.db.nextId('node'),
+        providerName: '',
+        labelName: '',
+        targetName: '',
+        managerName: null,
+        hostname: null,
+        nodename: null,
+        externalId: null,
+        az: null,
+        ip: null,
+        ipPrivate: null,
+        comment: null,
+        ...fieldsOf(rest, NODE_FIELDS),
+        state: stateCode(state),
+        stateTime: this.db.clock.now,
+      };
+      this.db.nodeRows.push(row);
+      return Promise.resolve({ ...row });
+    });
   }
 
   get(id: number): Promise<NodeRecord | undefined> {
@@ -149,17 +160,19 @@ class MemoryNodes implements NodeStore {
   }
 
   update(id: number, patch: NodePatch): Promise<boolean> {
-    const { state, ...rest } = patch;
-    const cols = fieldsOf(rest, NODE_FIELDS);
-    const i = this.db.nodeRows.findIndex((n) => n.id === id);
-    if (i < 0) return Promise.resolve(false);
-    const next: Mutable<NodeRecord> = { ...this.db.nodeRows[i]!, ...cols };
-    if (state !== undefined) {
-      next.state = stateCode(state);
-      next.stateTime = this.db.clock.now;
-    }
-    this.db.nodeRows[i] = next;
-    return Promise.resolve(true);
+    return settled(() => {
+      const { state, ...rest } = patch;
+      const cols = fieldsOf(rest, NODE_FIELDS);
+      const i = this.db.nodeRows.findIndex((n) => n.id === id);
+      if (i < 0) return Promise.resolve(false);
+      const next: Mutable<NodeRecord> = { ...this.db.nodeRows[i]!, ...cols };
+      if (state !== undefined) {
+        next.state = stateCode(state);
+        next.stateTime = this.db.clock.now;
+      }
+      this.db.nodeRows[i] = next;
+      return Promise.resolve(true);
+    });
   }
 
   setState(id: number, state: NodeState, also: Omit<NodePatch, 'state'> = {}): Promise<boolean> {
@@ -219,20 +232,22 @@ class MemorySubnodes implements SubnodeStore {
   constructor(private readonly db: MemoryDatabase) {}
 
   create(fields: NewSubnode): Promise<SubnodeRecord> {
-    const { state = 'building', nodeId, ...rest } = fields;
-    const row: SubnodeRecord = {
-      id: this.db.nextId('subnode'),
-      nodeId,
-      hostname: null,
-      externalId: null,
-      ip: null,
-      ipPrivate: null,
-      ...fieldsOf(rest, SUBNODE_FIELDS),
-      state: stateCode(state),
-      stateTime: this.db.clock.now,
-    };
-    this.db.subnodeRows.push(row);
-    return Promise.resolve({ ...row });
+    return settled(() => {
+      const { state = 'building', nodeId, ...rest } = fields;
+      const row: SubnodeRecord = {
+        id: this.db.nextId('subnode'),
+        nodeId,
+        hostname: null,
+        externalId: null,
+        ip: null,
+        ipPrivate: null,
+        ...fieldsOf(rest, SUBNODE_FIELDS),
+        state: stateCode(state),
+        stateTime: this.db.clock.now,
+      };
+      this.db.subnodeRows.push(row);
+      return Promise.resolve({ ...row });
+    });
   }
 
   get(id: number): Promise<SubnodeRecord | undefined> {
@@ -312,17 +327,19 @@ class MemorySubnodes implements SubnodeStore {
   }
 
   update(id: number, patch: SubnodePatch): Promise<boolean> {
-    const { state, ...rest } = patch;
-    const cols = fieldsOf(rest, SUBNODE_FIELDS);
-    const i = this.db.subnodeRows.findIndex((s) => s.id === id);
-    if (i < 0) return Promise.resolve(false);
-    const next: Mutable<SubnodeRecord> = { ...this.db.subnodeRows[i]!, ...cols };
-    if (state !== undefined) {
-      next.state = stateCode(state);
-      next.stateTime = this.db.clock.now;
-    }
-    this.db.subnodeRows[i] = next;
-    return Promise.resolve(true);
+    return settled(() => {
+      const { state, ...rest } = patch;
+      const cols = fieldsOf(rest, SUBNODE_FIELDS);
+      const i = this.db.subnodeRows.findIndex((s) => s.id === id);
+      if (i < 0) return Promise.resolve(false);
+      const next: Mutable<SubnodeRecord> = { ...this.db.subnodeRows[i]!, ...cols };
+      if (state !== undefined) {
+        next.state = stateCode(state);
+        next.stateTime = this.db.clock.now;
+      }
+      this.db.subnodeRows[i] = next;
+      return Promise.resolve(true);
+    });
   }
 
   setState(id: number, state: NodeState): Promise<boolean> {

@@ -19,6 +19,7 @@ import { MemoryProvider } from './memory-provider.js';
 import { MemoryUploads } from './memory-uploads.js';
 import { recordingStats } from './recording-stats.js';
 import type { RecordingStats } from './recording-stats.js';
+import { FAKE_SSH_SEAM } from '../ssh-seams.js';
 
 /** Compiles a nodepool.yaml text as the daemon would (no secure.conf, no clouds.yaml). */
 export async function compileYaml(text: string): Promise<CompiledConfig> {
@@ -159,7 +160,7 @@ export async function memoryLauncher(
     }),
     stats,
     timing: { ...DEFAULT_TIMING, ...options.timing },
-    ssh: {},
+    ssh: FAKE_SSH_SEAM,
     jenkins: options.jenkins ?? {},
     gearman: options.gearman ?? {},
     signal: abort.signal,
