@@ -8,6 +8,7 @@
  * status 1 (`ShutdownTimeoutError`). SIGUSR2 logs a diagnostic report under
  * `nodepool.stack_dump`.
  */
+import { fstatSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { getLogger, setupLogging } from '../log/index.js';
 import type { LoggingSetup } from '../log/index.js';
@@ -111,16 +112,31 @@ async function reportFailure(spec: DaemonSpec, err: unknown, code: number): Prom
   await tellTerminal(spec, renderError(err, false), code);
 }
 
+/**
+ * Whether stderr is systemd's journal: `JOURNAL_STREAM` names its device and inode (the
+ * variable is inherited by children whose stderr went elsewhere, hence the check).
+ */
+function isStderrJournal(): boolean {
+  const [dev, ino] = (process.env['JOURNAL_STREAM'] ?? '').split(':').map(Number);
+  if (dev === undefined || ino === undefined || !Number.isFinite(dev) || !Number.isFinite(ino))
+    return false;
+  try {
+    const st = fstatSync(2);
+    return st.dev === dev && st.ino === ino;
+  } catch {
+    return false;
+  }
+}
+
 async function runHere(spec: DaemonSpec): Promise<number> {
   let logging: LoggingSetup;
   try {
     const formatOverride = process.env['NODEPOOL_LOG_FORMAT'];
     logging = setupLogging({
       ...(spec.logConfigPath === undefined ? {} : { configPath: spec.logConfigPath }),
-      // Without -l: text lines at a terminal and in systemd's journal (which sets
-      // JOURNAL_STREAM), JSON lines into a pipe or file.
-      defaultFormat:
-        process.stderr.isTTY || (process.env['JOURNAL_STREAM'] ?? '') !== '' ? 'text' : 'json',
+      // Without -l: text lines at a terminal and in systemd's journal, JSON lines into a
+      // pipe or file.
+      defaultFormat: process.stderr.isTTY || isStderrJournal() ? 'text' : 'json',
       ...(formatOverride !== undefined ? { formatOverride } : {}),
     });
   } catch (err) {

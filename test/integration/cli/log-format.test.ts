@@ -5,8 +5,16 @@
  * unless `--debug`, and its records carry a logger name a `qualname=nodepool` handler of a
  * `-l` file catches.
  */
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import {
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -100,6 +108,54 @@ describe.skipIf(!hasScript)('log lines at a terminal', () => {
       /^\S+ \S+,\d{3} ERROR nodepool\.cmd\.nodepoold: Cannot start nodepoold: Cannot connect to the database/,
     );
     expect(r.output).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('a daemon under systemd', () => {
+  /** Runs nodepoold (failing fast) with stderr on `file` and JOURNAL_STREAM naming `journal`. */
+  async function daemonWithStderr(file: string, journal: string): Promise<string> {
+    writeFileSync(file, '');
+    writeFileSync(journal, '', { flag: 'a' });
+    const st = statSync(journal);
+    const fd = openSync(file, 'a');
+    try {
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'bin/nodepoold'),
+          '-d',
+          '--fail-fast',
+          '-c',
+          join(dir, 'nodepool.yaml'),
+          '-s',
+          join(dir, 'db-down.conf'),
+        ],
+        {
+          cwd: dir,
+          stdio: ['ignore', 'ignore', fd],
+          env: { ...process.env, NODEPOOL_LOG_FORMAT: '', JOURNAL_STREAM: `${st.dev}:${st.ino}` },
+        },
+      );
+      expect(await new Promise((res) => child.on('close', res))).toBe(1);
+    } finally {
+      closeSync(fd);
+    }
+    return readFileSync(file, 'utf8');
+  }
+
+  it('writes text lines when stderr is the journal JOURNAL_STREAM names, JSON otherwise', async () => {
+    const journal = join(dir, 'journal');
+    expect((await daemonWithStderr(journal, journal)).split('\n')[0]).toMatch(
+      / INFO nodepool\.cmd\.nodepoold: Starting nodepoold 0\.4\.0/,
+    );
+    // Inherited by a process whose stderr is elsewhere (a pipe, a file): JSON lines.
+    const other = join(dir, 'stderr.log');
+    expect(JSON.parse((await daemonWithStderr(other, journal)).split('\n')[0] ?? '')).toMatchObject(
+      {
+        level: 30,
+        name: 'nodepool.cmd.nodepoold',
+      },
+    );
   });
 });
 

@@ -7,7 +7,8 @@
  *
  * Dependencies come from the npm registry (or npm's cache), and npm builds the native parts
  * (better-sqlite3, ...) as on an operator's machine: the slowest test of the suite, about
- * 4 minutes on the 2-core development machine (4m24s measured), nearly all of it npm install.
+ * 2.5 to 4.5 minutes on the 2-core development machine (2m33s and 4m24s measured), nearly all
+ * of it npm install.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
