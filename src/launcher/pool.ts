@@ -27,7 +27,7 @@ import {
 } from '../web/index.js';
 import type { WebApp } from '../web/index.js';
 import { ImageBuilds } from '../zk/index.js';
-import { AllocationHistory } from './allocation-history.js';
+import { AllocationHistory } from './allocation/index.js';
 import { DEFAULT_TIMING } from './context.js';
 import type { LauncherContext, LauncherTiming } from './context.js';
 import { runCheck } from './cron/check.js';
@@ -40,7 +40,7 @@ import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
-import { LauncherRuntime } from './reconfigure.js';
+import { LauncherRuntime } from './launcher-runtime.js';
 import { recoverAtStartup } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
 import type { SubnodeLaunchSpec } from './subnode-launcher.js';
