@@ -33,6 +33,4 @@ export { deleteNodeInForeground } from './delete-now.js';
 export type { DeleteNowOptions } from './delete-now.js';
 export { computeGauges } from './gauges.js';
 export { formatTemplate, nodenameOf } from './names.js';
-export { CronScheduler } from './cron/scheduler.js';
-export type { CronClock, CronJob, CronSchedulerOptions } from './cron/scheduler.js';
 export { LaunchError, DeleteError } from './errors.js';

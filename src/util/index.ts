@@ -6,4 +6,6 @@ export { Wakeup } from './wakeup.js';
 export { TaskGroup } from './task-group.js';
 export type { TaskErrorHandler } from './task-group.js';
 export { BaseService, stopAll } from './service.js';
+export { CronScheduler } from './cron-scheduler.js';
+export type { CronClock, CronJob, CronSchedulerOptions } from './cron-scheduler.js';
 export type { Service, ServiceState } from './service.js';
