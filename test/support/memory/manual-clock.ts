@@ -4,7 +4,7 @@
  * woken work run before moving on.
  */
 import type { CronClock } from '../../../src/util/index.js';
-import type { Clock } from '../../../src/provider/index.js';
+import type { Clock } from '../../../src/util/index.js';
 
 interface Sleeper {
   due: number;
