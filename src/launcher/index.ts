@@ -10,23 +10,6 @@ export { createLauncherService } from './launcher-service.js';
 export type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-service.js';
 export type { DemandSource, GearmanHooks, JenkinsHooks, ReadyNodeInfo, SshSeam } from './hooks.js';
 export type { IntegrationHost, LauncherIntegration } from './integration.js';
-export { JenkinsZuulIntegration } from './integrations/jenkins-zuul.js';
-export type {
-  JenkinsZuulOptions,
-  JenkinsZuulStatus,
-  ZmqPublisherStatus,
-} from './integrations/jenkins-zuul.js';
-export type { GearmanLinkStatus } from './integrations/gearman-link.js';
-export { JenkinsTargets, hasJenkins } from './integrations/jenkins-targets.js';
-export type {
-  JenkinsConnector,
-  JenkinsTarget,
-  JenkinsTargetsOptions,
-  TargetOnlineStatus,
-  TargetWithJenkins,
-} from './integrations/jenkins-targets.js';
-export { FakeJenkinsTarget, connectFakeJenkins } from './integrations/fake-jenkins.js';
-export { autoHoldComment } from './integrations/job-events.js';
 export { DEFAULT_TIMING } from './context.js';
 export type { LauncherContext, LauncherTiming } from './context.js';
 export { deleteNodeInForeground } from './delete-now.js';
