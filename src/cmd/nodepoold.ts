@@ -1,10 +1,7 @@
 /** `nodepoold`: the launcher daemon (docs/behaviour.md#the-daemon). */
 import { InvalidArgumentError } from 'commander';
-import {
-  JenkinsZuulIntegration,
-  connectFakeJenkins,
-  createLauncherService,
-} from '../launcher/index.js';
+import { JenkinsZuulIntegration, connectFakeJenkins } from '../jenkins-zuul/index.js';
+import { createLauncherService } from '../launcher/index.js';
 import { getLogger } from '../log/index.js';
 import { SnapshotImages } from '../snapshot/index.js';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, parseListenAddress } from '../web/index.js';

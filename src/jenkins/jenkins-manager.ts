@@ -6,11 +6,10 @@
  */
 import type { Logger } from 'pino';
 import { createLogger } from '../log/index.js';
-import { ProviderStoppedError, TaskQueue } from '../provider/index.js';
-import type { Clock } from '../provider/index.js';
-import { JENKINS_TASK, createNoopStats } from '../stats/index.js';
+import { JENKINS_TASK, createNoopStats, taskTimer } from '../stats/index.js';
 import type { Stats } from '../stats/index.js';
-import { BaseService } from '../util/index.js';
+import { BaseService, TaskQueue } from '../util/index.js';
+import type { Clock } from '../util/index.js';
 import { JenkinsError } from './errors.js';
 import type { CreateNodeSpec } from './node-spec.js';
 import { JenkinsClient } from './rest-client.js';
@@ -70,7 +69,13 @@ export class JenkinsManager extends BaseService {
     this.queue = new TaskQueue({
       name: options.name,
       rateMs: options.rateMs ?? 1000,
-      stats: options.stats ?? createNoopStats(),
+      onTaskDone: taskTimer(options.stats ?? createNoopStats(), options.name),
+      stoppedError: (name) =>
+        new JenkinsError(`Cannot call Jenkins: target "${name}" is no longer running`, {
+          url: this.client.url,
+          code: 'ERR_JENKINS_STOPPED',
+          details: { target: name },
+        }),
       log: this.log,
       ...(options.clock ? { clock: options.clock } : {}),
     });
@@ -94,22 +99,7 @@ export class JenkinsManager extends BaseService {
     fn: (signal?: AbortSignal) => Promise<T>,
     opts: JenkinsCallOptions,
   ): Promise<T> {
-    try {
-      return await this.queue.submit(task, fn, opts);
-    } catch (err) {
-      if (err instanceof ProviderStoppedError) {
-        throw new JenkinsError(
-          `Cannot call Jenkins: target "${this.options.name}" is no longer running`,
-          {
-            url: this.client.url,
-            code: 'ERR_JENKINS_STOPPED',
-            details: { target: this.options.name },
-            cause: err,
-          },
-        );
-      }
-      throw err;
-    }
+    return this.queue.submit(task, fn, opts);
   }
 
   /** `CreateNodeTask`. Resolves `false` when the node already existed. */

@@ -14,8 +14,6 @@ import type { Stats } from '../stats/index.js';
 import { DEFAULT_TIMING } from './context.js';
 import type { LauncherContext } from './context.js';
 import type { JenkinsHooks } from './hooks.js';
-import { JenkinsTargets } from './integrations/jenkins-targets.js';
-import type { JenkinsConnector } from './integrations/jenkins-targets.js';
 import { deleteNodeNow } from './node-deleter.js';
 
 /** Options of {@link deleteNodeInForeground}. */
@@ -23,13 +21,12 @@ export interface DeleteNowOptions {
   log: Logger;
   /** @default a no-op client */
   stats?: Stats;
-  /** Jenkins node removal. @default the target's Jenkins from the config (as the daemon) */
-  jenkins?: JenkinsHooks;
   /**
-   * What builds a target's Jenkins besides a JenkinsManager, when `jenkins` is not given.
-   * @default none
+   * Jenkins node removal, for `signal`. `cmd/` passes the hooks of its own Jenkins managers
+   * (jenkins-zuul's `JenkinsTargets`), as upstream's `delete --now` built its own.
+   * @default none (no Jenkins node is removed)
    */
-  connectJenkins?: JenkinsConnector;
+  jenkins?: (signal: () => AbortSignal) => JenkinsHooks;
   /** The provider drivers. @default the built-in drivers */
   drivers?: DriverRegistry;
   /** Wait for the server to disappear. @default 600_000 */
@@ -42,22 +39,33 @@ export interface DeleteNowOptions {
  * node row. Resolves false when the node does not exist.
  * @throws DeleteError or the cloud's error when it cannot; the node is then left in `delete`
  */
-export async function deleteNodeInForeground(config: CompiledConfig, db: RepoPorts, nodeId: number, options: DeleteNowOptions): Promise<boolean> {
+export async function deleteNodeInForeground(
+  config: CompiledConfig,
+  db: RepoPorts,
+  nodeId: number,
+  options: DeleteNowOptions,
+): Promise<boolean> {
   const stats = options.stats ?? createNoopStats();
-  const providers = new ProviderSet({ log: options.log, stats }, options.drivers ? { registry: options.drivers } : {});
+  const providers = new ProviderSet(
+    { log: options.log, stats },
+    options.drivers ? { registry: options.drivers } : {},
+  );
   const node = await db.nodes.get(nodeId);
   if (node === undefined) return false;
   const signal = options.signal ?? new AbortController().signal;
-  // Like upstream, `delete --now` builds its own Jenkins managers to remove the node's agent.
-  const targets = options.jenkins === undefined ? new JenkinsTargets({ log: options.log, stats, ...(options.connectJenkins ? { connect: options.connectJenkins } : {}) }) : null;
   try {
     await providers.reconfigure(config.providers.filter((p) => p.name === node.providerName));
     const ctx: LauncherContext = {
       log: options.log,
       stats,
-      timing: { ...DEFAULT_TIMING, ...(options.deleteTimeoutMs !== undefined ? { deleteTimeoutMs: options.deleteTimeoutMs } : {}) },
+      timing: {
+        ...DEFAULT_TIMING,
+        ...(options.deleteTimeoutMs !== undefined
+          ? { deleteTimeoutMs: options.deleteTimeoutMs }
+          : {}),
+      },
       ssh: {},
-      jenkins: options.jenkins ?? targets?.hooks(() => signal) ?? {},
+      jenkins: options.jenkins?.(() => signal) ?? {},
       gearman: {},
       signal,
       config: () => config,
@@ -71,6 +79,5 @@ export async function deleteNodeInForeground(config: CompiledConfig, db: RepoPor
     return await deleteNodeNow(ctx, nodeId, { reason: 'nodepool delete --now' });
   } finally {
     await providers.stop();
-    await targets?.stop();
   }
 }

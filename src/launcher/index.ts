@@ -3,67 +3,17 @@
  */
 
 // Pure core: demand (docs/behaviour.md#demand) and allocation (docs/behaviour.md#allocation).
-export { AllocationHistory } from './allocation-history.js';
-export type { AllocationHistoryOptions, AllocationRecord } from './allocation-history.js';
-export {
-  AllocationProvider,
-  AllocationRequest,
-  GrantTarget,
-  RequestTarget,
-  SubRequest,
-  roundHalfAwayFromZero,
-} from './allocation.js';
-export type { Grant, MakeGrantsOptions } from './allocation.js';
-export { allocate } from './allocator.js';
-export type {
-  AllocateOptions,
-  AllocationInput,
-  AllocatorLabel,
-  AllocatorProvider,
-  AllocatorTarget,
-  LaunchOrder,
-} from './allocator.js';
-export { computeDemand, countNodes, subnodeDeficits } from './demand.js';
-export type {
-  DemandConfig,
-  DemandInput,
-  DemandResult,
-  LabelDemand,
-  NodeCount,
-  NodeStateName,
-  NodeSummary,
-  ProviderCapacity,
-  SubnodeDeficit,
-  SubnodeStatus,
-  TargetLoad,
-} from './demand.js';
-export { planLaunches } from './launch-plan.js';
-export type { LaunchPlan, LaunchPlanConfig, LaunchPlanOptions } from './launch-plan.js';
+export * from './allocation/index.js';
 
 // The service nodepoold runs.
 export { createLauncherService } from './launcher-service.js';
 export type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-service.js';
 export type { DemandSource, GearmanHooks, JenkinsHooks, ReadyNodeInfo, SshSeam } from './hooks.js';
 export type { IntegrationHost, LauncherIntegration } from './integration.js';
-export { JenkinsZuulIntegration } from './integrations/jenkins-zuul.js';
-export type { JenkinsZuulOptions, JenkinsZuulStatus, ZmqPublisherStatus } from './integrations/jenkins-zuul.js';
-export type { GearmanLinkStatus } from './integrations/gearman-link.js';
-export { JenkinsTargets, hasJenkins } from './integrations/jenkins-targets.js';
-export type {
-  JenkinsConnector,
-  JenkinsTarget,
-  JenkinsTargetsOptions,
-  TargetOnlineStatus,
-  TargetWithJenkins,
-} from './integrations/jenkins-targets.js';
-export { FakeJenkinsTarget, connectFakeJenkins } from './integrations/fake-jenkins.js';
-export { autoHoldComment } from './integrations/job-events.js';
 export { DEFAULT_TIMING } from './context.js';
 export type { LauncherContext, LauncherTiming } from './context.js';
 export { deleteNodeInForeground } from './delete-now.js';
 export type { DeleteNowOptions } from './delete-now.js';
 export { computeGauges } from './gauges.js';
 export { formatTemplate, nodenameOf } from './names.js';
-export { CronScheduler } from './cron/scheduler.js';
-export type { CronClock, CronJob, CronSchedulerOptions } from './cron/scheduler.js';
 export { LaunchError, DeleteError } from './errors.js';

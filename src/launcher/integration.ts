@@ -1,6 +1,6 @@
 /**
  * The contract between the launcher and long-lived integrations (the Jenkins/Zuul one in
- * `integrations/`): the launcher hands each integration its context once, tells it about
+ * `src/jenkins-zuul/`): the launcher hands each integration its context once, tells it about
  * every configuration it applies, and stops it on shutdown after in-flight launches and
  * deletions have settled (so their Jenkins and Gearman calls still work).
  *

@@ -8,13 +8,11 @@ import type { CompiledConfig } from '../config/index.js';
 import { stateFromCode } from '../db/index.js';
 import type { RepoPorts } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
-import type { AllocationHistory } from './allocation-history.js';
+import { planLaunches, subnodeDeficits } from './allocation/index.js';
+import type { AllocationHistory, NodeCount, SubnodeStatus } from './allocation/index.js';
 import type { LauncherContext } from './context.js';
-import { subnodeDeficits } from './demand.js';
 import { currentCloudImage } from './image-source.js';
-import type { NodeCount, SubnodeStatus } from './demand.js';
 import type { DemandSource, JenkinsHooks } from './hooks.js';
-import { planLaunches } from './launch-plan.js';
 import type { LaunchSpec } from './node-launcher.js';
 import type { SubnodeLaunchSpec } from './subnode-launcher.js';
 

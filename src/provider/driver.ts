@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { CompiledProvider } from '../config/index.js';
 import type { Stats } from '../stats/index.js';
 import type { Service } from '../util/index.js';
-import type { Clock } from './task-queue.js';
+import type { Clock } from '../util/index.js';
 
 /** Options of every cloud call. */
 export interface CallOptions {

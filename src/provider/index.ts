@@ -1,8 +1,6 @@
 /** Public surface of the provider area: driver contract, errors, registry, provider set. */
 export type * from './driver.js';
 export * from './errors.js';
-export { TaskQueue, systemClock } from './task-queue.js';
-export type { Clock, TaskQueueOptions, TaskStart } from './task-queue.js';
 export {
   DriverRegistry,
   BUILTIN_DRIVERS,

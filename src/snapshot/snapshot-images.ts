@@ -7,10 +7,9 @@
  */
 import type { CompiledConfig } from '../config/index.js';
 import { snapshotStateCode } from '../db/index.js';
-import { CronScheduler } from '../launcher/index.js';
 import type { IntegrationHost, LauncherIntegration } from '../launcher/index.js';
 import { getLogger } from '../log/index.js';
-import { TaskGroup, delay } from '../util/index.js';
+import { CronScheduler, TaskGroup, delay } from '../util/index.js';
 import { hasSnapshotImages, runSnapshotCleanup } from './cleanup.js';
 import { updateSnapshotImage } from './updater.js';
 import { DEFAULT_SNAPSHOT_TIMING } from './types.js';

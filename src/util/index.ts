@@ -6,4 +6,8 @@ export { Wakeup } from './wakeup.js';
 export { TaskGroup } from './task-group.js';
 export type { TaskErrorHandler } from './task-group.js';
 export { BaseService, stopAll } from './service.js';
+export { CronScheduler } from './cron-scheduler.js';
+export { TaskQueue, systemClock } from './task-queue.js';
+export type { Clock, TaskQueueOptions, TaskStart } from './task-queue.js';
+export type { CronClock, CronJob, CronSchedulerOptions } from './cron-scheduler.js';
 export type { Service, ServiceState } from './service.js';

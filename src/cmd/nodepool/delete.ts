@@ -1,6 +1,8 @@
 import { NotFoundError } from '../../errors.js';
-import { connectFakeJenkins, deleteNodeInForeground } from '../../launcher/index.js';
+import { JenkinsTargets, connectFakeJenkins } from '../../jenkins-zuul/index.js';
+import { deleteNodeInForeground } from '../../launcher/index.js';
 import { getLogger } from '../../log/index.js';
+import { createNoopStats } from '../../stats/index.js';
 import { openCliDrivers } from './cloud-helpers.js';
 import { isOutOfRange, openCliDatabase, parseId, printNodes } from './db-helpers.js';
 import type { CliContext, VerbOptions } from './verb.js';
@@ -9,7 +11,11 @@ import type { CliContext, VerbOptions } from './verb.js';
  * `nodepool delete ID [--now]`: marks a node for deletion by the daemon's cleanup and
  * prints it. `--now` (delete in the foreground) needs the provider layer.
  */
-export async function run(ctx: CliContext, args: readonly string[], opts: VerbOptions): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  args: readonly string[],
+  opts: VerbOptions,
+): Promise<void> {
   const id = parseId(args[0] ?? '', 'node');
   const db = await openCliDatabase(ctx);
   const existing = isOutOfRange(id) ? undefined : await db.nodes.get(id);
@@ -18,7 +24,19 @@ export async function run(ctx: CliContext, args: readonly string[], opts: VerbOp
     const config = await ctx.config();
     const log = getLogger(ctx.log, 'nodepool.NodeDeleter');
     const drivers = await openCliDrivers(ctx);
-    if (!(await deleteNodeInForeground(config, db, id, { log, drivers, connectJenkins: connectFakeJenkins }))) throw new NotFoundError(`Node ${id} not found.`);
+    // Like upstream, `delete --now` builds its own Jenkins managers to remove the node's agent.
+    const targets = new JenkinsTargets({
+      log,
+      stats: createNoopStats(),
+      connect: connectFakeJenkins,
+    });
+    try {
+      const jenkins = (signal: () => AbortSignal) => targets.hooks(signal);
+      if (!(await deleteNodeInForeground(config, db, id, { log, drivers, jenkins })))
+        throw new NotFoundError(`Node ${id} not found.`);
+    } finally {
+      await targets.stop();
+    }
     return;
   }
   const found = await db.nodes.setState(id, 'delete');

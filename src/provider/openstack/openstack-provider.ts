@@ -4,9 +4,10 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledProvider } from '../../config/index.js';
-import { TASK } from '../../stats/index.js';
+import { TASK, taskTimer } from '../../stats/index.js';
 import type { Stats, TaskName } from '../../stats/index.js';
-import { BaseService, delay } from '../../util/index.js';
+import { BaseService, TaskQueue, delay, systemClock } from '../../util/index.js';
+import type { Clock } from '../../util/index.js';
 import type {
   CallOptions,
   CreateServerRequest,
@@ -21,8 +22,6 @@ import type {
   WaitOptions,
 } from '../driver.js';
 import { ProviderError, ProviderStoppedError, ServerFailedError, quotaExceeded } from '../errors.js';
-import { TaskQueue, systemClock } from '../task-queue.js';
-import type { Clock } from '../task-queue.js';
 import { nodepoolMetadata, sessionOptions } from './config.js';
 import { connectOverHttp } from './clients.js';
 import type { OpenStackClients, OpenStackConnector } from './clients.js';
@@ -114,7 +113,8 @@ export class OpenStackProvider extends BaseService implements Provider {
     this.queue = new TaskQueue({
       name: config.name,
       rateMs: config.rateMs,
-      stats: this.stats,
+      onTaskDone: taskTimer(this.stats, config.name),
+      stoppedError: (name) => new ProviderStoppedError(name),
       log: this.log,
       clock: this.clock,
       maxInFlight: this.tuning.maxInFlight,

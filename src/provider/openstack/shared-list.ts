@@ -3,7 +3,7 @@
  * callers arriving while a fetch runs wait for that same fetch.
  */
 import { onAbort } from '../../util/index.js';
-import type { Clock } from '../task-queue.js';
+import type { Clock } from '../../util/index.js';
 
 /** Resolves with `promise`, or rejects with `signal.reason` as soon as the signal aborts. */
 export function raceSignal<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stateName } from '../../../src/db/index.js';
-import { autoHoldComment } from '../../../src/launcher/index.js';
+import { autoHoldComment } from '../../../src/jenkins-zuul/index.js';
 import { delay } from '../../../src/util/index.js';
 import { waitFor } from '../../support/wait-for.js';
 import { ZmqPublisher } from '../../support/zmq-publisher.js';

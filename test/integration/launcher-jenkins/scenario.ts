@@ -7,8 +7,9 @@
 import { writeFile } from 'node:fs/promises';
 import { stateName } from '../../../src/db/index.js';
 import type { NodeRecord } from '../../../src/db/index.js';
-import { JenkinsZuulIntegration, connectFakeJenkins } from '../../../src/launcher/index.js';
-import type { JenkinsZuulOptions, LauncherService, LauncherTiming } from '../../../src/launcher/index.js';
+import { JenkinsZuulIntegration, connectFakeJenkins } from '../../../src/jenkins-zuul/index.js';
+import type { JenkinsZuulOptions } from '../../../src/jenkins-zuul/index.js';
+import type { LauncherService, LauncherTiming } from '../../../src/launcher/index.js';
 import { captureLog } from '../../support/log-capture.js';
 import type { CapturedLog } from '../../support/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';

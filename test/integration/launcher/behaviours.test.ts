@@ -7,7 +7,9 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { stateName } from '../../../src/db/index.js';
-import { connectFakeJenkins, deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { JenkinsTargets, connectFakeJenkins } from '../../../src/jenkins-zuul/index.js';
+import { deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { createNoopStats } from '../../../src/stats/index.js';
 import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { captureLog } from '../../support/log-capture.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -192,19 +194,19 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     const [node] = await t.waitReady({ 'fake-label': 1 });
     await t.stopLauncher();
     const config = await loadConfig(t.configPath, { securePath: t.securePath });
+    const log = pino({ level: 'silent' });
+    const targets = new JenkinsTargets({ log, stats: createNoopStats(), connect: connectFakeJenkins });
+    const jenkins = (signal: () => AbortSignal) => targets.hooks(signal);
     const deleted = await deleteNodeInForeground(config, t.db, node!.id, {
-      log: pino({ level: 'silent' }),
+      log,
       drivers: fakeCloudDrivers(t.cloud),
-      connectJenkins: connectFakeJenkins,
-    });
+      jenkins,
+    }).finally(() => targets.stop());
     expect(deleted).toBe(true);
     expect(await t.nodes()).toEqual([]);
     expect(t.servers()).toEqual([]);
     expect(
-      await deleteNodeInForeground(config, t.db, node!.id, {
-        log: pino({ level: 'silent' }),
-        connectJenkins: connectFakeJenkins,
-      }),
+      await deleteNodeInForeground(config, t.db, node!.id, { log }),
     ).toBe(false);
   });
 });

@@ -3,8 +3,8 @@
  * calls {@link ManualClock.advance}, which wakes the sleepers in due order and lets the
  * woken work run before moving on.
  */
-import type { CronClock } from '../../../src/launcher/index.js';
-import type { Clock } from '../../../src/provider/index.js';
+import type { CronClock } from '../../../src/util/index.js';
+import type { Clock } from '../../../src/util/index.js';
 
 interface Sleeper {
   due: number;

@@ -4,7 +4,7 @@
  * Pure: the launcher reads node counts from the database and the Gearman queue elsewhere and
  * hands them in as plain values. Lists come out in config file order.
  */
-import type { CompiledLabel, CompiledProvider, CompiledTarget } from '../config/index.js';
+import type { CompiledLabel, CompiledProvider, CompiledTarget } from '../../config/index.js';
 
 /** Node state names as stored (by integer code) in `node.state` (docs/behaviour.md#node-states). */
 export type NodeStateName = 'building' | 'ready' | 'used' | 'delete' | 'hold' | 'test';

@@ -6,14 +6,14 @@
  * remove Jenkins nodes on deletion.
  */
 import type { Logger } from 'pino';
-import type { CompiledTarget } from '../../config/index.js';
-import { IllegalStateError } from '../../errors.js';
-import { JenkinsManager, JenkinsNotFoundError, nodeDescription } from '../../jenkins/index.js';
-import type { CreateNodeSpec } from '../../jenkins/index.js';
-import { getLogger } from '../../log/index.js';
-import type { NodeRecord } from '../../db/index.js';
-import type { Stats } from '../../stats/index.js';
-import type { JenkinsHooks, ReadyNodeInfo } from '../hooks.js';
+import type { CompiledTarget } from '../config/index.js';
+import { IllegalStateError } from '../errors.js';
+import { JenkinsManager, JenkinsNotFoundError, nodeDescription } from '../jenkins/index.js';
+import type { CreateNodeSpec } from '../jenkins/index.js';
+import { getLogger } from '../log/index.js';
+import type { NodeRecord } from '../db/index.js';
+import type { Stats } from '../stats/index.js';
+import type { JenkinsHooks, ReadyNodeInfo } from '../launcher/index.js';
 import type { JenkinsTarget } from './jenkins-target.js';
 
 export type { JenkinsTarget } from './jenkins-target.js';

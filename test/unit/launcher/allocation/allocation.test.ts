@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AllocationHistory } from '../../../src/launcher/allocation-history.js';
+import { AllocationHistory } from '../../../../src/launcher/allocation/allocation-history.js';
 import {
   AllocationProvider,
   AllocationRequest,
   roundHalfAwayFromZero,
-} from '../../../src/launcher/allocation.js';
-import { allocate } from '../../../src/launcher/allocator.js';
-import type { AllocationInput, AllocatorLabel } from '../../../src/launcher/allocator.js';
+} from '../../../../src/launcher/allocation/allocation.js';
+import { allocate } from '../../../../src/launcher/allocation/allocator.js';
+import type { AllocationInput, AllocatorLabel } from '../../../../src/launcher/allocation/allocator.js';
 
 function label(name: string, demand: number, providers: string[], subnodes = 0): AllocatorLabel {
   return { name, demand, subnodes, providers };

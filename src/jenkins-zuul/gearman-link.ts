@@ -8,12 +8,12 @@
  * connected server) and assignments fail their launch.
  */
 import type { Logger } from 'pino';
-import type { CompiledGearmanServer } from '../../config/index.js';
-import { NodepoolError } from '../../errors.js';
-import { GearmanClient, GearmanDemand, assignNode, revokeNode } from '../../gearman/index.js';
-import type { NodeRecord } from '../../db/index.js';
-import { getLogger } from '../../log/index.js';
-import type { DemandSource, GearmanHooks, ReadyNodeInfo } from '../hooks.js';
+import type { CompiledGearmanServer } from '../config/index.js';
+import { NodepoolError } from '../errors.js';
+import { GearmanClient, GearmanDemand, assignNode, revokeNode } from '../gearman/index.js';
+import type { NodeRecord } from '../db/index.js';
+import { getLogger } from '../log/index.js';
+import type { DemandSource, GearmanHooks, ReadyNodeInfo } from '../launcher/index.js';
 
 /** Tuning of {@link GearmanLink}. */
 export interface GearmanLinkOptions {

@@ -3,7 +3,7 @@
  * (`apikey: fake`) both implement it. Declared apart from `jenkins-targets.ts` so the fake
  * does not import the module that creates it.
  */
-import type { CreateNodeSpec, JenkinsCallOptions } from '../../jenkins/index.js';
+import type { CreateNodeSpec, JenkinsCallOptions } from '../jenkins/index.js';
 
 /** What the launcher needs from one Jenkins master; {@link JenkinsManager} is the real one. */
 export interface JenkinsTarget {

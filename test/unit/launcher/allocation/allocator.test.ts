@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AllocationHistory } from '../../../src/launcher/allocation-history.js';
-import { AllocationProvider, AllocationRequest } from '../../../src/launcher/allocation.js';
-import type { GrantTarget } from '../../../src/launcher/allocation.js';
-import { allocate } from '../../../src/launcher/allocator.js';
-import type { AllocatorLabel, LaunchOrder } from '../../../src/launcher/allocator.js';
+import { AllocationHistory } from '../../../../src/launcher/allocation/allocation-history.js';
+import { AllocationProvider, AllocationRequest } from '../../../../src/launcher/allocation/allocation.js';
+import type { GrantTarget } from '../../../../src/launcher/allocation/allocation.js';
+import { allocate } from '../../../../src/launcher/allocation/allocator.js';
+import type { AllocatorLabel, LaunchOrder } from '../../../../src/launcher/allocation/allocator.js';
 
 const T1 = 'target1';
 

@@ -1,12 +1,13 @@
 /**
- * A small cron scheduler for the `cleanup` and `check` jobs (docs/behaviour.md#periodic-jobs). Schedules are the
- * compiled `parserSpec` (seconds first, weekdays already translated from APScheduler's
- * Monday = 0) read by cron-parser in the local time zone, as APScheduler did. A job still
+ * A small cron scheduler (nodepoold's `cleanup` and `check` jobs, the snapshot integration's
+ * `update-image`; docs/behaviour.md#periodic-jobs). Schedules are cron-parser expressions
+ * (seconds first) read in the local time zone, as APScheduler did. A job still
  * running when it is due again skips that run (one instance at a time).
  */
 import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from 'pino';
-import { TaskGroup, delay } from '../../util/index.js';
+import { delay } from './delay.js';
+import { TaskGroup } from './task-group.js';
 
 /** One scheduled job. */
 export interface CronJob {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderStoppedError, TaskQueue } from '../../../src/provider/index.js';
-import type { Clock } from '../../../src/provider/index.js';
+import { ProviderStoppedError } from '../../../src/provider/index.js';
+import { taskTimer } from '../../../src/stats/index.js';
 import type { Stats } from '../../../src/stats/index.js';
+import { TaskQueue } from '../../../src/util/index.js';
+import type { Clock } from '../../../src/util/index.js';
 
 /** A clock whose sleeps advance virtual time at once. */
 function fakeClock(): Clock & { t: number } {
@@ -33,7 +35,12 @@ function recordingStats(): Stats & { lines: string[] } {
 describe('TaskQueue', () => {
   it('starts each call at least rate after the previous start, in FIFO order', async () => {
     const clock = fakeClock();
-    const q = new TaskQueue({ name: 'p', rateMs: 1000, stats: recordingStats(), clock });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 1000,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock,
+    });
     await q.start();
     const order: string[] = [];
     const work = (name: string, costMs: number) => async () => {
@@ -60,12 +67,19 @@ describe('TaskQueue', () => {
   it('times every call under nodepool.task.<provider>.<task>, failures included', async () => {
     const clock = fakeClock();
     const stats = recordingStats();
-    const q = new TaskQueue({ name: 'prov', rateMs: 0, stats, clock });
+    const q = new TaskQueue({
+      name: 'prov',
+      rateMs: 0,
+      onTaskDone: taskTimer(stats, 'prov'),
+      clock,
+    });
     await q.start();
     await q.submit('ServerList', async () => {
       clock.t += 42;
     });
-    await expect(q.submit('ServerGet', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(q.submit('ServerGet', () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
     expect(stats.lines).toEqual([
       'nodepool.task.prov.ServerList:42|ms',
       'nodepool.task.prov.ServerList:1|c',
@@ -77,7 +91,12 @@ describe('TaskQueue', () => {
 
   it('drops a queued call when its signal aborts, and never runs it', async () => {
     const clock = fakeClock();
-    const q = new TaskQueue({ name: 'p', rateMs: 1000, stats: recordingStats(), clock });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 1000,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock,
+    });
     await q.start();
     const ran: string[] = [];
     const ac = new AbortController();
@@ -93,14 +112,27 @@ describe('TaskQueue', () => {
   });
 
   it('rejects an already aborted call at once', async () => {
-    const q = new TaskQueue({ name: 'p', rateMs: 0, stats: recordingStats(), clock: fakeClock() });
-    await expect(q.submit('A', async () => 1, { signal: AbortSignal.abort(new Error('gone')) })).rejects.toThrow('gone');
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 0,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock: fakeClock(),
+    });
+    await expect(
+      q.submit('A', async () => 1, { signal: AbortSignal.abort(new Error('gone')) }),
+    ).rejects.toThrow('gone');
     await q.stop();
   });
 
-  it('rejects queued calls with ProviderStoppedError on stop and waits for the running one', async () => {
+  it('rejects queued calls with the stopped error on stop and waits for the running one', async () => {
     const clock = fakeClock();
-    const q = new TaskQueue({ name: 'p', rateMs: 1000, stats: recordingStats(), clock });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 1000,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      stoppedError: (name) => new ProviderStoppedError(name),
+      clock,
+    });
     await q.start();
     let release!: () => void;
     const running = q.submit('A', () => new Promise<string>((r) => (release = () => r('done'))));
@@ -115,16 +147,23 @@ describe('TaskQueue', () => {
     release();
     await expect(running).resolves.toBe('done');
     await stopping;
-    await expect(q.submit('C', async () => 1)).rejects.toThrow('Cannot run a cloud call: provider "p" is no longer running');
+    await expect(q.submit('C', async () => 1)).rejects.toThrow(
+      'Cannot run a cloud call: provider "p" is no longer running',
+    );
   });
 
   it('starts the next call while a slow one runs when maxInFlight allows, keeping spacing and order', async () => {
     const clock = fakeClock();
-    const q = new TaskQueue({ name: 'p', rateMs: 10, stats: recordingStats(), clock, maxInFlight: 2 });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 10,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock,
+      maxInFlight: 2,
+    });
     await q.start();
     const releases: Array<() => void> = [];
-    const slow = (name: string) => () =>
-      new Promise<string>((r) => releases.push(() => r(name)));
+    const slow = (name: string) => () => new Promise<string>((r) => releases.push(() => r(name)));
     const a = q.submit('A', slow('a'));
     const b = q.submit('B', slow('b'));
     const c = q.submit('C', async () => 'c');
@@ -139,13 +178,19 @@ describe('TaskQueue', () => {
     expect(await b).toBe('b');
     const starts = q.recentStarts();
     expect(starts.map((s) => s.task)).toEqual(['A', 'B', 'C']);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]!.at - starts[i - 1]!.at).toBeGreaterThanOrEqual(10);
+    for (let i = 1; i < starts.length; i++)
+      expect(starts[i]!.at - starts[i - 1]!.at).toBeGreaterThanOrEqual(10);
     await q.stop();
   });
 
   it('runs one call at a time by default, as upstream', async () => {
     const clock = fakeClock();
-    const q = new TaskQueue({ name: 'p', rateMs: 1, stats: recordingStats(), clock });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 1,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock,
+    });
     await q.start();
     let release: () => void = () => undefined;
     const a = q.submit('A', () => new Promise<void>((r) => (release = r)));
@@ -160,7 +205,12 @@ describe('TaskQueue', () => {
   });
 
   it('on the real clock, never starts two calls less than rate apart', async () => {
-    const q = new TaskQueue({ name: 'p', rateMs: 3, stats: recordingStats(), maxInFlight: 4 });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 3,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      maxInFlight: 4,
+    });
     await q.start();
     await Promise.all(Array.from({ length: 40 }, (_, i) => q.submit(`T${i}`, async () => i)));
     const starts = q.recentStarts().map((s) => s.at);
@@ -185,7 +235,12 @@ describe('TaskQueue', () => {
         clock.t += 0.1;
       },
     };
-    const q = new TaskQueue({ name: 'p', rateMs: 10, stats: recordingStats(), clock });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 10,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock,
+    });
     await q.start();
     await Promise.all([q.submit('A', async () => 'a'), q.submit('B', async () => 'b')]);
     const [a, b] = q.recentStarts().map((s) => s.at);
@@ -197,12 +252,29 @@ describe('TaskQueue', () => {
   });
 
   it('accepts a call submitted right after the queue drained', async () => {
-    const q = new TaskQueue({ name: 'p', rateMs: 0, stats: recordingStats(), clock: fakeClock() });
+    const q = new TaskQueue({
+      name: 'p',
+      rateMs: 0,
+      onTaskDone: taskTimer(recordingStats(), 'p'),
+      clock: fakeClock(),
+    });
     await q.start();
     const a = await q.submit('A', async () => 'a');
     const b = await q.submit('B', async () => 'b');
     expect([a, b]).toEqual(['a', 'b']);
     await q.stop();
+  });
+
+  it('rejects with an IllegalStateError naming the queue when no stopped error is given', async () => {
+    const q = new TaskQueue({ name: 'jenkins-a', rateMs: 0, clock: fakeClock() });
+    await q.start();
+    await q.stop();
+    await expect(q.submit('T', () => Promise.resolve(1))).rejects.toThrow(
+      expect.objectContaining({
+        code: 'ERR_ILLEGAL_STATE',
+        message: 'Cannot run a call: queue "jenkins-a" is stopped',
+      }) as Error,
+    );
   });
 });
 

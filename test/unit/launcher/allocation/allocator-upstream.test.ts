@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AllocationHistory } from '../../../src/launcher/allocation-history.js';
-import { allocate } from '../../../src/launcher/allocator.js';
+import { AllocationHistory } from '../../../../src/launcher/allocation/allocation-history.js';
+import { allocate } from '../../../../src/launcher/allocation/allocator.js';
 
 interface Scenario {
   providers: string[];
@@ -17,7 +17,7 @@ interface Scenario {
 
 const fixture = JSON.parse(
   readFileSync(
-    new URL('../../fixtures/allocator/upstream-0.4.0-scenarios.json', import.meta.url),
+    new URL('../../../fixtures/allocator/upstream-0.4.0-scenarios.json', import.meta.url),
     'utf8',
   ),
 ) as { scenarios: Scenario[] };

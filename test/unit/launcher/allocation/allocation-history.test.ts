@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AllocationHistory } from '../../../src/launcher/allocation-history.js';
+import { AllocationHistory } from '../../../../src/launcher/allocation/allocation-history.js';
 
 function round(history: AllocationHistory, grants: Record<string, number>): void {
   for (const [label, allocated] of Object.entries(grants)) {

@@ -3,8 +3,8 @@
  * `fakeprovider.FakeJenkins`, used by upstream's tests and quick-start): nodes live in a
  * map, user `quiet` makes the master quiet down, user `down` makes it unreachable.
  */
-import { JenkinsUnreachableError, relabelConfig } from '../../jenkins/index.js';
-import type { CreateNodeSpec } from '../../jenkins/index.js';
+import { JenkinsUnreachableError, relabelConfig } from '../jenkins/index.js';
+import type { CreateNodeSpec } from '../jenkins/index.js';
 import type { Logger } from 'pino';
 import type { JenkinsTarget, TargetWithJenkins } from './jenkins-targets.js';
 

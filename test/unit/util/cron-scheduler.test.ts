@@ -5,8 +5,8 @@
  */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CronScheduler } from '../../../src/launcher/index.js';
-import type { CronJob } from '../../../src/launcher/index.js';
+import { CronScheduler } from '../../../src/util/index.js';
+import type { CronJob } from '../../../src/util/index.js';
 import { ManualClock } from '../../support/memory/manual-clock.js';
 
 const EVERY_MINUTE = '0 * * * * *';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CompiledTarget } from '../../../src/config/index.js';
-import { FakeJenkinsTarget, JenkinsTargets, connectFakeJenkins } from '../../../src/launcher/index.js';
+import { FakeJenkinsTarget, JenkinsTargets, connectFakeJenkins } from '../../../src/jenkins-zuul/index.js';
 import { createLogger } from '../../../src/log/index.js';
 import { createNoopStats } from '../../../src/stats/index.js';
 

@@ -1,13 +1,14 @@
 /**
- * One FIFO of cloud API calls per provider (upstream 0.4.0 `task_manager.py`): calls run one
- * at a time, each starting at least `rateMs` after the previous one started, and each is
- * timed under `nodepool.task.<provider>.<TaskName>`.
+ * A rate-limited FIFO of calls (upstream 0.4.0 `task_manager.py`): calls start in order, each
+ * at least `rateMs` after the previous one started. A provider uses one for its cloud calls,
+ * a Jenkins target for its REST calls; each says what a finished call reports and what a
+ * stopped queue rejects with.
  */
 import type { Logger } from 'pino';
-import { taskMetric } from '../stats/index.js';
-import type { Stats } from '../stats/index.js';
-import { BaseService, delay, onAbort } from '../util/index.js';
-import { ProviderStoppedError } from './errors.js';
+import { IllegalStateError } from '../errors.js';
+import { onAbort } from './abort.js';
+import { delay } from './delay.js';
+import { BaseService } from './service.js';
 
 /** Time source of the queue; tests pass a fake one. */
 export interface Clock {
@@ -31,11 +32,14 @@ export const systemClock: Clock = {
 
 /** Options of {@link TaskQueue}. */
 export interface TaskQueueOptions {
-  /** Provider (or Jenkins target) name: the `<provider>` part of the metric. */
+  /** Provider (or Jenkins target) name, for logs and the default stopped error. */
   name: string;
   /** Minimum time between the starts of two calls. */
   rateMs: number;
-  stats: Stats;
+  /** Called after every call, failed or not, with its task name and duration. */
+  onTaskDone?: (task: string, ms: number) => void;
+  /** What queued and later calls reject with once the queue stops. */
+  stoppedError?: (name: string) => Error;
   log?: Logger;
   /** @default systemClock */
   clock?: Clock;
@@ -69,7 +73,7 @@ interface Entry {
 
 /**
  * A rate-limited FIFO. `submit()` resolves with the call's result once it ran. Stopping
- * rejects queued calls with {@link ProviderStoppedError} and waits for the running one.
+ * rejects queued calls with the `stoppedError` and waits for the running one.
  */
 export class TaskQueue extends BaseService {
   private readonly queue: Entry[] = [];
@@ -98,11 +102,15 @@ export class TaskQueue extends BaseService {
   /**
    * Queues `fn` under the task name `task`. A call whose signal aborts while queued is dropped
    * (rejects with `signal.reason`) and never runs; the signal is passed to `fn` too.
-   * @throws ProviderStoppedError when the queue is stopping or stopped
+   * @throws the `stoppedError` when the queue is stopping or stopped
    */
-  submit<T>(task: string, fn: (signal?: AbortSignal) => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  submit<T>(
+    task: string,
+    fn: (signal?: AbortSignal) => Promise<T>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<T> {
     if (this.state === 'stopping' || this.state === 'stopped' || this.state === 'failed') {
-      return Promise.reject(new ProviderStoppedError(this.options.name));
+      return Promise.reject(this.stoppedError());
     }
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -130,10 +138,19 @@ export class TaskQueue extends BaseService {
   protected async doStop(): Promise<void> {
     for (const entry of this.queue.splice(0)) {
       this.detach(entry);
-      entry.reject(new ProviderStoppedError(this.options.name));
+      entry.reject(this.stoppedError());
     }
     await this.pumping;
     await Promise.all([...this.running]);
+  }
+
+  private stoppedError(): Error {
+    const make = this.options.stoppedError;
+    if (make !== undefined) return make(this.options.name);
+    return new IllegalStateError(
+      `Cannot run a call: queue "${this.options.name}" is stopped`,
+      this.state,
+    );
   }
 
   /** Calls running right now. */
@@ -194,17 +211,25 @@ export class TaskQueue extends BaseService {
     this.lastStart = start;
     this.history.push({ task: entry.task, at: start });
     if (this.history.length > (this.options.historySize ?? 1000)) this.history.shift();
-    this.options.log?.debug('Manager %s running task %s (queue: %d)', this.options.name, entry.task, this.queue.length);
+    this.options.log?.debug(
+      'Manager %s running task %s (queue: %d)',
+      this.options.name,
+      entry.task,
+      this.queue.length,
+    );
     try {
       entry.resolve(await entry.fn(entry.signal));
     } catch (err) {
       entry.reject(err);
     } finally {
       const ms = this.clock.now() - start;
-      this.options.log?.debug('Manager %s ran task %s in %d ms', this.options.name, entry.task, Math.round(ms));
-      const key = taskMetric(this.options.name, entry.task);
-      this.options.stats.timing(key, ms);
-      this.options.stats.increment(key);
+      this.options.log?.debug(
+        'Manager %s ran task %s in %d ms',
+        this.options.name,
+        entry.task,
+        Math.round(ms),
+      );
+      this.options.onTaskDone?.(entry.task, ms);
     }
   }
 }

@@ -4,13 +4,13 @@
  * the launcher applies. Build it, spread `launcherOptions()` into the launcher's options,
  * and the launcher attaches, configures and stops it.
  */
-import type { CompiledConfig } from '../../config/index.js';
-import { IllegalStateError } from '../../errors.js';
-import { JenkinsEventListener } from '../../jenkins/index.js';
-import type { JenkinsEventCounters, PublisherState } from '../../jenkins/index.js';
-import { getLogger } from '../../log/index.js';
-import type { IntegrationHost, LauncherIntegration } from '../integration.js';
-import type { LauncherOptions } from '../launcher-options.js';
+import type { CompiledConfig } from '../config/index.js';
+import { IllegalStateError } from '../errors.js';
+import { JenkinsEventListener } from '../jenkins/index.js';
+import type { JenkinsEventCounters, PublisherState } from '../jenkins/index.js';
+import { getLogger } from '../log/index.js';
+import type { IntegrationHost, LauncherIntegration } from '../launcher/index.js';
+import type { LauncherOptions } from '../launcher/index.js';
 import { GearmanLink } from './gearman-link.js';
 import type { GearmanLinkOptions, GearmanLinkStatus } from './gearman-link.js';
 import { JenkinsTargets } from './jenkins-targets.js';

@@ -15,13 +15,13 @@
  * Events for one node name are handled in arrival order.
  */
 import type { Logger } from 'pino';
-import type { JenkinsEvent } from '../../jenkins/index.js';
-import type { NodeRecord } from '../../db/index.js';
-import { stateCode } from '../../db/index.js';
-import { getLogger } from '../../log/index.js';
-import { jobMetricPrefixes } from '../../stats/index.js';
-import { TaskGroup, delay } from '../../util/index.js';
-import type { IntegrationHost } from '../integration.js';
+import type { JenkinsEvent } from '../jenkins/index.js';
+import type { NodeRecord } from '../db/index.js';
+import { stateCode } from '../db/index.js';
+import { getLogger } from '../log/index.js';
+import { jobMetricPrefixes } from '../stats/index.js';
+import { TaskGroup, delay } from '../util/index.js';
+import type { IntegrationHost } from '../launcher/index.js';
 import type { JenkinsTargets } from './jenkins-targets.js';
 
 /** The comment an automatically held node gets (upstream's text). */

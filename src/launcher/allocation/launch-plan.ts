@@ -5,7 +5,7 @@
  * providers hold a current image) and gets back launch orders plus the figures behind them
  * for logging and metrics. Nothing here does I/O.
  */
-import type { CompiledLabel } from '../config/index.js';
+import type { CompiledLabel } from '../../config/index.js';
 import type { AllocationHistory } from './allocation-history.js';
 import { allocate } from './allocator.js';
 import type { AllocateOptions, LaunchOrder } from './allocator.js';
