@@ -413,12 +413,16 @@ export class OpenStackProvider extends BaseService implements Provider {
   async waitForServer(id: string, o: WaitOptions): Promise<ServerInfo> {
     const deadline = Date.now() + o.timeoutMs;
     let last = 'not listed yet';
+    // The start of the newest list seen: each poll asks for a newer one, and shares one
+    // that is in flight, so a slow list is never overlapped by the next.
+    let seen = Number.NEGATIVE_INFINITY;
     for (;;) {
       const ageMs = this.waitingListAge();
       const pollMs = Math.min(this.tuning.activePollMs, ageMs);
-      const raw = (await this.servers.get({ ...o, minStart: this.clock.now() - ageMs })).find(
-        (s) => s.id === id,
-      );
+      const minStart = seen === Number.NEGATIVE_INFINITY ? this.clock.now() - ageMs : seen + 1e-3;
+      const list = await this.servers.get({ ...o, minStart });
+      seen = Math.max(seen, this.servers.cachedAt ?? seen);
+      const raw = list.find((s) => s.id === id);
       const info = raw === undefined ? null : ((await this.toInfo([raw], o))[0] ?? null);
       if (info?.status === 'active') return this.withPublicAddress(info, o);
       if (info?.status === 'error') throw this.failed(info);
