@@ -344,9 +344,20 @@ export class OpenStackProvider extends BaseService implements Provider {
     } finally {
       this.inflight.delete(reservation);
     }
-    const info = await this.freshServer(id, o);
-    if (info.status === 'error') throw this.failed(info);
-    return info;
+    // What the create answered, without a GET (as upstream, whose create returned the id
+    // alone): the waiter's list shows the server's progress, and ERROR, soon enough, and
+    // under load a GET per create doubled the calls queued ahead of that list.
+    return {
+      id,
+      name: req.name,
+      status: 'building',
+      rawStatus: 'BUILD',
+      metadata: body.metadata ?? {},
+      flavorId: flavor.id,
+      imageId: req.imageId,
+      ...(req.az ? { az: req.az } : {}),
+      ...(req.keyName ? { keyName: req.keyName } : {}),
+    };
   }
 
   /** `networks` entries as Nova nics, names resolved through Neutron (cached). */
