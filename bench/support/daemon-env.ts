@@ -224,7 +224,7 @@ export async function startDaemonEnv(o: DaemonEnvOptions): Promise<DaemonEnv> {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     cleanups.push(async () => {
       const keep = process.env['BENCH_DAEMON_OUTPUT'];
-      if (keep !== undefined && keep !== '') await writeFile(keep, out());
+      if (keep !== undefined && keep !== '') await writeFile(`${keep}.${child.pid ?? 0}`, out());
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
