@@ -5,7 +5,7 @@
  * starts at the daemon's spawn; CPU and peak RSS are the daemon process's own (/proc).
  * The Python Nodepool 3.5 launcher's figures, taken on this machine against the same fake
  * cloud (issue #19), are printed beside ours. `BENCH_CPU_PROF=<dir>` writes the daemon's
- * V8 CPU profile there; `BENCH_DAEMON_OUTPUT=<file>` keeps what the daemon printed.
+ * V8 CPU profile there; `BENCH_DAEMON_OUTPUT=<file>` keeps what each daemon printed in `<file>.<pid>`.
  */
 import { delay } from '../../src/util/index.js';
 import { startDaemonEnv } from '../support/daemon-env.js';

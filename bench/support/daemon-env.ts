@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -135,6 +135,7 @@ function spawnDaemon(
   dir: string,
   configPath: string,
   securePath: string,
+  logFd: number,
 ): ChildProcess {
   const prof = o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir];
   const args =
@@ -157,7 +158,9 @@ function spawnDaemon(
         OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml'),
         STATSD_HOST: '',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // A file, as an operator's service manager or log file takes it: not a pipe this
+      // (busy) process drains, whose back-pressure would spin the daemon's sync writes.
+      stdio: ['ignore', logFd, logFd],
     },
   );
 }
@@ -212,15 +215,16 @@ export async function startDaemonEnv(o: DaemonEnvOptions): Promise<DaemonEnv> {
     });
     const db: Database = await openDatabase(sql.dburi, { poolMax: 1 });
     cleanups.push(() => db.close());
+    const logPath = path.join(dir, 'nodepoold.log');
+    const logFd = openSync(logPath, 'a');
     const spawnedAt = performance.now();
-    const child = spawnDaemon(o, dir, configPath, securePath);
-    let out = '';
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    const child = spawnDaemon(o, dir, configPath, securePath, logFd);
+    closeSync(logFd); // the child has its own copy
+    const out = (): string => readFileSync(logPath, 'utf8');
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     cleanups.push(async () => {
       const keep = process.env['BENCH_DAEMON_OUTPUT'];
-      if (keep !== undefined && keep !== '') await writeFile(keep, out);
+      if (keep !== undefined && keep !== '') await writeFile(`${keep}.${child.pid ?? 0}`, out());
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
@@ -248,7 +252,7 @@ export async function startDaemonEnv(o: DaemonEnvOptions): Promise<DaemonEnv> {
           .update({ state: stateCode('delete') });
         return node.id;
       },
-      output: () => out,
+      output: out,
       exited: () => child.exitCode !== null || child.signalCode !== null,
       stop: stopAll,
     };

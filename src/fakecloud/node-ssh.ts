@@ -58,8 +58,8 @@ export class FakeNodeSsh {
       if (wanted.get(addr) !== entry.serverId) void this.unbind(addr);
     }
     for (const [addr, serverId] of wanted) if (!this.listeners.has(addr)) this.bind(addr, serverId);
-    for (const id of this.activity.keys())
-      if (![...wanted.values()].includes(id)) this.activity.delete(id);
+    const live = new Set(wanted.values());
+    for (const id of this.activity.keys()) if (!live.has(id)) this.activity.delete(id);
   }
 
   /** Closes every listener and connection. */

@@ -208,9 +208,10 @@ export interface Provider extends Service {
   /** One server from the shared list; null when it is not there. */
   getServer(id: string, o?: CallOptions): Promise<ServerInfo | null>;
   /**
-   * Boots a server with the `groups` and `nodepool` metadata; returns at once (no wait).
+   * Boots a server with the `groups` and `nodepool` metadata; returns at once (no wait)
+   * with what the create answered: status `building`, no addresses. A server that goes to
+   * ERROR is reported by {@link waitForServer} (`ServerFailedError`).
    * @throws ProviderError `ERR_PROVIDER_QUOTA` before asking when the cloud's limits would be exceeded
-   * @throws ServerFailedError when the cloud reports the new server in ERROR at once
    */
   createServer(req: CreateServerRequest, o?: CallOptions): Promise<ServerInfo>;
   /**

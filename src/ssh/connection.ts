@@ -143,6 +143,8 @@ export class SshConnection extends BaseService implements SshSession {
       };
       const onReady = (): void => {
         cleanup();
+        // Commands and SFTP are small request/reply exchanges: no Nagle delay (as OpenSSH).
+        client.setNoDelay(true);
         resolve();
       };
       const onError = (err: Error): void => {

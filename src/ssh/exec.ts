@@ -24,13 +24,24 @@ class TailBuffer {
   }
 }
 
+/** The command's exit status or signal, once the server sent it. */
+interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * Opens the channel and starts listening for its exit status at once: a fast command's
+ * status can arrive in the same packet batch as the channel's confirmation, and ssh2 emits
+ * 'exit' while parsing it, before an `await` on this promise resumes.
+ */
 function openChannel(
   client: Client,
   command: string,
   opts: ExecOnClientOptions,
-): Promise<ClientChannel> {
+): Promise<{ channel: ClientChannel; exit: ExitStatus }> {
   const { host, port, username } = opts;
-  return new Promise<ClientChannel>((resolve, reject) => {
+  return new Promise<{ channel: ClientChannel; exit: ExitStatus }>((resolve, reject) => {
     try {
       client.exec(command, { pty: opts.pty ?? false }, (err, channel) => {
         if (err) {
@@ -46,7 +57,14 @@ function openChannel(
               },
             ),
           );
-        } else resolve(channel);
+        } else {
+          const exit: ExitStatus = { code: null, signal: null };
+          channel.on('exit', (code: number | null, sig?: string) => {
+            exit.code = code;
+            exit.signal = sig ?? null;
+          });
+          resolve({ channel, exit });
+        }
       });
     } catch (err) {
       reject(err);
@@ -73,7 +91,7 @@ export async function execOnClient(
 ): Promise<ExecResult> {
   opts.signal?.throwIfAborted();
   opts.closeSignal?.throwIfAborted();
-  const channel = await openChannel(client, command, opts);
+  const { channel, exit } = await openChannel(client, command, opts);
   const max = opts.maxOutputBytes ?? 1024 * 1024;
   const out = new TailBuffer(max);
   const err = new TailBuffer(max);
@@ -83,8 +101,6 @@ export async function execOnClient(
   );
   const stop = AbortSignal.any(signals);
   return new Promise<ExecResult>((resolve, reject) => {
-    let exitCode: number | null = null;
-    let exitSignal: string | null = null;
     const onAbort = (): void => {
       // Ask the remote side to kill it, then drop the channel; 'close' follows.
       try {
@@ -113,13 +129,14 @@ export async function execOnClient(
     };
     channel.on('data', (d: Buffer) => out.push(d));
     channel.stderr.on('data', (d: Buffer) => err.push(d));
-    channel.on('exit', (code: number | null, sig?: string) => {
-      exitCode = code;
-      exitSignal = sig ?? null;
-    });
     channel.on('close', () => {
       stop.removeEventListener('abort', onAbort);
-      resolve({ exitCode, signal: exitSignal, stdout: out.toString(), stderr: err.toString() });
+      resolve({
+        exitCode: exit.code,
+        signal: exit.signal,
+        stdout: out.toString(),
+        stderr: err.toString(),
+      });
     });
     if (stop.aborted) onAbort();
     else stop.addEventListener('abort', onAbort, { once: true });

@@ -337,9 +337,20 @@ export class OpenStackProvider extends BaseService implements Provider {
     } finally {
       this.inflight.delete(reservation);
     }
-    const info = await this.freshServer(id, o);
-    if (info.status === 'error') throw this.failed(info);
-    return info;
+    // What the create answered, without a GET (as upstream, whose create returned the id
+    // alone): the waiter's list shows the server's progress, and ERROR, soon enough, and
+    // under load a GET per create doubled the calls queued ahead of that list.
+    return {
+      id,
+      name: req.name,
+      status: 'building',
+      rawStatus: 'BUILD',
+      metadata: body.metadata ?? {},
+      flavorId: flavor.id,
+      imageId: req.imageId,
+      ...(req.az ? { az: req.az } : {}),
+      ...(req.keyName ? { keyName: req.keyName } : {}),
+    };
   }
 
   /** `networks` entries as Nova nics, names resolved through Neutron (cached). */
@@ -406,12 +417,16 @@ export class OpenStackProvider extends BaseService implements Provider {
   async waitForServer(id: string, o: WaitOptions): Promise<ServerInfo> {
     const deadline = Date.now() + o.timeoutMs;
     let last = 'not listed yet';
+    // The start of the newest list seen: each poll asks for a newer one, and shares one
+    // that is in flight, so a slow list is never overlapped by the next.
+    let seen = Number.NEGATIVE_INFINITY;
     for (;;) {
       const ageMs = this.waitingListAge();
       const pollMs = Math.min(this.tuning.activePollMs, ageMs);
-      const raw = (await this.servers.get({ ...o, minStart: this.clock.now() - ageMs })).find(
-        (s) => s.id === id,
-      );
+      const minStart = seen === Number.NEGATIVE_INFINITY ? this.clock.now() - ageMs : seen + 1e-3;
+      const list = await this.servers.get({ ...o, minStart });
+      seen = Math.max(seen, this.servers.cachedAt ?? seen);
+      const raw = list.find((s) => s.id === id);
       const info = raw === undefined ? null : ((await this.toInfo([raw], o))[0] ?? null);
       if (info?.status === 'active') return this.withPublicAddress(info, o);
       if (info?.status === 'error') throw this.failed(info);

@@ -71,6 +71,24 @@ describe('FakeCloud servers over SSH', () => {
     expect(seen.files).toEqual({ '/etc/nodepool/role': 'primary\n' });
   });
 
+  it('keeps the exit status of commands that end as soon as they start (200 in a row)', async () => {
+    const { ip } = await bootActive('ssh-fast');
+    const session = await directSsh.connect(ip, {
+      port,
+      username: 'jenkins',
+      privateKey: clientKey,
+      timeoutMs: 5000,
+      retryDelayMs: 50,
+    });
+    try {
+      const codes = new Set<number | null>();
+      for (let i = 0; i < 200; i++) codes.add((await session.exec('true')).exitCode);
+      expect([...codes]).toEqual([0]);
+    } finally {
+      await session.stop();
+    }
+  });
+
   it('refuses connections on a server address once the server is deleted', async () => {
     const { id, ip } = await bootActive('ssh-2');
     await nova('DELETE', `/servers/${id}`);
