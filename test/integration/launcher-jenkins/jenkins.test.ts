@@ -8,7 +8,9 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { stateName } from '../../../src/db/index.js';
+import { JenkinsTargets } from '../../../src/jenkins-zuul/index.js';
 import { deleteNodeInForeground } from '../../../src/launcher/index.js';
+import { createNoopStats } from '../../../src/stats/index.js';
 import { fakeCloudDrivers } from '../../support/fake-drivers.js';
 import { FakeJenkins } from '../../support/jenkins.js';
 import type { FakeJenkinsNode } from '../../support/jenkins.js';
@@ -91,7 +93,16 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
     await h.stopLauncher();
     const config = await loadConfig(h.configPath, { securePath: h.securePath });
     const log = pino({ level: 'silent' });
-    expect(await deleteNodeInForeground(config, h.db, node!.id, { log, drivers: fakeCloudDrivers(h.cloud), deleteTimeoutMs: 10_000 })).toBe(true);
+    // As cmd/nodepool/delete.ts: its own Jenkins managers, stopped afterwards.
+    const targets = new JenkinsTargets({ log, stats: createNoopStats() });
+    const jenkinsHooks = (signal: () => AbortSignal) => targets.hooks(signal);
+    const deleted = await deleteNodeInForeground(config, h.db, node!.id, {
+      log,
+      drivers: fakeCloudDrivers(h.cloud),
+      jenkins: jenkinsHooks,
+      deleteTimeoutMs: 10_000,
+    }).finally(() => targets.stop());
+    expect(deleted).toBe(true);
     expect(j.nodes.has(node!.nodename!)).toBe(false);
     expect(await h.db.nodes.get(node!.id)).toBeUndefined();
     expect(h.servers()).toEqual([]);
