@@ -184,7 +184,6 @@ export async function startLauncherEnv(
       }),
       noDeletes: false,
       noLaunches: false,
-      noWebapp: true,
       stats: createNoopStats(),
       drivers: fakeCloudDrivers({ authUrl }),
       // As nodepoold composes it: `auth-url: fake` providers' nodes get in-memory SSH.

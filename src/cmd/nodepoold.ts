@@ -4,7 +4,12 @@ import { JenkinsZuulIntegration, connectFakeJenkins } from '../jenkins-zuul/inde
 import { createLauncherService } from '../launcher/index.js';
 import { getLogger } from '../log/index.js';
 import { SnapshotImages } from '../snapshot/index.js';
-import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT, parseListenAddress } from '../web/index.js';
+import {
+  DEFAULT_WEB_HOST,
+  DEFAULT_WEB_PORT,
+  createWebApp,
+  parseListenAddress,
+} from '../web/index.js';
 import { runDaemonCommand } from './daemon.js';
 import {
   commonDaemonSettings,
@@ -61,7 +66,11 @@ export async function main(
   composition: NodepooldComposition = {},
 ): Promise<number> {
   const childCwd = takeDaemonChildMarker();
-  const program = daemonProgram('nodepoold', 'Node pool.', ['--version', '--fail-fast', '--web-address'])
+  const program = daemonProgram('nodepoold', 'Node pool.', [
+    '--version',
+    '--fail-fast',
+    '--web-address',
+  ])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
     .option('-d, --nodaemon', 'do not run as a daemon')
@@ -123,24 +132,31 @@ export async function main(
       });
       // Listed first: services stop in reverse order, so the fake cloud outlives the launcher.
       const drivers = createProgramDrivers(log);
-      return [
-        drivers.owner,
-        createLauncherService({
-          configPath: resolveFrom(base, opts.config),
-          securePath: resolveFrom(base, opts.secure),
-          log: getLogger(root, 'nodepool.NodePool'),
-          noDeletes: !opts.deletes,
-          noLaunches: !opts.launches,
-          noWebapp: !opts.webapp,
-          webHost: opts.webAddress.host,
-          webPort: opts.webAddress.port,
-          ssh,
-          // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
-          ...jenkinsZuul,
-          integrations: [...jenkinsZuul.integrations, snapshots],
-          drivers: drivers.registry,
-        }),
-      ];
+      const launcher = createLauncherService({
+        configPath: resolveFrom(base, opts.config),
+        securePath: resolveFrom(base, opts.secure),
+        log: getLogger(root, 'nodepool.NodePool'),
+        noDeletes: !opts.deletes,
+        noLaunches: !opts.launches,
+        ssh,
+        // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
+        ...jenkinsZuul,
+        integrations: [...jenkinsZuul.integrations, snapshots],
+        drivers: drivers.registry,
+      });
+      // The status web app beside the launcher (as upstream's NodePool and WebApp); listed
+      // after it, so it starts once the launcher runs and stops first.
+      const web = opts.webapp
+        ? [
+            createWebApp({
+              source: launcher.statusSource(),
+              host: opts.webAddress.host,
+              port: opts.webAddress.port,
+              log: getLogger(root, 'nodepool.WebApp'),
+            }),
+          ]
+        : [];
+      return [drivers.owner, launcher, ...web];
     },
   });
 }

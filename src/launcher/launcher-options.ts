@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DriverRegistry, ProviderTuning } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { Service } from '../util/index.js';
+import type { StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { LauncherIntegration } from './integration.js';
@@ -19,12 +20,6 @@ export interface LauncherOptions {
   noDeletes: boolean;
   /** `--no-launches`: the main loop launches nothing. */
   noLaunches: boolean;
-  /** `--no-webapp`: no status web app. */
-  noWebapp: boolean;
-  /** Where the status web app listens. @default '0.0.0.0' */
-  webHost?: string;
-  /** Port of the status web app; 0 picks a free one. @default 8005 */
-  webPort?: number;
   /** Main loop interval. @default 10_000 */
   intervalMs?: number;
   /** statsd client. @default from STATSD_HOST/STATSD_PORT */
@@ -64,8 +59,12 @@ export interface LauncherService extends Service {
   runCron(name: 'cleanup' | 'check'): Promise<void>;
   /** Number of passes run so far. */
   readonly passes: number;
-  /** Port the status web app listens on, once started; null without it. */
-  readonly webPort: number | null;
+  /**
+   * What the status web app shows (composed beside the launcher, as upstream composed
+   * `NodePool` and `WebApp`): the config, ZooKeeper and database in force at each request,
+   * and the node history, which the launcher records from the first call on.
+   */
+  statusSource(): StatusSource;
 }
 
 /** The launcher part of the SIGUSR2 report. */
@@ -80,9 +79,14 @@ export interface LauncherDiagnostics {
   instanceDeletesInFlight: string[];
   cronsRunning: string[];
   config: { loads: number; lastLoadAt: string | null; path: string };
-  database: { dialect: string; poolMax: number; used: number; free: number; pendingAcquires: number } | null;
+  database: {
+    dialect: string;
+    poolMax: number;
+    used: number;
+    free: number;
+    pendingAcquires: number;
+  } | null;
   providers: string[];
   /** Each attached integration's `status()`, by integration name (`{ error }` when it threw). */
   integrations: Record<string, unknown>;
 }
-

@@ -17,15 +17,9 @@ import { createStatsFromEnv } from '../stats/index.js';
 import type { Stats } from '../stats/index.js';
 import { BaseService, CronScheduler, TaskGroup, Wakeup, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
-import { getLogger } from '../log/index.js';
 import { ActivityCounters, NodeHistory, stateCountsOf } from '../status/index.js';
-import {
-  DEFAULT_WEB_HOST,
-  DEFAULT_WEB_PORT,
-  createStatusSource,
-  createWebApp,
-} from '../web/index.js';
-import type { WebApp } from '../web/index.js';
+import { createStatusSource } from '../web/index.js';
+import type { StatusSource } from '../web/index.js';
 import { ImageBuilds } from '../zk/index.js';
 import { AllocationHistory } from './allocation/index.js';
 import { DEFAULT_TIMING } from './context.js';
@@ -67,7 +61,8 @@ export class LauncherPool extends BaseService implements LauncherService {
   /** What the status web app shows beyond the database and ZooKeeper. */
   private readonly activity = new ActivityCounters();
   private readonly nodeHistory = new NodeHistory();
-  private web: WebApp | null = null;
+  /** Whether a status web app reads {@link statusSource}: only then is the node history kept. */
+  private isStatusShown = false;
   private readonly refreshed = new WeakMap<Provider, number>();
   private readonly launching = new Set<number>();
   private readonly subLaunching = new Set<number>();
@@ -149,39 +144,29 @@ export class LauncherPool extends BaseService implements LauncherService {
   }
 
   protected async doStart(): Promise<void> {
-    const { noDeletes, noLaunches, noWebapp } = this.options;
-    this.log.info({ noDeletes, noLaunches, noWebapp }, 'Starting the launcher');
+    const { noDeletes, noLaunches } = this.options;
+    this.log.info({ noDeletes, noLaunches }, 'Starting the launcher');
     if (this.options.watchConfig !== false) this.runtime.watchFiles();
     // Compat: a start-up failure (bad config, database down) is logged and the loop starts
     // anyway; it retries on every pass.
     await this.prepare();
-    if (!noWebapp) await this.startWebApp();
     this.tasks.spawn('main loop', () => this.loop());
   }
 
-  get webPort(): number | null {
-    return this.web?.port ?? null;
-  }
-
   /** The status web app reads the config, ZooKeeper and database in force at each request. */
-  private async startWebApp(): Promise<void> {
+  statusSource(): StatusSource {
     const runtime = this.runtime;
-    this.web = createWebApp({
-      source: createStatusSource({
-        config: () => runtime.config,
-        imageBuilds: () => {
-          const client = runtime.images?.client;
-          return client === undefined ? null : new ImageBuilds(client);
-        },
-        database: () => runtime.db,
-        history: this.nodeHistory,
-        counters: this.activity,
-      }),
-      host: this.options.webHost ?? DEFAULT_WEB_HOST,
-      port: this.options.webPort ?? DEFAULT_WEB_PORT,
-      log: getLogger(this.log, 'nodepool.WebApp'),
+    this.isStatusShown = true;
+    return createStatusSource({
+      config: () => runtime.config,
+      imageBuilds: () => {
+        const client = runtime.images?.client;
+        return client === undefined ? null : new ImageBuilds(client);
+      },
+      database: () => runtime.db,
+      history: this.nodeHistory,
+      counters: this.activity,
     });
-    await this.web.start();
   }
 
   /** Loads config when due; runs the start-up recovery once a config is in force. */
@@ -293,7 +278,7 @@ export class LauncherPool extends BaseService implements LauncherService {
         },
         refreshed: this.refreshed,
       });
-      if (this.web !== null)
+      if (this.isStatusShown)
         this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));
       if (result.launches + result.subnodeLaunches > 0) {
         this.log.info(
@@ -349,7 +334,6 @@ export class LauncherPool extends BaseService implements LauncherService {
   protected async doStop(): Promise<void> {
     this.wakeup.wake();
     const steps: Array<[string, () => Promise<void>]> = [
-      ['web app', () => this.web?.stop() ?? Promise.resolve()],
       ['crons', () => this.scheduler.stop()],
       ['in-flight work', () => this.drainWithGrace()],
       // After the drain: launches and deletions still call Jenkins and Gearman.

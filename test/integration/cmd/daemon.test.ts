@@ -340,7 +340,6 @@ describe('nodepoold', () => {
       name: 'nodepool.NodePool',
       noDeletes: true,
       noLaunches: true,
-      noWebapp: true,
     });
     await logged('nodepoold is running');
     expect(logRecords().some((r) => /^Web app /.test(String(r.msg)))).toBe(false);

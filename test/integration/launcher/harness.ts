@@ -137,7 +137,6 @@ export class LauncherHarness {
       log,
       noDeletes: false,
       noLaunches: false,
-      noWebapp: true,
       stats,
       timing: { intervalMs: 1000, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000 },
       drivers: fakeCloudDrivers(this.cloud),

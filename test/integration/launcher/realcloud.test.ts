@@ -211,7 +211,6 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
       ),
       noDeletes: false,
       noLaunches: false,
-      noWebapp: true,
       stats: createNoopStats(),
       timing: { intervalMs: 2000 },
       providerTuning: { serverListAgeMs: 1000, activePollMs: 1000, deletePollMs: 1000 },
