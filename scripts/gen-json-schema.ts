@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { toJsonSchema } from '../src/config/index.js';
 
 /** Where the generated schema is committed. */
-export const JSON_SCHEMA_PATH = fileURLToPath(new URL('../etc/nodepool.schema.json', import.meta.url));
+export const JSON_SCHEMA_PATH = fileURLToPath(
+  new URL('../etc/nodepool.schema.json', import.meta.url),
+);
 
 /** The exact text of etc/nodepool.schema.json. */
 export function renderJsonSchema(): string {

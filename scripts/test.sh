@@ -11,6 +11,7 @@ bash scripts/start-services.sh
 bash scripts/install-npm.sh
 npm run --silent build
 npm run --silent lint
+npm run --silent format:check
 if [ $# -gt 0 ]; then
   exec npx vitest run "$@"
 fi

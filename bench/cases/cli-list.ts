@@ -60,10 +60,14 @@ interface Run {
 function runList(mainJs: string, files: CliFiles, rssFile: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', RSS_PRELOAD, mainJs, '-c', files.configPath, '-s', files.securePath, 'list'], {
-      env: { ...process.env, NODEPOOL_BENCH_RSS_FILE: rssFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', RSS_PRELOAD, mainJs, '-c', files.configPath, '-s', files.securePath, 'list'],
+      {
+        env: { ...process.env, NODEPOOL_BENCH_RSS_FILE: rssFile },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let lines = 0;
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -104,14 +108,18 @@ export async function run(): Promise<{ figures: Record<string, number | string>;
       const files = await writeCliFiles(dir, tdb.dburi);
       await runList(cli.mainJs, files, path.join(dir, 'rss')); // warm the OS caches
       const runs: Run[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await runList(cli.mainJs, files, path.join(dir, 'rss')));
-      if (runs.some((r) => r.lines !== NODES + 4)) throw new Error(`nodepool list printed ${runs[0]?.lines} lines, expected ${NODES + 4}`);
+      for (let i = 0; i < RUNS; i++)
+        runs.push(await runList(cli.mainJs, files, path.join(dir, 'rss')));
+      if (runs.some((r) => r.lines !== NODES + 4))
+        throw new Error(`nodepool list printed ${runs[0]?.lines} lines, expected ${NODES + 4}`);
       const walls = runs.map((r) => r.wallMs).sort((a, b) => a - b);
       const median = walls[Math.floor(walls.length / 2)] ?? Infinity;
       const cpus = runs.map((r) => r.cpuMs).sort((a, b) => a - b);
       figures[`${backend.name}.wallMs`] = Math.round(median);
       figures[`${backend.name}.cpuMs`] = Math.round(cpus[Math.floor(cpus.length / 2)] ?? 0);
-      figures[`${backend.name}.peakRssMB`] = Math.round(Math.max(...runs.map((r) => r.rssKiB)) / 1024);
+      figures[`${backend.name}.peakRssMB`] = Math.round(
+        Math.max(...runs.map((r) => r.rssKiB)) / 1024,
+      );
       if (median >= GOAL_MS) met = false;
     } finally {
       await tdb.drop();

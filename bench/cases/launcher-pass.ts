@@ -26,9 +26,16 @@ async function passCpu(backend: SqlBackendInfo): Promise<Record<string, number>>
     name: `p${p}`,
     maxServers: 2000,
     rate: 0.001,
-    labels: Array.from({ length: LABELS_PER_PROVIDER }, (_, l) => ({ name: `l${p}-${l}`, minReady: 2 })),
+    labels: Array.from({ length: LABELS_PER_PROVIDER }, (_, l) => ({
+      name: `l${p}-${l}`,
+      minReady: 2,
+    })),
   }));
-  const env = await startLauncherEnv(providers, { cloudProcess: true, backend, launcher: { timing: { intervalMs: 60_000, stopGraceMs: 100 } } });
+  const env = await startLauncherEnv(providers, {
+    cloudProcess: true,
+    backend,
+    launcher: { timing: { intervalMs: 60_000, stopGraceMs: 100 } },
+  });
   try {
     const now = Math.floor(Date.now() / 1000);
     const rows = Array.from({ length: NODES }, (_, i) => {

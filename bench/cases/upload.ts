@@ -51,7 +51,11 @@ async function run(): Promise<{ figures: Record<string, number | string>; met: b
     },
   };
   const providers = new ProviderSet(
-    { log: createLogger({ level: 'silent' }), stats: createNoopStats(), tuning: { imagePollMs: 50 } },
+    {
+      log: createLogger({ level: 'silent' }),
+      stats: createNoopStats(),
+      tuning: { imagePollMs: 50 },
+    },
     { registry: fakeCloudDrivers(endpoint) },
   );
   try {

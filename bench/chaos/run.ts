@@ -23,7 +23,12 @@ interface Row {
   log?: string;
 }
 
-function parseArgs(argv: readonly string[]): { seed: number; rounds?: number; verbose: boolean; filters: string[] } {
+function parseArgs(argv: readonly string[]): {
+  seed: number;
+  rounds?: number;
+  verbose: boolean;
+  filters: string[];
+} {
   let seed = Number(process.env['CHAOS_SEED'] ?? Date.now() % 2 ** 31);
   let rounds: number | undefined;
   let verbose = true;
@@ -35,20 +40,31 @@ function parseArgs(argv: readonly string[]): { seed: number; rounds?: number; ve
     else if (a === '--quiet') verbose = false;
     else filters.push(a);
   }
-  if (!Number.isInteger(seed)) throw new Error(`Cannot run chaos: --seed must be an integer: current value is "${seed}"`);
-  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0)) throw new Error(`Cannot run chaos: --rounds must be a positive integer: current value is "${rounds}"`);
+  if (!Number.isInteger(seed))
+    throw new Error(`Cannot run chaos: --seed must be an integer: current value is "${seed}"`);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
+    throw new Error(
+      `Cannot run chaos: --rounds must be a positive integer: current value is "${rounds}"`,
+    );
   return { seed, ...(rounds !== undefined ? { rounds } : {}), verbose, filters };
 }
 
 function show(o: Record<string, number | string>): string {
-  return Object.entries(o).map(([k, v]) => `${k}=${v}`).join(' ');
+  return Object.entries(o)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const { seed, rounds, verbose, filters } = parseArgs(argv);
-  const selected = filters.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => filters.some((f) => s.name.includes(f)));
+  const selected =
+    filters.length === 0
+      ? SCENARIOS
+      : SCENARIOS.filter((s) => filters.some((f) => s.name.includes(f)));
   if (selected.length === 0) {
-    process.stderr.write(`No chaos scenario matches ${filters.join(', ')}: scenarios are ${SCENARIOS.map((s) => s.name).join(', ')}\n`);
+    process.stderr.write(
+      `No chaos scenario matches ${filters.join(', ')}: scenarios are ${SCENARIOS.map((s) => s.name).join(', ')}\n`,
+    );
     return 2;
   }
   process.stderr.write(`chaos: seed ${seed} (replay with --seed ${seed})\n`);
@@ -58,30 +74,67 @@ async function main(argv: readonly string[]): Promise<number> {
     const seconds = (): number => Math.round((performance.now() - started) / 100) / 10;
     const reason = await s.unavailableReason();
     if (reason !== null) {
-      rows.push({ name: s.name, status: 'SKIPPED', seconds: 0, faults: {}, figures: {}, problems: [reason] });
+      rows.push({
+        name: s.name,
+        status: 'SKIPPED',
+        seconds: 0,
+        faults: {},
+        figures: {},
+        problems: [reason],
+      });
       continue;
     }
     process.stderr.write(`chaos: running ${s.name}: ${s.description}\n`);
     try {
       const r = await s.run({ seed, verbose, ...(rounds !== undefined ? { rounds } : {}) });
       const problems = [...r.failures, ...r.accounting.problems];
-      rows.push({ name: s.name, status: r.ok ? 'PASS' : 'FAIL', seconds: seconds(), faults: r.faults, figures: r.accounting.figures, problems, ...(r.ok || r.log === undefined ? {} : { log: r.log }) });
-      if (!r.ok && r.log !== undefined) process.stderr.write(`chaos: ${s.name} failed; daemon output (tail):\n${r.log}\n`);
+      rows.push({
+        name: s.name,
+        status: r.ok ? 'PASS' : 'FAIL',
+        seconds: seconds(),
+        faults: r.faults,
+        figures: r.accounting.figures,
+        problems,
+        ...(r.ok || r.log === undefined ? {} : { log: r.log }),
+      });
+      if (!r.ok && r.log !== undefined)
+        process.stderr.write(`chaos: ${s.name} failed; daemon output (tail):\n${r.log}\n`);
     } catch (err) {
       const msg = err instanceof Error ? (err.stack ?? err.message) : String(err);
       process.stderr.write(`chaos: ${s.name} errored: ${msg}\n`);
-      rows.push({ name: s.name, status: 'ERROR', seconds: seconds(), faults: {}, figures: {}, problems: [msg.split('\n')[0] ?? msg] });
+      rows.push({
+        name: s.name,
+        status: 'ERROR',
+        seconds: seconds(),
+        faults: {},
+        figures: {},
+        problems: [msg.split('\n')[0] ?? msg],
+      });
     }
   }
   process.stdout.write(
     formatTable(
       ['Scenario', 'Result', 'Seconds', 'Faults', 'Accounting', 'Problems'],
-      rows.map((r) => [r.name, r.status, String(r.seconds), show(r.faults), show(r.figures), r.problems.join(' | ') || 'none']),
+      rows.map((r) => [
+        r.name,
+        r.status,
+        String(r.seconds),
+        show(r.faults),
+        show(r.figures),
+        r.problems.join(' | ') || 'none',
+      ]),
     ) + '\n',
   );
   const dir = path.join(HERE, '..', 'results');
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'chaos-latest.json'), JSON.stringify({ finishedAt: new Date().toISOString(), seed, rounds: rounds ?? null, scenarios: rows }, null, 2) + '\n');
+  await writeFile(
+    path.join(dir, 'chaos-latest.json'),
+    JSON.stringify(
+      { finishedAt: new Date().toISOString(), seed, rounds: rounds ?? null, scenarios: rows },
+      null,
+      2,
+    ) + '\n',
+  );
   return rows.some((r) => r.status === 'FAIL' || r.status === 'ERROR') ? 1 : 0;
 }
 

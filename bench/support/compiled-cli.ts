@@ -32,13 +32,20 @@ export interface CompiledCli {
 export async function compiledCli(): Promise<CompiledCli> {
   const distMain = path.join(ROOT, 'dist/cmd/nodepool-main.js');
   const srcNewest = await newestMtime(path.join(ROOT, 'src'));
-  const distTime = await stat(distMain).then((s) => s.mtimeMs, () => 0);
+  const distTime = await stat(distMain).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   if (distTime > srcNewest) return { mainJs: distMain, source: 'dist' };
   try {
-    await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
-      maxBuffer: 64 * 2 ** 20,
-    });
+    await promisify(execFile)(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: ROOT,
+        maxBuffer: 64 * 2 ** 20,
+      },
+    );
   } catch {
     // tsc still emits JavaScript when some file has type errors (another area's work in
     // progress); the benchmark only needs the emitted code.

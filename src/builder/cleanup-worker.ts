@@ -40,7 +40,10 @@ export class CleanupWorker extends BuilderWorker {
 
   constructor(name: string, ctx: BuilderContext, log: Logger, timing: WorkerTiming) {
     super(name, ctx, log, timing);
-    this.providers = new ProviderSet({ ...ctx.providerDeps, log }, ctx.drivers ? { registry: ctx.drivers } : {});
+    this.providers = new ProviderSet(
+      { ...ctx.providerDeps, log },
+      ctx.drivers ? { registry: ctx.drivers } : {},
+    );
     this.deleter = new UploadDeleter({ images: ctx.images, providers: this.providers, log });
   }
 
@@ -112,7 +115,9 @@ export class CleanupWorker extends BuilderWorker {
       .map((b) => b.id);
     const isConfigured = config.diskimages.some((d) => d.name === image);
     if (!isConfigured && local.length === 0) return;
-    const isInUse = config.providers.some((p) => p.images.some((i) => i.diskimage === image && i.baseImage === undefined));
+    const isInUse = config.providers.some((p) =>
+      p.images.some((i) => i.diskimage === image && i.baseImage === undefined),
+    );
     if (!isConfigured || !isInUse) for (const id of local) keep.delete(id);
     for (const build of all) {
       if (!this.canContinue(signal)) return;

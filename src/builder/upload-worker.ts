@@ -45,7 +45,10 @@ export class UploadWorker extends BuilderWorker {
 
   constructor(name: string, ctx: BuilderContext, log: Logger, timing: WorkerTiming) {
     super(name, ctx, log, timing);
-    this.providers = new ProviderSet({ ...ctx.providerDeps, log }, ctx.drivers ? { registry: ctx.drivers } : {});
+    this.providers = new ProviderSet(
+      { ...ctx.providerDeps, log },
+      ctx.drivers ? { registry: ctx.drivers } : {},
+    );
   }
 
   protected async runOnce(signal: AbortSignal): Promise<boolean> {

@@ -19,7 +19,8 @@ type CronParser = typeof CronParserModule.CronExpressionParser;
  */
 let parser: CronParser | undefined;
 function cronParser(): CronParser {
-  parser ??= (createRequire(import.meta.url)('cron-parser') as typeof CronParserModule).CronExpressionParser;
+  parser ??= (createRequire(import.meta.url)('cron-parser') as typeof CronParserModule)
+    .CronExpressionParser;
   return parser;
 }
 
@@ -27,11 +28,15 @@ function cronParser(): CronParser {
  * Schedules already checked, and what was wrong with each (undefined: valid). Seeded with
  * the schema's defaults, which the cron unit tests check against cron-parser itself.
  */
-const checked = new Map<string, string | undefined>(defaultCronSpecs().map((spec) => [spec, undefined]));
+const checked = new Map<string, string | undefined>(
+  defaultCronSpecs().map((spec) => [spec, undefined]),
+);
 
 /** The schema's default schedules (checked against cron-parser by the unit tests). */
 export function defaultCronSpecs(): string[] {
-  return Object.values(CRON.fields).flatMap((f) => ('default' in f && typeof f.default === 'string' ? [f.default] : []));
+  return Object.values(CRON.fields).flatMap((f) =>
+    'default' in f && typeof f.default === 'string' ? [f.default] : [],
+  );
 }
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

@@ -14,7 +14,9 @@ import type { Finding } from './validate.js';
 type RawTarget = RawConfig['targets'][number];
 
 /** True when some target lists `images` (the pre-`labels` form). */
-export function hasTargetImages(raw: { readonly targets?: readonly unknown[] } | undefined): boolean {
+export function hasTargetImages(
+  raw: { readonly targets?: readonly unknown[] } | undefined,
+): boolean {
   return (raw?.targets ?? []).some(
     (t) => typeof t === 'object' && t !== null && Array.isArray((t as { images?: unknown }).images),
   );
@@ -26,7 +28,9 @@ export function hasTargetImages(raw: { readonly targets?: readonly unknown[] } |
  */
 export function dropSatisfiedFindings(findings: Finding[], value: unknown): Finding[] {
   if (!hasTargetImages(value as { targets?: readonly unknown[] } | undefined)) return findings;
-  return findings.filter((f) => !(f.path.length === 0 && f.message === 'missing required key "labels"'));
+  return findings.filter(
+    (f) => !(f.path.length === 0 && f.message === 'missing required key "labels"'),
+  );
 }
 
 /**
@@ -43,7 +47,8 @@ export function labelsFromTargets(raw: RawConfig): CompiledLabel[] {
       if (explicit.has(i.name)) continue;
       const entry = made.get(i.name) ?? { minReady: 0, providers: [] };
       entry.minReady += i['min-ready'];
-      for (const p of i.providers) if (!entry.providers.includes(p.name)) entry.providers.push(p.name);
+      for (const p of i.providers)
+        if (!entry.providers.includes(p.name)) entry.providers.push(p.name);
       made.set(i.name, entry);
     }
   }
@@ -61,7 +66,10 @@ export function labelsFromTargets(raw: RawConfig): CompiledLabel[] {
  * (0.4.0), else the `url`/`user`/`apikey`/`credentials-id` written in the target (0.3-era
  * files). The `test-job` always comes from the YAML.
  */
-export function jenkinsOf(t: RawTarget, secure: SecureConfig | undefined): CompiledTarget['jenkins'] {
+export function jenkinsOf(
+  t: RawTarget,
+  secure: SecureConfig | undefined,
+): CompiledTarget['jenkins'] {
   const s = secure?.jenkins.get(t.name);
   const y = t.jenkins;
   const url = s !== undefined ? s.url : y?.url;
@@ -91,12 +99,15 @@ export async function readSecureOrYamlDburi(
   try {
     return await readSecureConfig(path, raw);
   } catch (err) {
-    const code = (err instanceof ConfigError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined)?.code;
+    const code = (
+      err instanceof ConfigError ? (err.cause as NodeJS.ErrnoException | undefined) : undefined
+    )?.code;
     if (code !== 'ENOENT' || raw.dburi === undefined) throw err;
     warnings.push({
       file: path,
       path: [],
-      message: 'the secure file does not exist: using the dburi of nodepool.yaml and no Jenkins credentials from it',
+      message:
+        'the secure file does not exist: using the dburi of nodepool.yaml and no Jenkins credentials from it',
     });
     return undefined;
   }

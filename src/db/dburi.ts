@@ -46,10 +46,13 @@ function decode(part: string, what: string, scheme: string): string {
   try {
     return decodeURIComponent(part);
   } catch (err) {
-    throw new DbUriError(`Cannot parse dburi of scheme "${scheme}": the ${what} has a bad %-escape`, {
-      scheme,
-      cause: err,
-    });
+    throw new DbUriError(
+      `Cannot parse dburi of scheme "${scheme}": the ${what} has a bad %-escape`,
+      {
+        scheme,
+        cause: err,
+      },
+    );
   }
 }
 
@@ -100,7 +103,11 @@ function redact(scheme: string, p: Pieces): string {
   return s;
 }
 
-function parseHostPort(hostport: string, scheme: string, redacted: string): { host?: string; port?: number } {
+function parseHostPort(
+  hostport: string,
+  scheme: string,
+  redacted: string,
+): { host?: string; port?: number } {
   if (hostport === '') return {};
   let host = hostport;
   let portText: string | undefined;
@@ -163,17 +170,27 @@ export function parseDbUri(text: string): ParsedDbUri {
         { scheme },
       );
     }
-    const file = pieces.database === undefined || pieces.database === '' ? ':memory:' : decode(pieces.database, 'path', scheme);
+    const file =
+      pieces.database === undefined || pieces.database === ''
+        ? ':memory:'
+        : decode(pieces.database, 'path', scheme);
     return { ...base, database: file };
   }
 
   const hp = parseHostPort(pieces.hostport, scheme, redacted);
-  const database = pieces.database === undefined || pieces.database === '' ? undefined : decode(pieces.database, 'database name', scheme);
+  const database =
+    pieces.database === undefined || pieces.database === ''
+      ? undefined
+      : decode(pieces.database, 'database name', scheme);
   return {
     ...base,
     ...hp,
-    ...(pieces.user !== undefined && pieces.user !== '' ? { user: decode(pieces.user, 'user', scheme) } : {}),
-    ...(pieces.password !== undefined ? { password: decode(pieces.password, 'password', scheme) } : {}),
+    ...(pieces.user !== undefined && pieces.user !== ''
+      ? { user: decode(pieces.user, 'user', scheme) }
+      : {}),
+    ...(pieces.password !== undefined
+      ? { password: decode(pieces.password, 'password', scheme) }
+      : {}),
     ...(database !== undefined ? { database } : {}),
   };
 }

@@ -14,7 +14,14 @@ export type {
   SnapshotImageStore,
   SubnodeStore,
 } from './ports.js';
-export { NODE_STATES, NODE_STATE_CODES, stateCode, stateFromCode, stateName, isNodeState } from './node-state.js';
+export {
+  NODE_STATES,
+  NODE_STATE_CODES,
+  stateCode,
+  stateFromCode,
+  stateName,
+  isNodeState,
+} from './node-state.js';
 export type { NodeState } from './node-state.js';
 export type { NodeRecord, SubnodeRecord, JobRecord } from './records.js';
 export { NodeRepo } from './node-repo.js';
@@ -28,8 +35,18 @@ export {
   snapshotStateCode,
   snapshotStateName,
 } from './snapshot-image-repo.js';
-export type { SnapshotImageRecord, SnapshotImagePatch, SnapshotImageState } from './snapshot-image-repo.js';
-export { tableDdl, UPSTREAM_TABLES, UPSTREAM_INDEXES, upstreamDdl, ensureUpstreamSchema } from './schema.js';
+export type {
+  SnapshotImageRecord,
+  SnapshotImagePatch,
+  SnapshotImageState,
+} from './snapshot-image-repo.js';
+export {
+  tableDdl,
+  UPSTREAM_TABLES,
+  UPSTREAM_INDEXES,
+  upstreamDdl,
+  ensureUpstreamSchema,
+} from './schema.js';
 export type { UpstreamTable } from './schema.js';
 export { MIGRATIONS, MIGRATIONS_TABLE, runMigrations } from './migrations.js';
 export type { Migration } from './migrations.js';

@@ -8,25 +8,33 @@ export class JobRepo {
 
   /** Every job, by id. */
   async list(): Promise<JobRecord[]> {
-    const rows = (await this.ctx.knex('job').select('*').orderBy('id')) as Record<string, unknown>[];
+    const rows = (await this.ctx.knex('job').select('*').orderBy('id')) as Record<
+      string,
+      unknown
+    >[];
     return rows.map(toJob);
   }
 
   /** The job with `id`, or undefined. */
   async get(id: number): Promise<JobRecord | undefined> {
-    const row = (await this.ctx.knex('job').where('id', id).first()) as Record<string, unknown> | undefined;
+    const row = (await this.ctx.knex('job').where('id', id).first()) as
+      Record<string, unknown> | undefined;
     return row ? toJob(row) : undefined;
   }
 
   /** The first job with this name (upstream allows duplicates), or undefined. */
   async getByName(name: string): Promise<JobRecord | undefined> {
-    const row = (await this.ctx.knex('job').where('name', name).orderBy('id').first()) as Record<string, unknown> | undefined;
+    const row = (await this.ctx.knex('job').where('name', name).orderBy('id').first()) as
+      Record<string, unknown> | undefined;
     return row ? toJob(row) : undefined;
   }
 
   /** Every job with this name, by id. */
   async listByName(name: string): Promise<JobRecord[]> {
-    const rows = (await this.ctx.knex('job').where('name', name).orderBy('id')) as Record<string, unknown>[];
+    const rows = (await this.ctx.knex('job').where('name', name).orderBy('id')) as Record<
+      string,
+      unknown
+    >[];
     return rows.map(toJob);
   }
 

@@ -31,9 +31,12 @@ export interface BuiltKnexConfig {
 
 function seconds(value: string, key: string, p: ParsedDbUri): number {
   if (!/^\d+(\.\d+)?$/.test(value)) {
-    throw new DbUriError(`Cannot use dburi "${p.redacted}": option "${key}" must be a number of seconds: current value is "${value}"`, {
-      scheme: p.scheme,
-    });
+    throw new DbUriError(
+      `Cannot use dburi "${p.redacted}": option "${key}" must be a number of seconds: current value is "${value}"`,
+      {
+        scheme: p.scheme,
+      },
+    );
   }
   return Math.round(Number(value) * 1000);
 }
@@ -55,7 +58,10 @@ function mysqlConnection(p: ParsedDbUri, ignored: string[]): Record<string, unkn
   return c;
 }
 
-function pgSsl(mode: string, p: ParsedDbUri): boolean | { rejectUnauthorized: boolean } | undefined {
+function pgSsl(
+  mode: string,
+  p: ParsedDbUri,
+): boolean | { rejectUnauthorized: boolean } | undefined {
   switch (mode) {
     case 'disable':
     case 'allow':
@@ -86,7 +92,8 @@ function pgConnection(p: ParsedDbUri, ignored: string[]): Record<string, unknown
   for (const [key, value] of Object.entries(p.options)) {
     if (key === 'sslmode') c.ssl = pgSsl(value, p);
     else if (key === 'host') c.host = value;
-    else if (key === 'application_name' || key === 'client_encoding' || key === 'options') c[key] = value;
+    else if (key === 'application_name' || key === 'client_encoding' || key === 'options')
+      c[key] = value;
     else if (key === 'connect_timeout') c.connectionTimeoutMillis = seconds(value, key, p);
     else ignored.push(key);
   }
@@ -100,7 +107,9 @@ function pgConnection(p: ParsedDbUri, ignored: string[]): Record<string, unknown
 export function buildKnexConfig(p: ParsedDbUri, options: PoolOptions = {}): BuiltKnexConfig {
   const poolMax = options.poolMax ?? DEFAULT_POOL_MAX;
   if (!Number.isInteger(poolMax) || poolMax < 1) {
-    throw new RangeError(`Cannot build the database pool: poolMax must be an integer >= 1: current value is ${poolMax}`);
+    throw new RangeError(
+      `Cannot build the database pool: poolMax must be an integer >= 1: current value is ${poolMax}`,
+    );
   }
   const ignored: string[] = [];
   if (p.dialect === 'sqlite') {
@@ -120,7 +129,10 @@ export function buildKnexConfig(p: ParsedDbUri, options: PoolOptions = {}): Buil
         pool: {
           min: 1,
           max: 1,
-          afterCreate(conn: { pragma(s: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+          afterCreate(
+            conn: { pragma(s: string): unknown },
+            done: (err: Error | null, conn: unknown) => void,
+          ) {
             try {
               conn.pragma(`busy_timeout = ${busy}`);
               if (filename !== ':memory:') conn.pragma('journal_mode = WAL');

@@ -53,14 +53,20 @@ async function ensureMigrationsTable(knex: Knex, dialect: Dialect): Promise<void
 function isDuplicateKey(err: unknown): boolean {
   const e = err as { code?: unknown; errno?: unknown };
   // MySQL ER_DUP_ENTRY, PostgreSQL unique_violation, SQLite constraint violation.
-  return e.code === 'ER_DUP_ENTRY' || e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return (
+    e.code === 'ER_DUP_ENTRY' || e.code === '23505' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
+  );
 }
 
 /**
  * Applies the migrations not yet recorded, in order; returns the versions applied now.
  * Safe when two processes start at once: the loser of the version-row insert skips.
  */
-export async function runMigrations(knex: Knex, dialect: Dialect, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function runMigrations(
+  knex: Knex,
+  dialect: Dialect,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
   await ensureMigrationsTable(knex, dialect);
   const rows = await knex(MIGRATIONS_TABLE).select<Array<{ version: number }>>('version');
   const done = new Set(rows.map((r) => Number(r.version)));
@@ -69,7 +75,11 @@ export async function runMigrations(knex: Knex, dialect: Dialect, migrations: re
     if (done.has(m.version)) continue;
     await m.up(knex, dialect);
     try {
-      await knex(MIGRATIONS_TABLE).insert({ version: m.version, name: m.name, applied_at: Math.floor(Date.now() / 1000) });
+      await knex(MIGRATIONS_TABLE).insert({
+        version: m.version,
+        name: m.name,
+        applied_at: Math.floor(Date.now() / 1000),
+      });
       applied.push(m.version);
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;

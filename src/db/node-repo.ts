@@ -91,17 +91,16 @@ export class NodeRepo {
 
   /** The node with `id`, or undefined. */
   async get(id: number): Promise<NodeRecord | undefined> {
-    const row = (await this.ctx.knex('node').where('id', id).first()) as Record<string, unknown> | undefined;
+    const row = (await this.ctx.knex('node').where('id', id).first()) as
+      Record<string, unknown> | undefined;
     return row ? toNode(row) : undefined;
   }
 
   /** Nodes matching `filter`, ordered by provider name, then label name, then id. */
   async list(filter: NodeFilter = {}): Promise<NodeRecord[]> {
-    const rows = (await this.filtered(filter).select('*').orderBy([
-      'provider_name',
-      'label_name',
-      'id',
-    ])) as Record<string, unknown>[];
+    const rows = (await this.filtered(filter)
+      .select('*')
+      .orderBy(['provider_name', 'label_name', 'id'])) as Record<string, unknown>[];
     return rows.map(toNode);
   }
 
@@ -121,7 +120,8 @@ export class NodeRepo {
   }
 
   private async firstWhere(where: Record<string, string>): Promise<NodeRecord | undefined> {
-    const row = (await this.ctx.knex('node').where(where).orderBy('id').first()) as Record<string, unknown> | undefined;
+    const row = (await this.ctx.knex('node').where(where).orderBy('id').first()) as
+      Record<string, unknown> | undefined;
     return row ? toNode(row) : undefined;
   }
 
@@ -145,7 +145,11 @@ export class NodeRepo {
    * Sets the state (and `state_time`), plus any other columns in `also` in the same
    * statement. Returns false when there is no such node.
    */
-  async setState(id: number, state: NodeState, also: Omit<NodePatch, 'state'> = {}): Promise<boolean> {
+  async setState(
+    id: number,
+    state: NodeState,
+    also: Omit<NodePatch, 'state'> = {},
+  ): Promise<boolean> {
     return this.update(id, { ...also, state });
   }
 
@@ -155,10 +159,19 @@ export class NodeRepo {
    * change (e.g. a Jenkins event never turns a `delete` node back into `used`). Returns
    * false when the node is absent or in another state.
    */
-  async setStateIf(id: number, from: readonly NodeState[], to: NodeState, also: Omit<NodePatch, 'state'> = {}): Promise<boolean> {
+  async setStateIf(
+    id: number,
+    from: readonly NodeState[],
+    to: NodeState,
+    also: Omit<NodePatch, 'state'> = {},
+  ): Promise<boolean> {
     if (from.length === 0) return false;
     const cols = { ...toColumns(also), state: stateCode(to), state_time: this.ctx.now() };
-    const n = await this.ctx.knex('node').where('id', id).whereIn('state', from.map(stateCode)).update(cols);
+    const n = await this.ctx
+      .knex('node')
+      .where('id', id)
+      .whereIn('state', from.map(stateCode))
+      .update(cols);
     return Number(n) > 0;
   }
 
@@ -173,7 +186,8 @@ export class NodeRepo {
 
   /** Number of nodes matching `filter`. */
   async count(filter: NodeFilter = {}): Promise<number> {
-    const row = (await this.filtered(filter).count({ n: '*' }).first()) as { n: unknown } | undefined;
+    const row = (await this.filtered(filter).count({ n: '*' }).first()) as
+      { n: unknown } | undefined;
     return Number(row?.n ?? 0);
   }
 

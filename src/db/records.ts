@@ -136,7 +136,11 @@ export interface RepoContext {
 }
 
 /** Inserts `row` into `table` and returns the new id, on every dialect. */
-export async function insertReturningId(ctx: RepoContext, table: string, row: Row): Promise<number> {
+export async function insertReturningId(
+  ctx: RepoContext,
+  table: string,
+  row: Row,
+): Promise<number> {
   if (ctx.dialect === 'mysql') {
     const ids: unknown[] = await ctx.knex(table).insert(row);
     return Number(ids[0]);

@@ -127,14 +127,19 @@ export class SnapshotImageRepo {
     const rows = (await this.ctx
       .knex(SNAPSHOT_IMAGE_TABLE)
       .select('*')
-      .orderBy([{ column: 'provider_name' }, { column: 'image_name' }, { column: 'id' }])) as Record<string, unknown>[];
+      .orderBy([
+        { column: 'provider_name' },
+        { column: 'image_name' },
+        { column: 'id' },
+      ])) as Record<string, unknown>[];
     return rows.map(toRecord);
   }
 
   /** One row, or undefined. */
   async get(id: number): Promise<SnapshotImageRecord | undefined> {
     if (!(await this.exists())) return undefined;
-    const row = (await this.ctx.knex(SNAPSHOT_IMAGE_TABLE).where('id', id).first()) as Record<string, unknown> | undefined;
+    const row = (await this.ctx.knex(SNAPSHOT_IMAGE_TABLE).where('id', id).first()) as
+      Record<string, unknown> | undefined;
     return row ? toRecord(row) : undefined;
   }
 
@@ -144,7 +149,10 @@ export class SnapshotImageRepo {
     const rows = (await this.ctx
       .knex(SNAPSHOT_IMAGE_TABLE)
       .where({ provider_name: provider, image_name: image, state: CODE.ready })
-      .orderBy([{ column: 'version', order: 'desc' }, { column: 'id', order: 'desc' }])) as Record<string, unknown>[];
+      .orderBy([
+        { column: 'version', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])) as Record<string, unknown>[];
     return rows.map(toRecord);
   }
 

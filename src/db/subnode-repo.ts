@@ -19,7 +19,9 @@ export interface NewSubnode {
 }
 
 /** Columns a caller may change; a `state` also sets `state_time` to now. */
-export type SubnodePatch = Partial<Omit<NewSubnode, 'nodeId' | 'state'>> & { readonly state?: NodeState };
+export type SubnodePatch = Partial<Omit<NewSubnode, 'nodeId' | 'state'>> & {
+  readonly state?: NodeState;
+};
 
 /** Subnode rows of one parent node: all of them, and those not in `delete`. */
 export interface SubnodeTally {
@@ -55,19 +57,26 @@ export class SubnodeRepo {
 
   /** The subnode with `id`, or undefined. */
   async get(id: number): Promise<SubnodeRecord | undefined> {
-    const row = (await this.ctx.knex('subnode').where('id', id).first()) as Record<string, unknown> | undefined;
+    const row = (await this.ctx.knex('subnode').where('id', id).first()) as
+      Record<string, unknown> | undefined;
     return row ? toSubnode(row) : undefined;
   }
 
   /** The subnodes of a node, by id. */
   async listByNode(nodeId: number): Promise<SubnodeRecord[]> {
-    const rows = (await this.ctx.knex('subnode').where('node_id', nodeId).orderBy('id')) as Record<string, unknown>[];
+    const rows = (await this.ctx.knex('subnode').where('node_id', nodeId).orderBy('id')) as Record<
+      string,
+      unknown
+    >[];
     return rows.map(toSubnode);
   }
 
   /** Every subnode in `state`, by id. */
   async listByState(state: NodeState): Promise<SubnodeRecord[]> {
-    const rows = (await this.ctx.knex('subnode').where('state', stateCode(state)).orderBy('id')) as Record<string, unknown>[];
+    const rows = (await this.ctx
+      .knex('subnode')
+      .where('state', stateCode(state))
+      .orderBy('id')) as Record<string, unknown>[];
     return rows.map(toSubnode);
   }
 
@@ -115,8 +124,19 @@ export class SubnodeRepo {
    */
   async countByParentGroup(): Promise<ParentGroupCount[]> {
     const cols = ['node.provider_name', 'node.label_name', 'node.target_name', 'node.state'];
-    type Row = { provider_name: unknown; label_name: unknown; target_name: unknown; state: unknown; n: unknown };
-    const rows: Row[] = await this.ctx.knex('subnode').join('node', 'node.id', 'subnode.node_id').select(cols).count({ n: '*' }).groupBy(cols);
+    type Row = {
+      provider_name: unknown;
+      label_name: unknown;
+      target_name: unknown;
+      state: unknown;
+      n: unknown;
+    };
+    const rows: Row[] = await this.ctx
+      .knex('subnode')
+      .join('node', 'node.id', 'subnode.node_id')
+      .select(cols)
+      .count({ n: '*' })
+      .groupBy(cols);
     return rows.map((r) => ({
       provider: String(r.provider_name),
       label: String(r.label_name),

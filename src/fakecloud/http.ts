@@ -70,10 +70,12 @@ export class Router {
   /** Adds a route; `template` segments in braces match one path segment. */
   add(method: string, template: string, handler: Handler): this {
     const names: string[] = [];
-    const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
-      names.push(name);
-      return '([^/]+)';
-    });
+    const source = template
+      .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)\}/g, (_m, name: string) => {
+        names.push(name);
+        return '([^/]+)';
+      });
     this.routes.push({ method, template, regex: new RegExp(`^${source}/?$`), names, handler });
     return this;
   }
@@ -126,7 +128,10 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 /** Returns `value` as a plain object, or throws a 400 naming `what`. */
 export function asObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ApiError(400, `Invalid input for field/attribute ${what}. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not of type 'object'`);
+    throw new ApiError(
+      400,
+      `Invalid input for field/attribute ${what}. Value: ${JSON.stringify(value)}. ${JSON.stringify(value)} is not of type 'object'`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -136,7 +141,10 @@ export function optString(obj: Record<string, unknown>, key: string): string | u
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') {
-    throw new ApiError(400, `Invalid input for field/attribute ${key}. Value: ${JSON.stringify(v)}. ${JSON.stringify(v)} is not of type 'string'`);
+    throw new ApiError(
+      400,
+      `Invalid input for field/attribute ${key}. Value: ${JSON.stringify(v)}. ${JSON.stringify(v)} is not of type 'string'`,
+    );
   }
   return v;
 }
@@ -146,6 +154,7 @@ export function queryInt(query: URLSearchParams, key: string): number | undefine
   const raw = query.get(key);
   if (raw === null) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(400, `Invalid value for ${key}: "${raw}" is not a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new ApiError(400, `Invalid value for ${key}: "${raw}" is not a non-negative integer`);
   return n;
 }

@@ -10,8 +10,18 @@ import type { FloatingIpRecord, NetworkRecord, PortRecord, SubnetRecord } from '
 
 const ROUTER_ID = hexId('router:router1');
 
-function common(r: { id: string; projectId: string; createdAt: string }, updatedAt = r.createdAt, revision = 0): Record<string, unknown> {
-  return { tags: [], created_at: r.createdAt, updated_at: updatedAt, revision_number: revision, project_id: r.projectId };
+function common(
+  r: { id: string; projectId: string; createdAt: string },
+  updatedAt = r.createdAt,
+  revision = 0,
+): Record<string, unknown> {
+  return {
+    tags: [],
+    created_at: r.createdAt,
+    updated_at: updatedAt,
+    revision_number: revision,
+    project_id: r.projectId,
+  };
 }
 
 function networkView(n: NetworkRecord): Record<string, unknown> {
@@ -95,14 +105,28 @@ function floatingIpView(ctx: RequestContext, f: FloatingIpRecord): Record<string
     port_details:
       port === undefined
         ? null
-        : { name: '', network_id: port.networkId, mac_address: port.macAddress, admin_state_up: true, status: 'ACTIVE', device_id: port.deviceId, device_owner: port.deviceOwner },
+        : {
+            name: '',
+            network_id: port.networkId,
+            mac_address: port.macAddress,
+            admin_state_up: true,
+            status: 'ACTIVE',
+            device_id: port.deviceId,
+            device_owner: port.deviceOwner,
+          },
     ...common(f, f.updatedAt, f.revision),
   };
 }
 
 /** Neutron's filtering: every query key (except paging/fields) must match; repeats are ORed. */
-function filtered<T>(ctx: RequestContext, items: T[], view: (item: T) => Record<string, unknown>): Array<Record<string, unknown>> {
-  const keys = [...new Set(ctx.query.keys())].filter((k) => !['fields', 'limit', 'marker', 'sort_key', 'sort_dir', 'page_reverse'].includes(k));
+function filtered<T>(
+  ctx: RequestContext,
+  items: T[],
+  view: (item: T) => Record<string, unknown>,
+): Array<Record<string, unknown>> {
+  const keys = [...new Set(ctx.query.keys())].filter(
+    (k) => !['fields', 'limit', 'marker', 'sort_key', 'sort_dir', 'page_reverse'].includes(k),
+  );
   return items.map(view).filter((v) =>
     keys.every((k) => {
       const wanted = ctx.query.getAll(k).map((s) => s.toLowerCase());
@@ -111,7 +135,11 @@ function filtered<T>(ctx: RequestContext, items: T[], view: (item: T) => Record<
   );
 }
 
-function visible<T extends { projectId: string }>(ctx: RequestContext, items: Iterable<T>, isShared: (item: T) => boolean = () => false): T[] {
+function visible<T extends { projectId: string }>(
+  ctx: RequestContext,
+  items: Iterable<T>,
+  isShared: (item: T) => boolean = () => false,
+): T[] {
   return [...items].filter((i) => i.projectId === ctx.token?.projectId || isShared(i));
 }
 
@@ -127,13 +155,21 @@ function findFloatingIp(ctx: RequestContext): FloatingIpRecord {
   return f;
 }
 
-function portFor(ctx: RequestContext, f: FloatingIpRecord | null, portId: string | undefined): PortRecord | null {
+function portFor(
+  ctx: RequestContext,
+  f: FloatingIpRecord | null,
+  portId: string | undefined,
+): PortRecord | null {
   if (portId === undefined) return null;
   const port = ctx.store.ports.get(portId);
   if (port === undefined || port.projectId !== ctx.token?.projectId) throw notFound('Port', portId);
   const other = [...ctx.store.floatingIps.values()].find((x) => x.portId === portId && x !== f);
   if (other !== undefined) {
-    throw new ApiError(409, `Cannot associate floating IP ${f?.address ?? ''} with port ${portId} using fixed IP ${other.fixedIp ?? ''}, as that fixed IP already has a floating IP on external network ${other.networkId}.`, { type: 'FloatingIPPortAlreadyAssociated' });
+    throw new ApiError(
+      409,
+      `Cannot associate floating IP ${f?.address ?? ''} with port ${portId} using fixed IP ${other.fixedIp ?? ''}, as that fixed IP already has a floating IP on external network ${other.networkId}.`,
+      { type: 'FloatingIPPortAlreadyAssociated' },
+    );
   }
   return port;
 }
@@ -141,16 +177,32 @@ function portFor(ctx: RequestContext, f: FloatingIpRecord | null, portId: string
 async function createFloatingIp(ctx: RequestContext): Promise<ApiResponse> {
   const req = asObject(asObject(await ctx.json(), 'body').floatingip, 'floatingip');
   const netId = optString(req, 'floating_network_id');
-  if (netId === undefined) throw new ApiError(400, "Failed to parse request. Required attribute 'floating_network_id' not specified", { type: 'HTTPBadRequest' });
+  if (netId === undefined)
+    throw new ApiError(
+      400,
+      "Failed to parse request. Required attribute 'floating_network_id' not specified",
+      { type: 'HTTPBadRequest' },
+    );
   const net = ctx.store.networks.get(netId);
   if (net === undefined) throw notFound('Network', netId);
-  if (!net.isExternal) throw new ApiError(400, `Bad floatingip request: Network ${netId} is not a valid external network.`, { type: 'BadRequest' });
+  if (!net.isExternal)
+    throw new ApiError(
+      400,
+      `Bad floatingip request: Network ${netId} is not a valid external network.`,
+      { type: 'BadRequest' },
+    );
   const port = portFor(ctx, null, optString(req, 'port_id'));
   let fip: FloatingIpRecord;
   try {
-    fip = ctx.store.createFloatingIp(netId, ctx.token?.projectId ?? '', optString(req, 'description') ?? '');
+    fip = ctx.store.createFloatingIp(
+      netId,
+      ctx.token?.projectId ?? '',
+      optString(req, 'description') ?? '',
+    );
   } catch {
-    throw new ApiError(409, `No more IP addresses available on network ${netId}.`, { type: 'IpAddressGenerationFailure' });
+    throw new ApiError(409, `No more IP addresses available on network ${netId}.`, {
+      type: 'IpAddressGenerationFailure',
+    });
   }
   if (port !== null) ctx.store.setFloatingIpPort(fip, port);
   return { status: 201, body: { floatingip: floatingIpView(ctx, fip) } };
@@ -159,13 +211,19 @@ async function createFloatingIp(ctx: RequestContext): Promise<ApiResponse> {
 async function updateFloatingIp(ctx: RequestContext): Promise<ApiResponse> {
   const fip = findFloatingIp(ctx);
   const req = asObject(asObject(await ctx.json(), 'body').floatingip, 'floatingip');
-  if ('port_id' in req) ctx.store.setFloatingIpPort(fip, portFor(ctx, fip, optString(req, 'port_id')));
+  if ('port_id' in req)
+    ctx.store.setFloatingIpPort(fip, portFor(ctx, fip, optString(req, 'port_id')));
   const description = optString(req, 'description');
   if (description !== undefined) fip.description = description;
   return { status: 200, body: { floatingip: floatingIpView(ctx, fip) } };
 }
 
-function getOne<T>(kind: string, plural: string, find: (ctx: RequestContext, id: string) => T | undefined, view: (item: T) => unknown) {
+function getOne<T>(
+  kind: string,
+  plural: string,
+  find: (ctx: RequestContext, id: string) => T | undefined,
+  view: (item: T) => unknown,
+) {
   return (ctx: RequestContext): ApiResponse => {
     const id = ctx.params.id ?? '';
     const item = find(ctx, id);
@@ -177,23 +235,107 @@ function getOne<T>(kind: string, plural: string, find: (ctx: RequestContext, id:
 /** Builds the network API. */
 export function createNeutronService(): FakeService {
   const isShared = (n: NetworkRecord): boolean => n.isShared || n.isExternal;
-  const netOf = (ctx: RequestContext, s: SubnetRecord): NetworkRecord | undefined => ctx.store.networks.get(s.networkId);
+  const netOf = (ctx: RequestContext, s: SubnetRecord): NetworkRecord | undefined =>
+    ctx.store.networks.get(s.networkId);
   const router = new Router()
-    .add('GET', '/', (ctx) => ({ status: 200, body: { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ href: `${ctx.origin}/network/v2.0/`, rel: 'self' }] }] } }))
-    .add('GET', '/v2.0', () => ({ status: 200, body: { resources: ['networks', 'subnets', 'ports', 'floatingips'].map((n) => ({ name: n.replace(/s$/, ''), collection: n, links: [] })) } }))
+    .add('GET', '/', (ctx) => ({
+      status: 200,
+      body: {
+        versions: [
+          {
+            id: 'v2.0',
+            status: 'CURRENT',
+            links: [{ href: `${ctx.origin}/network/v2.0/`, rel: 'self' }],
+          },
+        ],
+      },
+    }))
+    .add('GET', '/v2.0', () => ({
+      status: 200,
+      body: {
+        resources: ['networks', 'subnets', 'ports', 'floatingips'].map((n) => ({
+          name: n.replace(/s$/, ''),
+          collection: n,
+          links: [],
+        })),
+      },
+    }))
     .add('GET', '/v2.0/extensions', () => ({
       status: 200,
-      body: { extensions: ['external-net', 'router', 'port-security', 'standard-attr-tag', 'fip-port-details'].map((alias) => ({ name: alias, alias, description: alias, updated: '2013-01-01T10:00:00-00:00', links: [] })) },
+      body: {
+        extensions: [
+          'external-net',
+          'router',
+          'port-security',
+          'standard-attr-tag',
+          'fip-port-details',
+        ].map((alias) => ({
+          name: alias,
+          alias,
+          description: alias,
+          updated: '2013-01-01T10:00:00-00:00',
+          links: [],
+        })),
+      },
     }))
-    .add('GET', '/v2.0/networks', (ctx) => ({ status: 200, body: { networks: filtered(ctx, visible(ctx, ctx.store.networks.values(), isShared), networkView) } }))
-    .add('GET', '/v2.0/networks/{id}', getOne('Network', 'network', (ctx, id) => visible(ctx, ctx.store.networks.values(), isShared).find((n) => n.id === id), networkView))
-    .add('GET', '/v2.0/subnets', (ctx) => ({ status: 200, body: { subnets: filtered(ctx, visible(ctx, ctx.store.subnets.values(), (s) => isShared(netOf(ctx, s)!)), subnetView) } }))
-    .add('GET', '/v2.0/subnets/{id}', getOne('Subnet', 'subnet', (ctx, id) => ctx.store.subnets.get(id), subnetView))
-    .add('GET', '/v2.0/ports', (ctx) => ({ status: 200, body: { ports: filtered(ctx, visible(ctx, ctx.store.ports.values()), portView) } }))
-    .add('GET', '/v2.0/ports/{id}', getOne('Port', 'port', (ctx, id) => visible(ctx, ctx.store.ports.values()).find((p) => p.id === id), portView))
-    .add('GET', '/v2.0/floatingips', (ctx) => ({ status: 200, body: { floatingips: filtered(ctx, visible(ctx, ctx.store.floatingIps.values()), (f) => floatingIpView(ctx, f)) } }))
+    .add('GET', '/v2.0/networks', (ctx) => ({
+      status: 200,
+      body: {
+        networks: filtered(ctx, visible(ctx, ctx.store.networks.values(), isShared), networkView),
+      },
+    }))
+    .add(
+      'GET',
+      '/v2.0/networks/{id}',
+      getOne(
+        'Network',
+        'network',
+        (ctx, id) => visible(ctx, ctx.store.networks.values(), isShared).find((n) => n.id === id),
+        networkView,
+      ),
+    )
+    .add('GET', '/v2.0/subnets', (ctx) => ({
+      status: 200,
+      body: {
+        subnets: filtered(
+          ctx,
+          visible(ctx, ctx.store.subnets.values(), (s) => isShared(netOf(ctx, s)!)),
+          subnetView,
+        ),
+      },
+    }))
+    .add(
+      'GET',
+      '/v2.0/subnets/{id}',
+      getOne('Subnet', 'subnet', (ctx, id) => ctx.store.subnets.get(id), subnetView),
+    )
+    .add('GET', '/v2.0/ports', (ctx) => ({
+      status: 200,
+      body: { ports: filtered(ctx, visible(ctx, ctx.store.ports.values()), portView) },
+    }))
+    .add(
+      'GET',
+      '/v2.0/ports/{id}',
+      getOne(
+        'Port',
+        'port',
+        (ctx, id) => visible(ctx, ctx.store.ports.values()).find((p) => p.id === id),
+        portView,
+      ),
+    )
+    .add('GET', '/v2.0/floatingips', (ctx) => ({
+      status: 200,
+      body: {
+        floatingips: filtered(ctx, visible(ctx, ctx.store.floatingIps.values()), (f) =>
+          floatingIpView(ctx, f),
+        ),
+      },
+    }))
     .add('POST', '/v2.0/floatingips', createFloatingIp)
-    .add('GET', '/v2.0/floatingips/{id}', (ctx) => ({ status: 200, body: { floatingip: floatingIpView(ctx, findFloatingIp(ctx)) } }))
+    .add('GET', '/v2.0/floatingips/{id}', (ctx) => ({
+      status: 200,
+      body: { floatingip: floatingIpView(ctx, findFloatingIp(ctx)) },
+    }))
     .add('PUT', '/v2.0/floatingips/{id}', updateFloatingIp)
     .add('DELETE', '/v2.0/floatingips/{id}', (ctx) => {
       ctx.store.deleteFloatingIp(findFloatingIp(ctx).id);
@@ -204,6 +346,18 @@ export function createNeutronService(): FakeService {
     prefix: '/network',
     router,
     isPublic: (method, path) => method === 'GET' && (path === '/' || path === ''),
-    errorBody: (err) => ({ NeutronError: { type: err.extra.type ?? (err.status === 400 ? 'HTTPBadRequest' : err.status === 404 ? 'HTTPNotFound' : 'HTTPError'), message: err.message, detail: '' } }),
+    errorBody: (err) => ({
+      NeutronError: {
+        type:
+          err.extra.type ??
+          (err.status === 400
+            ? 'HTTPBadRequest'
+            : err.status === 404
+              ? 'HTTPNotFound'
+              : 'HTTPError'),
+        message: err.message,
+        detail: '',
+      },
+    }),
   };
 }

@@ -8,7 +8,8 @@ import { isoNow } from './store.js';
 import type { NetworkRecord, ServerRecord } from './types.js';
 
 const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
-const INJECTED_500 = "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.\n<class 'nova.exception.InjectedFault'>";
+const INJECTED_500 =
+  "Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.\n<class 'nova.exception.InjectedFault'>";
 
 /** The caller's project id (routes behind auth always have a token). */
 export function projectOf(ctx: RequestContext): string {
@@ -29,7 +30,10 @@ function checkMetadata(value: unknown): Record<string, string> {
   const obj = asObject(value, 'metadata');
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== 'string' || k.length === 0 || k.length > 255 || v.length > 255) {
-      throw new ApiError(400, `Invalid input for field/attribute metadata. Value: ${JSON.stringify(obj)}. Keys and values must be strings of at most 255 characters: bad entry "${k}"`);
+      throw new ApiError(
+        400,
+        `Invalid input for field/attribute metadata. Value: ${JSON.stringify(obj)}. Keys and values must be strings of at most 255 characters: bad entry "${k}"`,
+      );
     }
   }
   return obj as Record<string, string>;
@@ -42,7 +46,8 @@ function requestedNetworks(ctx: RequestContext, value: unknown): NetworkRecord[]
     const net = ctx.store.findNetwork(DEFAULT_NETWORK);
     return net === undefined ? [] : [net];
   }
-  if (!Array.isArray(value)) throw new ApiError(400, `Bad networks format: ${JSON.stringify(value)}`);
+  if (!Array.isArray(value))
+    throw new ApiError(400, `Bad networks format: ${JSON.stringify(value)}`);
   return value.map((entry: unknown) => {
     const nic = asObject(entry, 'networks');
     const portId = optString(nic, 'port');
@@ -51,7 +56,11 @@ function requestedNetworks(ctx: RequestContext, value: unknown): NetworkRecord[]
     if (uuid === undefined) throw new ApiError(400, 'Bad networks format: network uuid is missing');
     const net = ctx.store.networks.get(uuid);
     if (net !== undefined) return net;
-    if (!UUID_RE.test(uuid)) throw new ApiError(400, `Bad networks format: network uuid is not in proper format (${uuid})`);
+    if (!UUID_RE.test(uuid))
+      throw new ApiError(
+        400,
+        `Bad networks format: network uuid is not in proper format (${uuid})`,
+      );
     throw new ApiError(400, `Network ${uuid} could not be found.`);
   });
 }
@@ -66,7 +75,10 @@ function checkQuota(ctx: RequestContext, flavor: { vcpus: number; ram: number })
   ];
   for (const [what, req, inUse, max] of checks) {
     if (inUse + req > max) {
-      throw new ApiError(403, `Quota exceeded for ${what}: Requested ${req}, but already used ${inUse} of ${max} ${what}`);
+      throw new ApiError(
+        403,
+        `Quota exceeded for ${what}: Requested ${req}, but already used ${inUse} of ${max} ${what}`,
+      );
     }
   }
 }
@@ -75,18 +87,30 @@ async function createServer(ctx: RequestContext): Promise<ApiResponse> {
   const body = asObject(await ctx.json(), 'body');
   const req = asObject(body.server, 'server');
   const name = optString(req, 'name');
-  if (name === undefined || name.length === 0 || name.length > 255) throw new ApiError(400, "Invalid input for field/attribute name. Value: None. 'name' is a required property");
+  if (name === undefined || name.length === 0 || name.length > 255)
+    throw new ApiError(
+      400,
+      "Invalid input for field/attribute name. Value: None. 'name' is a required property",
+    );
   const imageRef = optString(req, 'imageRef') ?? '';
   const image = ctx.store.images.get(imageRef);
-  if (image === undefined || !ctx.store.canSeeImage(image, projectOf(ctx))) throw new ApiError(400, `Image ${imageRef} could not be found.`);
+  if (image === undefined || !ctx.store.canSeeImage(image, projectOf(ctx)))
+    throw new ApiError(400, `Image ${imageRef} could not be found.`);
   if (image.status !== 'active') throw new ApiError(400, `Image ${imageRef} is not active.`);
-  const flavorRef = typeof req.flavorRef === 'number' ? String(req.flavorRef) : (optString(req, 'flavorRef') ?? '');
+  const flavorRef =
+    typeof req.flavorRef === 'number' ? String(req.flavorRef) : (optString(req, 'flavorRef') ?? '');
   const flavor = ctx.store.flavors.get(flavorRef);
   if (flavor === undefined) throw new ApiError(400, 'Invalid flavorRef provided.');
   const az = optString(req, 'availability_zone') ?? 'nova';
-  if (!ctx.store.availabilityZones.includes(az)) throw new ApiError(400, 'The requested availability zone is not available');
+  if (!ctx.store.availabilityZones.includes(az))
+    throw new ApiError(400, 'The requested availability zone is not available');
   const keyName = optString(req, 'key_name') ?? null;
-  if (keyName !== null && ctx.store.checkKeyNames && !ctx.store.keypairs.has(`${projectOf(ctx)}/${keyName}`)) throw new ApiError(400, 'Invalid key_name provided.');
+  if (
+    keyName !== null &&
+    ctx.store.checkKeyNames &&
+    !ctx.store.keypairs.has(`${projectOf(ctx)}/${keyName}`)
+  )
+    throw new ApiError(400, 'Invalid key_name provided.');
   const metadata = checkMetadata(req.metadata);
   const networks = requestedNetworks(ctx, req.networks);
   checkQuota(ctx, flavor);
@@ -107,7 +131,8 @@ async function createServer(ctx: RequestContext): Promise<ApiResponse> {
     flavorId: flavor.id,
     availabilityZone: az,
     keyName,
-    hasConfigDrive: req.config_drive === true || req.config_drive === 'true' || req.config_drive === 'True',
+    hasConfigDrive:
+      req.config_drive === true || req.config_drive === 'true' || req.config_drive === 'True',
     metadata,
     portIds: [],
     fault: null,
@@ -117,10 +142,16 @@ async function createServer(ctx: RequestContext): Promise<ApiResponse> {
     hostId: '',
   };
   try {
-    for (const net of networks) server.portIds.push(ctx.store.createPort(net.id, server.projectId, server.id, `compute:${az}`).id);
+    for (const net of networks)
+      server.portIds.push(
+        ctx.store.createPort(net.id, server.projectId, server.id, `compute:${az}`).id,
+      );
   } catch (err) {
     for (const p of server.portIds) ctx.store.deletePort(p);
-    throw new ApiError(409, `No more IP addresses available on network: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ApiError(
+      409,
+      `No more IP addresses available on network: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   ctx.store.servers.set(server.id, server);
   ctx.lifecycle.build(server.id, fault === 'error');
@@ -128,7 +159,15 @@ async function createServer(ctx: RequestContext): Promise<ApiResponse> {
   return {
     status: 202,
     headers: { Location: (self[0] as { href: string }).href },
-    body: { server: { id: server.id, links: self, 'OS-DCF:diskConfig': 'MANUAL', security_groups: [{ name: 'default' }], adminPass: randomBytes(9).toString('base64url') } },
+    body: {
+      server: {
+        id: server.id,
+        links: self,
+        'OS-DCF:diskConfig': 'MANUAL',
+        security_groups: [{ name: 'default' }],
+        adminPass: randomBytes(9).toString('base64url'),
+      },
+    },
   };
 }
 
@@ -166,12 +205,21 @@ function listServers(ctx: RequestContext): { servers: ServerRecord[]; next: stri
 function listResponse(ctx: RequestContext, detail: boolean): ApiResponse {
   const { servers, next } = listServers(ctx);
   const body: Record<string, unknown> = {
-    servers: servers.map((s) => (detail ? serverView(ctx, s) : { id: s.id, name: s.name, links: links(ctx.origin, 'servers', s.id) })),
+    servers: servers.map((s) =>
+      detail
+        ? serverView(ctx, s)
+        : { id: s.id, name: s.name, links: links(ctx.origin, 'servers', s.id) },
+    ),
   };
   if (next !== null) {
     const q = new URLSearchParams(ctx.query);
     q.set('marker', next);
-    body.servers_links = [{ rel: 'next', href: `${ctx.origin}/compute/v2.1/servers${detail ? '/detail' : ''}?${q.toString()}` }];
+    body.servers_links = [
+      {
+        rel: 'next',
+        href: `${ctx.origin}/compute/v2.1/servers${detail ? '/detail' : ''}?${q.toString()}`,
+      },
+    ];
   }
   return { status: 200, body };
 }
@@ -192,6 +240,9 @@ export function addServerRoutes(router: Router): void {
     .add('POST', '/v2.1/servers', createServer)
     .add('GET', '/v2.1/servers', (ctx) => listResponse(ctx, false))
     .add('GET', '/v2.1/servers/detail', (ctx) => listResponse(ctx, true))
-    .add('GET', '/v2.1/servers/{id}', (ctx) => ({ status: 200, body: { server: serverView(ctx, findServer(ctx, ctx.params.id ?? ''), { isShow: true }) } }))
+    .add('GET', '/v2.1/servers/{id}', (ctx) => ({
+      status: 200,
+      body: { server: serverView(ctx, findServer(ctx, ctx.params.id ?? ''), { isShow: true }) },
+    }))
     .add('DELETE', '/v2.1/servers/{id}', deleteServer);
 }

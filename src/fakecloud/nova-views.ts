@@ -43,11 +43,16 @@ export function novaMicroTime(iso: string): string {
 
 /** Host id: a per-project hash of the (single) fake host, as Nova computes it. */
 export function hostIdFor(projectId: string): string {
-  return createHash('sha224').update(projectId + 'fake-compute').digest('hex');
+  return createHash('sha224')
+    .update(projectId + 'fake-compute')
+    .digest('hex');
 }
 
 /** The `addresses` map: fixed then floating addresses, grouped by network name. */
-export function serverAddresses(store: FakeCloudStore, server: ServerRecord): Record<string, unknown[]> {
+export function serverAddresses(
+  store: FakeCloudStore,
+  server: ServerRecord,
+): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   if (server.status === 'BUILD' || server.fault !== null) return out;
   for (const portId of server.portIds) {
@@ -56,11 +61,21 @@ export function serverAddresses(store: FakeCloudStore, server: ServerRecord): Re
     const label = store.networks.get(port.networkId)?.name ?? port.networkId;
     const list = (out[label] ??= []);
     for (const f of port.fixedIps) {
-      list.push({ version: f.ipAddress.includes(':') ? 6 : 4, addr: f.ipAddress, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': port.macAddress });
+      list.push({
+        version: f.ipAddress.includes(':') ? 6 : 4,
+        addr: f.ipAddress,
+        'OS-EXT-IPS:type': 'fixed',
+        'OS-EXT-IPS-MAC:mac_addr': port.macAddress,
+      });
     }
     for (const fip of store.floatingIps.values()) {
       if (fip.portId === port.id) {
-        list.push({ version: 4, addr: fip.address, 'OS-EXT-IPS:type': 'floating', 'OS-EXT-IPS-MAC:mac_addr': port.macAddress });
+        list.push({
+          version: 4,
+          addr: fip.address,
+          'OS-EXT-IPS:type': 'floating',
+          'OS-EXT-IPS-MAC:mac_addr': port.macAddress,
+        });
       }
     }
   }
@@ -70,13 +85,25 @@ export function serverAddresses(store: FakeCloudStore, server: ServerRecord): Re
 function flavorView(ctx: ViewContext, server: ServerRecord): unknown {
   const flavor = ctx.store.flavors.get(server.flavorId);
   if (atLeast(ctx, 47)) {
-    return { vcpus: flavor?.vcpus ?? 0, ram: flavor?.ram ?? 0, disk: flavor?.disk ?? 0, ephemeral: 0, swap: 0, original_name: flavor?.name ?? server.flavorId, extra_specs: {} };
+    return {
+      vcpus: flavor?.vcpus ?? 0,
+      ram: flavor?.ram ?? 0,
+      disk: flavor?.disk ?? 0,
+      ephemeral: 0,
+      swap: 0,
+      original_name: flavor?.name ?? server.flavorId,
+      extra_specs: {},
+    };
   }
   return { id: server.flavorId, links: links(ctx.origin, 'flavors', server.flavorId).slice(1) };
 }
 
 /** One server as `GET /servers/{id}` and `GET /servers/detail` show it. */
-export function serverView(ctx: ViewContext, server: ServerRecord, opts: { isShow?: boolean } = {}): Record<string, unknown> {
+export function serverView(
+  ctx: ViewContext,
+  server: ServerRecord,
+  opts: { isShow?: boolean } = {},
+): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: server.id,
     name: server.name,

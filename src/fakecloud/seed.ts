@@ -36,11 +36,27 @@ export interface SeedNetwork {
 
 /** Networks of a fresh fake cloud. */
 export const SEED_NETWORKS: readonly SeedNetwork[] = [
-  { name: 'private', isExternal: false, isShared: true, subnets: [{ name: 'private-subnet', ipVersion: 4, cidr: '127.10.0.0/16' }] },
+  {
+    name: 'private',
+    isExternal: false,
+    isShared: true,
+    subnets: [{ name: 'private-subnet', ipVersion: 4, cidr: '127.10.0.0/16' }],
+  },
   // Floating IPs come from here.
-  { name: 'public', isExternal: true, isShared: false, subnets: [{ name: 'public-subnet', ipVersion: 4, cidr: '127.20.0.0/16' }] },
+  {
+    name: 'public',
+    isExternal: true,
+    isShared: false,
+    subnets: [{ name: 'public-subnet', ipVersion: 4, cidr: '127.20.0.0/16' }],
+  },
   // Compat: fixture networks given by id (node.yaml and most others, node_ipv6.yaml).
-  { id: 'some-uuid', name: 'some-network', isExternal: false, isShared: true, subnets: [{ name: 'some-subnet', ipVersion: 4, cidr: '127.11.0.0/16' }] },
+  {
+    id: 'some-uuid',
+    name: 'some-network',
+    isExternal: false,
+    isShared: true,
+    subnets: [{ name: 'some-subnet', ipVersion: 4, cidr: '127.11.0.0/16' }],
+  },
   {
     id: 'ipv6-uuid',
     name: 'ipv6-network',
@@ -52,8 +68,18 @@ export const SEED_NETWORKS: readonly SeedNetwork[] = [
     ],
   },
   // Compat: networks given by name in node_net_name.yaml.
-  { name: 'fake-public-network-name', isExternal: true, isShared: true, subnets: [{ name: 'fake-public-subnet', ipVersion: 4, cidr: '127.21.0.0/16' }] },
-  { name: 'fake-private-network-name', isExternal: false, isShared: true, subnets: [{ name: 'fake-private-subnet', ipVersion: 4, cidr: '127.13.0.0/16' }] },
+  {
+    name: 'fake-public-network-name',
+    isExternal: true,
+    isShared: true,
+    subnets: [{ name: 'fake-public-subnet', ipVersion: 4, cidr: '127.21.0.0/16' }],
+  },
+  {
+    name: 'fake-private-network-name',
+    isExternal: false,
+    isShared: true,
+    subnets: [{ name: 'fake-private-subnet', ipVersion: 4, cidr: '127.13.0.0/16' }],
+  },
 ];
 
 /** Name of the network servers join when they ask for none. */

@@ -38,5 +38,9 @@ export const REASONS: Record<number, string> = {
 
 /** Body keystonemiddleware sends for a missing, bad or expired token (every service). */
 export const UNAUTHORIZED_BODY = {
-  error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
+  error: {
+    code: 401,
+    title: 'Unauthorized',
+    message: 'The request you have made requires authentication.',
+  },
 };

@@ -12,7 +12,10 @@ import type { JenkinsTarget, TargetWithJenkins } from './jenkins-targets.js';
  * The {@link JenkinsConnector} of 0.4.0's `apikey: fake`: upstream's in-memory Jenkins for
  * such a target, nothing (a real JenkinsManager) for the others.
  */
-export function connectFakeJenkins(target: TargetWithJenkins, log: Logger): JenkinsTarget | undefined {
+export function connectFakeJenkins(
+  target: TargetWithJenkins,
+  log: Logger,
+): JenkinsTarget | undefined {
   if (target.jenkins.apikey !== 'fake') return undefined;
   // Compat: upstream swaps in its in-memory Jenkins when the apikey is `fake`.
   log.info('Target %s uses the in-memory fake Jenkins (apikey "fake")', target.name);
@@ -83,7 +86,10 @@ export class FakeJenkinsTarget implements JenkinsTarget {
 
   private throwIfDown(): void {
     if (this.isDown) {
-      throw new JenkinsUnreachableError(`Cannot reach the fake Jenkins of target "${this.name}": its user is "down"`, { url: 'fake' });
+      throw new JenkinsUnreachableError(
+        `Cannot reach the fake Jenkins of target "${this.name}": its user is "down"`,
+        { url: 'fake' },
+      );
     }
   }
 }

@@ -83,14 +83,19 @@ export class GearmanLink {
       return;
     }
     if (this.client !== null) {
-      this.log.info('Gearman servers changed: %s', servers.map((s) => `${s.host}:${s.port}`).join(', '));
+      this.log.info(
+        'Gearman servers changed: %s',
+        servers.map((s) => `${s.host}:${s.port}`).join(', '),
+      );
       await this.client.setServers(servers);
       return;
     }
     const client = new GearmanClient({
       servers,
       log: this.log,
-      ...(this.options.reconnectInitialMs !== undefined ? { reconnectInitialMs: this.options.reconnectInitialMs } : {}),
+      ...(this.options.reconnectInitialMs !== undefined
+        ? { reconnectInitialMs: this.options.reconnectInitialMs }
+        : {}),
     });
     const demand = new GearmanDemand(client, {
       intervalMs: this.options.pollIntervalMs ?? 5_000,
@@ -102,7 +107,10 @@ export class GearmanLink {
     this.unsubscribe = demand.onChange(() => this.options.onDemandChange());
     this.client = client;
     this.demand = demand;
-    this.log.info('Connecting to Gearman servers %s (not waiting)', servers.map((s) => `${s.host}:${s.port}`).join(', '));
+    this.log.info(
+      'Connecting to Gearman servers %s (not waiting)',
+      servers.map((s) => `${s.host}:${s.port}`).join(', '),
+    );
   }
 
   /** Stops the poller and the client (jobs in flight see a disconnect). */
@@ -143,7 +151,9 @@ export class GearmanLink {
 
   private requireClient(what: string): GearmanClient {
     if (this.client === null) {
-      throw new NodepoolError(`Cannot ${what}: no gearman-servers are configured`, { code: 'ERR_GEARMAN_NOT_CONNECTED' });
+      throw new NodepoolError(`Cannot ${what}: no gearman-servers are configured`, {
+        code: 'ERR_GEARMAN_NOT_CONNECTED',
+      });
     }
     return this.client;
   }
@@ -152,14 +162,23 @@ export class GearmanLink {
     const { node, label, target } = info;
     const client = this.requireClient(`assign node ${node.id} via Gearman`);
     const limit = AbortSignal.timeout(this.options.assignTimeoutMs ?? 300_000);
-    this.log.info({ nodeId: node.id, target: target.name }, 'Node id: %d assigning via gearman', node.id);
+    this.log.info(
+      { nodeId: node.id, target: target.name },
+      'Node id: %d assigning via gearman',
+      node.id,
+    );
     const result = await assignNode(
       client,
       target.name,
       { name: node.nodename ?? '', host: node.ip ?? '', label: label.name, root: info.userHome },
       { signal: signal ? AbortSignal.any([signal, limit]) : limit },
     );
-    this.log.info({ nodeId: node.id, manager: result.manager }, 'Node id: %d received %j from assignment', node.id, result.data);
+    this.log.info(
+      { nodeId: node.id, manager: result.manager },
+      'Node id: %d received %j from assignment',
+      node.id,
+      result.data,
+    );
     return result.manager;
   }
 
@@ -167,6 +186,11 @@ export class GearmanLink {
     if (node.managerName === null || node.managerName === '') return;
     const client = this.requireClient(`revoke node ${node.id} from ${node.managerName}`);
     await revokeNode(client, node.managerName, node.nodename ?? '');
-    this.log.info({ nodeId: node.id, manager: node.managerName }, 'Revoked node id: %d from %s', node.id, node.managerName);
+    this.log.info(
+      { nodeId: node.id, manager: node.managerName },
+      'Revoked node id: %d from %s',
+      node.id,
+      node.managerName,
+    );
   }
 }

@@ -25,7 +25,10 @@ export type TargetWithJenkins = CompiledTarget & { jenkins: { url: string } };
  * Builds the Jenkins of a target in place of a {@link JenkinsManager} when it returns one
  * (`cmd/` composes upstream's in-memory Jenkins of `apikey: fake` this way).
  */
-export type JenkinsConnector = (target: TargetWithJenkins, log: Logger) => JenkinsTarget | undefined;
+export type JenkinsConnector = (
+  target: TargetWithJenkins,
+  log: Logger,
+) => JenkinsTarget | undefined;
 
 /** Options of {@link JenkinsTargets}. */
 export interface JenkinsTargetsOptions {
@@ -82,7 +85,11 @@ export class JenkinsTargets {
   /** The target's manager (started), or null when it has no Jenkins. Rebuilt when its settings changed. */
   async get(target: CompiledTarget): Promise<JenkinsTarget | null> {
     if (!hasJenkins(target)) return null;
-    if (this.isStopped) throw new IllegalStateError(`Cannot use Jenkins of target "${target.name}": the launcher is stopping`, 'stopped');
+    if (this.isStopped)
+      throw new IllegalStateError(
+        `Cannot use Jenkins of target "${target.name}": the launcher is stopping`,
+        'stopped',
+      );
     const key = keyOf(target);
     const current = this.entries.get(target.name);
     if (current?.key === key) return current.ready;
@@ -100,7 +107,11 @@ export class JenkinsTargets {
   onlineStatus(): TargetOnlineStatus[] {
     return this.targetNames.map((target) => {
       const o = this.online.get(target);
-      return { target, isOnline: o?.isOnline ?? null, checkedAt: o === undefined ? null : new Date(o.at).toISOString() };
+      return {
+        target,
+        isOnline: o?.isOnline ?? null,
+        checkedAt: o === undefined ? null : new Date(o.at).toISOString(),
+      };
     });
   }
 
@@ -180,10 +191,17 @@ export class JenkinsTargets {
     let isOnline: boolean;
     try {
       const m = await this.get(target);
-      isOnline = m === null ? true : await m.isOnline({ signal: signal ? AbortSignal.any([signal, limit]) : limit });
+      isOnline =
+        m === null
+          ? true
+          : await m.isOnline({ signal: signal ? AbortSignal.any([signal, limit]) : limit });
     } catch (err) {
       if (signal?.aborted) throw err;
-      this.log.error({ err, target: target.name }, 'Target %s is offline: cannot ask Jenkins', target.name);
+      this.log.error(
+        { err, target: target.name },
+        'Target %s is offline: cannot ask Jenkins',
+        target.name,
+      );
       isOnline = false;
     }
     this.online.set(target.name, { isOnline, at: Date.now() });
@@ -196,7 +214,10 @@ export class JenkinsTargets {
     const m = await this.get(target);
     if (m === null) return;
     if (node.nodename === null || node.ip === null) {
-      throw new IllegalStateError(`Cannot register node ${node.id} with Jenkins: it has no nodename or ip`, 'incomplete');
+      throw new IllegalStateError(
+        `Cannot register node ${node.id} with Jenkins: it has no nodename or ip`,
+        'incomplete',
+      );
     }
     const testJob = target.jenkins.testJob;
     const credentialsId = target.jenkins.credentialsId;
@@ -213,10 +234,19 @@ export class JenkinsTargets {
     };
     const call = opts.signal ? { signal: opts.signal } : {};
     await m.createNode(spec, call);
-    this.log.info({ nodeId: node.id, target: target.name }, 'Node id: %d added to jenkins', node.id);
+    this.log.info(
+      { nodeId: node.id, target: target.name },
+      'Node id: %d added to jenkins',
+      node.id,
+    );
     if (testJob !== undefined && testJob !== '') {
       await m.startBuild(testJob, { NODE: node.nodename }, call);
-      this.log.info({ nodeId: node.id, target: target.name }, 'Started test job %s for node id: %d', testJob, node.id);
+      this.log.info(
+        { nodeId: node.id, target: target.name },
+        'Started test job %s for node id: %d',
+        testJob,
+        node.id,
+      );
     }
   }
 
@@ -231,7 +261,12 @@ export class JenkinsTargets {
     if (!(await m.nodeExists(node.nodename))) return;
     try {
       await m.deleteNode(node.nodename);
-      this.log.info({ nodeId: node.id, target: target.name }, 'Deleted jenkins node %s of node id: %d', node.nodename, node.id);
+      this.log.info(
+        { nodeId: node.id, target: target.name },
+        'Deleted jenkins node %s of node id: %d',
+        node.nodename,
+        node.id,
+      );
     } catch (err) {
       if (!(err instanceof JenkinsNotFoundError)) throw err; // gone in between: fine
     }

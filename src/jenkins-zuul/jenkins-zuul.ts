@@ -76,7 +76,9 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
   constructor(private readonly options: JenkinsZuulOptions) {}
 
   /** The hooks and the integration itself, to spread into `LauncherOptions`. */
-  launcherOptions(): Required<Pick<LauncherOptions, 'jenkins' | 'gearman' | 'demandSource' | 'integrations'>> {
+  launcherOptions(): Required<
+    Pick<LauncherOptions, 'jenkins' | 'gearman' | 'demandSource' | 'integrations'>
+  > {
     const signal = (): AbortSignal => this.need().ctx.signal;
     return {
       jenkins: {
@@ -94,12 +96,17 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
   }
 
   attach(host: IntegrationHost): void {
-    if (this.host !== null) throw new IllegalStateError('Cannot attach the Jenkins/Zuul integration twice', 'attached');
+    if (this.host !== null)
+      throw new IllegalStateError('Cannot attach the Jenkins/Zuul integration twice', 'attached');
     const { ctx } = host;
     this.host = host;
     this.targets = new JenkinsTargets({ log: ctx.log, stats: ctx.stats, ...this.options.jenkins });
     this.events = new JobEvents(host, this.targets);
-    this.gearmanLink = new GearmanLink({ log: ctx.log, onDemandChange: () => ctx.wake(), ...this.options.gearman });
+    this.gearmanLink = new GearmanLink({
+      log: ctx.log,
+      onDemandChange: () => ctx.wake(),
+      ...this.options.gearman,
+    });
   }
 
   async configure(config: CompiledConfig): Promise<void> {
@@ -115,7 +122,11 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
       try {
         await step();
       } catch (err) {
-        log.error({ err }, 'Cannot apply the configuration to the %s: keeping the previous one', what);
+        log.error(
+          { err },
+          'Cannot apply the configuration to the %s: keeping the previous one',
+          what,
+        );
       }
     }
   }
@@ -123,7 +134,8 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
   private async configureListener(publishers: readonly string[]): Promise<void> {
     const { ctx } = this.need();
     if (this.options.noDeletes) {
-      if (publishers.length > 0 && this.listener === null) ctx.log.info('--no-deletes: not listening to Jenkins events');
+      if (publishers.length > 0 && this.listener === null)
+        ctx.log.info('--no-deletes: not listening to Jenkins events');
       return;
     }
     if (this.listener !== null) {
@@ -136,14 +148,21 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
       publishers,
       onEvent: (e) => events.handle(e),
       log: getLogger(ctx.log, 'nodepool.NodeUpdateListener'),
-      ...(this.options.zmqReconnectIntervalMs !== undefined ? { reconnectIntervalMs: this.options.zmqReconnectIntervalMs } : {}),
+      ...(this.options.zmqReconnectIntervalMs !== undefined
+        ? { reconnectIntervalMs: this.options.zmqReconnectIntervalMs }
+        : {}),
     });
     await this.listener.start();
   }
 
   /** Counters and connections, for tests and the SIGUSR2 report. */
   status(): JenkinsZuulStatus {
-    const gearman = this.gearmanLink?.status() ?? { servers: [], connected: [], lastDemand: {}, lastDemandAt: null };
+    const gearman = this.gearmanLink?.status() ?? {
+      servers: [],
+      connected: [],
+      lastDemand: {},
+      lastDemandAt: null,
+    };
     return {
       publishers: this.listener?.addresses ?? [],
       zmq: this.listener?.publisherStates().map(publisherStatus) ?? [],
@@ -180,9 +199,22 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
   private need(part: 'targets'): JenkinsTargets;
   private need(part: 'events'): JobEvents;
   private need(part: 'gearman'): GearmanLink;
-  private need(part?: 'targets' | 'events' | 'gearman'): IntegrationHost | JenkinsTargets | JobEvents | GearmanLink {
-    const value = part === undefined ? this.host : part === 'targets' ? this.targets : part === 'events' ? this.events : this.gearmanLink;
-    if (value === null) throw new IllegalStateError('Cannot use the Jenkins/Zuul integration: it is not attached to a launcher', 'detached');
+  private need(
+    part?: 'targets' | 'events' | 'gearman',
+  ): IntegrationHost | JenkinsTargets | JobEvents | GearmanLink {
+    const value =
+      part === undefined
+        ? this.host
+        : part === 'targets'
+          ? this.targets
+          : part === 'events'
+            ? this.events
+            : this.gearmanLink;
+    if (value === null)
+      throw new IllegalStateError(
+        'Cannot use the Jenkins/Zuul integration: it is not attached to a launcher',
+        'detached',
+      );
     return value;
   }
 }

@@ -42,7 +42,9 @@ export class JobEvents {
     private readonly jenkins: JenkinsTargets,
   ) {
     this.log = getLogger(host.ctx.log, 'nodepool.NodeUpdateListener');
-    this.pending = new TaskGroup((err, name) => this.log.error({ err }, 'Exception handling %s', name));
+    this.pending = new TaskGroup((err, name) =>
+      this.log.error({ err }, 'Exception handling %s', name),
+    );
   }
 
   /** Node deletions waiting for the delay after their job. */
@@ -56,9 +58,11 @@ export class JobEvents {
     const next = prev.then(() => this.dispatch(event));
     const tail = next.catch(() => undefined);
     this.chains.set(event.nodeName, tail);
-    void tail.then(() => {
-      if (this.chains.get(event.nodeName) === tail) this.chains.delete(event.nodeName);
-    }).catch(() => undefined);
+    void tail
+      .then(() => {
+        if (this.chains.get(event.nodeName) === tail) this.chains.delete(event.nodeName);
+      })
+      .catch(() => undefined);
     return next;
   }
 
@@ -95,10 +99,19 @@ export class JobEvents {
       return;
     }
     if (await this.host.ctx.db().nodes.setStateIf(node.id, ['ready'], 'used')) {
-      this.log.info({ nodeId: node.id, job: event.jobName }, 'Setting node id: %d to USED', node.id);
+      this.log.info(
+        { nodeId: node.id, job: event.jobName },
+        'Setting node id: %d to USED',
+        node.id,
+      );
       this.host.ctx.gaugesChanged();
     } else {
-      this.log.info({ nodeId: node.id, job: event.jobName }, 'Job %s started on node id: %d, which is not ready: state unchanged', event.jobName, node.id);
+      this.log.info(
+        { nodeId: node.id, job: event.jobName },
+        'Job %s started on node id: %d, which is not ready: state unchanged',
+        event.jobName,
+        node.id,
+      );
     }
   }
 
@@ -122,7 +135,12 @@ export class JobEvents {
       this.log.info('Node id: %d failed acceptance test, deleting', node.id);
     } else if (result === 'SUCCESS') {
       const ms = Date.now() - (node.stateTime ?? Date.now() / 1000) * 1000;
-      for (const key of jobMetricPrefixes(event.jobName, event.branch, node.labelName, node.providerName)) {
+      for (const key of jobMetricPrefixes(
+        event.jobName,
+        event.branch,
+        node.labelName,
+        node.providerName,
+      )) {
         ctx.stats.timing(`${key}.runtime`, Math.max(0, Math.round(ms)));
         ctx.stats.increment(`${key}.builds`);
       }
@@ -137,14 +155,28 @@ export class JobEvents {
     const limit = row?.holdOnFailure ?? 0;
     if (limit <= 0) return false;
     // Fix docs/behaviour.md#job-start-and-completion: a held node with a NULL comment counts as "".
-    const held = (await db.nodes.list({ state: 'hold' })).filter((n) => (n.comment ?? '').includes(job));
+    const held = (await db.nodes.list({ state: 'hold' })).filter((n) =>
+      (n.comment ?? '').includes(job),
+    );
     if (held.length >= limit) {
-      this.log.info('Node id: %d has failed %s but %d nodes are already held for that job', node.id, job, held.length);
+      this.log.info(
+        'Node id: %d has failed %s but %d nodes are already held for that job',
+        node.id,
+        job,
+        held.length,
+      );
       return false;
     }
-    const ok = await db.nodes.setStateIf(node.id, ['building', 'ready', 'used', 'test'], 'hold', { comment: autoHoldComment(job) });
+    const ok = await db.nodes.setStateIf(node.id, ['building', 'ready', 'used', 'test'], 'hold', {
+      comment: autoHoldComment(job),
+    });
     if (ok) {
-      this.log.info({ nodeId: node.id, job }, 'Node id: %d failed %s, automatically holding', node.id, job);
+      this.log.info(
+        { nodeId: node.id, job },
+        'Node id: %d failed %s, automatically holding',
+        node.id,
+        job,
+      );
       this.host.ctx.gaugesChanged();
     }
     return ok;
@@ -157,15 +189,29 @@ export class JobEvents {
     try {
       const m = target === undefined ? null : await this.jenkins.get(target);
       if (m !== null && node.nodename !== null) {
-        const old = await m.relabelNode(node.nodename, [node.labelName], { signal: this.stopping.signal });
-        this.log.info('Relabeled jenkins node id: %d from %s to %s', node.id, old ?? '[unlabeled]', node.labelName);
+        const old = await m.relabelNode(node.nodename, [node.labelName], {
+          signal: this.stopping.signal,
+        });
+        this.log.info(
+          'Relabeled jenkins node id: %d from %s to %s',
+          node.id,
+          old ?? '[unlabeled]',
+          node.labelName,
+        );
       }
     } catch (err) {
-      this.log.error({ err, nodeId: node.id }, 'Cannot relabel jenkins node id: %d after its test job', node.id);
+      this.log.error(
+        { err, nodeId: node.id },
+        'Cannot relabel jenkins node id: %d after its test job',
+        node.id,
+      );
       return false;
     }
     if (!(await ctx.db().nodes.setStateIf(node.id, ['test'], 'ready'))) {
-      this.log.info('Node id: %d passed its test job but is no longer in state test: state unchanged', node.id);
+      this.log.info(
+        'Node id: %d passed its test job but is no longer in state test: state unchanged',
+        node.id,
+      );
       return true;
     }
     this.log.info({ nodeId: node.id }, 'Node id: %d is ready', node.id);

@@ -150,18 +150,33 @@ export class JenkinsEventListener extends BaseService {
     socket.subscribe();
     this.log.info({ publisher: addr }, 'Listening to Jenkins events from %s', addr);
     const state = { address: addr, isConnected: false, received: 0, lastMessageAt: null };
-    this.subs.set(addr, { socket, state, loop: this.receive(addr, socket), monitor: this.monitor(addr, socket, events, state) });
+    this.subs.set(addr, {
+      socket,
+      state,
+      loop: this.receive(addr, socket),
+      monitor: this.monitor(addr, socket, events, state),
+    });
   }
 
   /** Follows the socket's connection events until it closes (diagnostics only). */
-  private async monitor(addr: string, socket: zmq.Subscriber, events: zmq.Observer, state: Subscription['state']): Promise<void> {
+  private async monitor(
+    addr: string,
+    socket: zmq.Subscriber,
+    events: zmq.Observer,
+    state: Subscription['state'],
+  ): Promise<void> {
     try {
       for await (const event of events) {
         if (event.type === 'connect') state.isConnected = true;
         else if (event.type === 'disconnect' || event.type === 'close') state.isConnected = false;
       }
     } catch (err) {
-      if (!socket.closed) this.log.warn({ err, publisher: addr }, 'Cannot follow the connection state of ZeroMQ publisher %s', addr);
+      if (!socket.closed)
+        this.log.warn(
+          { err, publisher: addr },
+          'Cannot follow the connection state of ZeroMQ publisher %s',
+          addr,
+        );
     } finally {
       state.isConnected = false;
     }

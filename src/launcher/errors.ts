@@ -4,7 +4,10 @@ import { NodepoolError } from '../errors.js';
 /** A launch step failed for a reason nodepool itself detected; `statsKey` names the result. */
 export class LaunchError extends NodepoolError {
   readonly nodeId: number;
-  constructor(message: string, opts: { nodeId: number; statsKey: string; code?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { nodeId: number; statsKey: string; code?: string; cause?: unknown },
+  ) {
     super(message, { code: opts.code ?? 'ERR_LAUNCH', statsKey: opts.statsKey, cause: opts.cause });
     this.nodeId = opts.nodeId;
   }

@@ -23,10 +23,16 @@ import {
 import type { NodeStateName, Stats } from '../stats/index.js';
 
 /** Nodes sharing a state, label, target, provider and manager; `count` of them (default 1). */
-export type GaugeNodes = Pick<NodeRecord, 'state' | 'labelName' | 'targetName' | 'providerName' | 'managerName'> & { readonly count?: number };
+export type GaugeNodes = Pick<
+  NodeRecord,
+  'state' | 'labelName' | 'targetName' | 'providerName' | 'managerName'
+> & { readonly count?: number };
 
 /** Every gauge value for the given nodes (or groups of nodes), in the order they are sent. */
-export function computeGauges(config: Pick<CompiledConfig, 'labels' | 'targets' | 'providers'>, nodes: Iterable<GaugeNodes>): Map<string, number> {
+export function computeGauges(
+  config: Pick<CompiledConfig, 'labels' | 'targets' | 'providers'>,
+  nodes: Iterable<GaugeNodes>,
+): Map<string, number> {
   const out = new Map<string, number>();
   const zero = (key: (name: string, s: NodeStateName) => string, name: string): void => {
     for (const s of NODE_STATES) if (!out.has(key(name, s))) out.set(key(name, s), 0);

@@ -64,15 +64,23 @@ export class ImageCache {
   /** Drops every cached answer (or those of one image) and tells the owner. */
   invalidate(image?: string): void {
     if (image === undefined) this.cache.clear();
-    else for (const key of this.cache.keys()) if (key.startsWith(`${image}\0`)) this.cache.delete(key);
+    else
+      for (const key of this.cache.keys()) if (key.startsWith(`${image}\0`)) this.cache.delete(key);
     this.options.onChange();
   }
 
   /** The upload the launcher boots from, or null when there is none. */
-  get(image: string, provider: string, options: { signal?: AbortSignal } = {}): Promise<ImageUpload | null> {
+  get(
+    image: string,
+    provider: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ImageUpload | null> {
     const key = `${image}\0${provider}`;
     let entry = this.cache.get(key);
-    if (entry !== undefined && Date.now() - (this.readAt.get(key) ?? 0) > (this.options.maxAgeMs ?? 10_000)) {
+    if (
+      entry !== undefined &&
+      Date.now() - (this.readAt.get(key) ?? 0) > (this.options.maxAgeMs ?? 10_000)
+    ) {
       entry = undefined;
     }
     if (entry === undefined) {
@@ -142,17 +150,35 @@ export class ImageCache {
     }
   }
 
-  private async read(image: string, provider: string, signal?: AbortSignal): Promise<ImageUpload | null> {
+  private async read(
+    image: string,
+    provider: string,
+    signal?: AbortSignal,
+  ): Promise<ImageUpload | null> {
     let best: ImageUpload | null = null;
     for (const buildId of await this.children(imageBuildsPath(image), image, signal)) {
       const providers = await this.children(imageProvidersPath(image, buildId), image, signal);
       if (!providers.includes(provider)) continue;
-      for (const uploadId of await this.children(imageUploadsPath(image, buildId, provider), image, signal)) {
+      for (const uploadId of await this.children(
+        imageUploadsPath(image, buildId, provider),
+        image,
+        signal,
+      )) {
         const path = imageUploadPath(image, buildId, provider, uploadId);
         let upload: ImageUpload;
         try {
-          const { data, stat } = await this.client.get(path, { ...this.watchOf('data', path, image), signal });
-          upload = decodeUpload(data, { path, image, buildId, provider, id: uploadId, version: stat.version });
+          const { data, stat } = await this.client.get(path, {
+            ...this.watchOf('data', path, image),
+            signal,
+          });
+          upload = decodeUpload(data, {
+            path,
+            image,
+            buildId,
+            provider,
+            id: uploadId,
+            version: stat.version,
+          });
         } catch (err) {
           this.unwatch('data', path);
           // Gone since it was listed: the child watch of its parent reports that.
@@ -160,7 +186,8 @@ export class ImageCache {
           throw err;
         }
         if (upload.state !== 'ready') continue;
-        if (best === null || (upload.stateTime ?? -Infinity) > (best.stateTime ?? -Infinity)) best = upload;
+        if (best === null || (upload.stateTime ?? -Infinity) > (best.stateTime ?? -Infinity))
+          best = upload;
       }
     }
     return best;

@@ -51,7 +51,10 @@ export class LauncherRuntime {
   lastLoadAt = 0;
 
   constructor(private readonly options: RuntimeOptions) {
-    this.providers = new ProviderSet(options.providerDeps, options.drivers ? { registry: options.drivers } : {});
+    this.providers = new ProviderSet(
+      options.providerDeps,
+      options.drivers ? { registry: options.drivers } : {},
+    );
   }
 
   /** Watches the directories of nodepool.yaml and secure.conf (editors replace files). */
@@ -67,10 +70,20 @@ export class LauncherRuntime {
             this.options.onChange();
           }
         });
-        w.on('error', (err) => this.options.log.warn({ err }, 'Cannot watch %s: relying on the periodic reload', dir));
+        w.on('error', (err) =>
+          this.options.log.warn({ err }, 'Cannot watch %s: relying on the periodic reload', dir),
+        );
         // One watcher per directory; keep the first for close() and chain the others.
         const prev = this.watcher;
-        this.watcher = prev === null ? w : ({ close: () => { prev.close(); w.close(); } } as FSWatcher);
+        this.watcher =
+          prev === null
+            ? w
+            : ({
+                close: () => {
+                  prev.close();
+                  w.close();
+                },
+              } as FSWatcher);
       } catch (err) {
         this.options.log.warn({ err }, 'Cannot watch %s: relying on the periodic reload', dir);
       }
@@ -111,7 +124,12 @@ export class LauncherRuntime {
     }
     this.lastProblem = text;
     if (err instanceof ConfigError) {
-      log.error({ problems: err.problems.map(formatProblem) }, '%s: %d problem(s)', message, err.problems.length);
+      log.error(
+        { problems: err.problems.map(formatProblem) },
+        '%s: %d problem(s)',
+        message,
+        err.problems.length,
+      );
       for (const p of err.problems) log.error('  %s', formatProblem(p));
     } else {
       log.error({ err }, message);
@@ -122,7 +140,13 @@ export class LauncherRuntime {
   async apply(next: CompiledConfig): Promise<void> {
     const { log } = this.options;
     if (next.dburi === undefined || next.dburi === '') {
-      throw new ConfigError(this.options.securePath, [{ file: this.options.securePath, path: ['database', 'dburi'], message: 'is required by nodepoold' }]);
+      throw new ConfigError(this.options.securePath, [
+        {
+          file: this.options.securePath,
+          path: ['database', 'dburi'],
+          message: 'is required by nodepoold',
+        },
+      ]);
     }
     if (this.db === null || this.config?.dburi !== next.dburi) {
       const db = await openDatabase(next.dburi, { log, poolMax: this.options.dbPoolMax ?? 10 });
@@ -136,9 +160,13 @@ export class LauncherRuntime {
       const oldImages = this.images;
       if (next.zookeeperServers.length === 0) {
         if (next.providers.some((p) => p.images.some((i) => i.baseImage !== undefined))) {
-          log.warn('No zookeeper-servers configured: only snapshot images (base-image) can be used');
+          log.warn(
+            'No zookeeper-servers configured: only snapshot images (base-image) can be used',
+          );
         } else {
-          log.error('No zookeeper-servers configured: no images can be found, so no nodes can be launched');
+          log.error(
+            'No zookeeper-servers configured: no images can be found, so no nodes can be launched',
+          );
         }
         this.zk = null;
         this.images = null;
@@ -154,14 +182,20 @@ export class LauncherRuntime {
     }
     const result = await this.providers.reconfigure(next.providers);
     if (result.started.length + result.stopped.length > 0) {
-      log.info({ ...result }, 'Providers reconfigured: started %s; stopped %s', result.started.join(', ') || 'none', result.stopped.join(', ') || 'none');
+      log.info(
+        { ...result },
+        'Providers reconfigured: started %s; stopped %s',
+        result.started.join(', ') || 'none',
+        result.stopped.join(', ') || 'none',
+      );
     }
     // A config warning is logged when the config is loaded or its warnings change, not at
     // every reload check.
     const warnings = next.warnings.map((w) => formatProblem(w));
     const key = warnings.join('\n');
     if (key !== this.warningsKey) for (const w of warnings) log.warn('%s', w);
-    else if (warnings.length > 0) log.debug('Config %s: %d warning(s), unchanged', this.options.configPath, warnings.length);
+    else if (warnings.length > 0)
+      log.debug('Config %s: %d warning(s), unchanged', this.options.configPath, warnings.length);
     this.warningsKey = key;
     this.config = next;
   }

@@ -50,12 +50,25 @@ export class NodeDeleter {
       this.ctx.wake();
     });
     this.nodes.set(nodeId, p);
-    this.tasks.spawn(`delete node ${nodeId}`, () => p.catch((err: unknown) => {
-      if (this.ctx.signal.aborted) return;
-      const log = getLogger(this.ctx.log, 'nodepool.NodeDeleter', { nodeId });
-      if (progress.state === null) log.error({ err }, 'Cannot delete node %d: its state could not be read; the next cleanup retries', nodeId);
-      else log.error({ err }, 'Cannot delete node %d: it stays in state %s; the next cleanup retries', nodeId, progress.state);
-    }));
+    this.tasks.spawn(`delete node ${nodeId}`, () =>
+      p.catch((err: unknown) => {
+        if (this.ctx.signal.aborted) return;
+        const log = getLogger(this.ctx.log, 'nodepool.NodeDeleter', { nodeId });
+        if (progress.state === null)
+          log.error(
+            { err },
+            'Cannot delete node %d: its state could not be read; the next cleanup retries',
+            nodeId,
+          );
+        else
+          log.error(
+            { err },
+            'Cannot delete node %d: it stays in state %s; the next cleanup retries',
+            nodeId,
+            progress.state,
+          );
+      }),
+    );
   }
 
   /** Subnode ids being deleted now (orphans, see {@link NodeDeleter.deleteSubnode}). */
@@ -70,16 +83,27 @@ export class NodeDeleter {
    */
   deleteSubnode(parent: NodeRecord, subnode: SubnodeRecord, reason: string): void {
     if (this.subnodes.has(subnode.id)) return;
-    const log = getLogger(this.ctx.log, 'nodepool.NodeDeleter', { nodeId: parent.id, subnodeId: subnode.id });
+    const log = getLogger(this.ctx.log, 'nodepool.NodeDeleter', {
+      nodeId: parent.id,
+      subnodeId: subnode.id,
+    });
     log.info({ reason }, 'Deleting subnode %d of node %d (%s)', subnode.id, parent.id, reason);
     const p = deleteSubnodeNow(this.ctx, parent, subnode).finally(() => {
       this.subnodes.delete(subnode.id);
       this.ctx.wake();
     });
     this.subnodes.set(subnode.id, p);
-    this.tasks.spawn(`delete subnode ${subnode.id}`, () => p.catch((err: unknown) => {
-      if (!this.ctx.signal.aborted) log.error({ err }, 'Cannot delete subnode %d of node %d: it stays in state building; the next cleanup retries', subnode.id, parent.id);
-    }));
+    this.tasks.spawn(`delete subnode ${subnode.id}`, () =>
+      p.catch((err: unknown) => {
+        if (!this.ctx.signal.aborted)
+          log.error(
+            { err },
+            'Cannot delete subnode %d of node %d: it stays in state building; the next cleanup retries',
+            subnode.id,
+            parent.id,
+          );
+      }),
+    );
   }
 
   /** Starts deleting a leaked server unless that is already running. */
@@ -94,19 +118,30 @@ export class NodeDeleter {
       await deleteServerQuietly(cloud, serverId, this.ctx.signal);
     })().finally(() => this.instances.delete(key));
     this.instances.set(key, p);
-    this.tasks.spawn(`delete instance ${key}`, () => p.catch((err: unknown) => {
-      if (!this.ctx.signal.aborted) log.error({ err }, 'Cannot delete leaked instance %s', serverId);
-    }));
+    this.tasks.spawn(`delete instance ${key}`, () =>
+      p.catch((err: unknown) => {
+        if (!this.ctx.signal.aborted)
+          log.error({ err }, 'Cannot delete leaked instance %s', serverId);
+      }),
+    );
   }
 
   /** Resolves once every running deletion settled. */
   async settled(): Promise<void> {
-    await Promise.allSettled([...this.nodes.values(), ...this.instances.values(), ...this.subnodes.values()]);
+    await Promise.allSettled([
+      ...this.nodes.values(),
+      ...this.instances.values(),
+      ...this.subnodes.values(),
+    ]);
   }
 }
 
 /** Deletes a server; a server already gone is fine. */
-export async function deleteServerQuietly(cloud: Provider, serverId: string, signal?: AbortSignal): Promise<void> {
+export async function deleteServerQuietly(
+  cloud: Provider,
+  serverId: string,
+  signal?: AbortSignal,
+): Promise<void> {
   try {
     await cloud.deleteServer(serverId, signal ? { signal } : {});
   } catch (err) {
@@ -135,14 +170,23 @@ export interface DeleteNodeOptions {
  *   deleted; it stays `delete`, or in its previous state when the database could not be
  *   written (`options.progress` says which)
  */
-export async function deleteNodeNow(ctx: LauncherContext, nodeId: number, options: DeleteNodeOptions = {}): Promise<boolean> {
+export async function deleteNodeNow(
+  ctx: LauncherContext,
+  nodeId: number,
+  options: DeleteNodeOptions = {},
+): Promise<boolean> {
   const log = getLogger(ctx.log, 'nodepool.NodeDeleter', { nodeId });
   const progress = options.progress ?? { state: null };
   const db = ctx.db();
   let node = await db.nodes.get(nodeId);
   if (node === undefined) return false;
   progress.state = stateName(node.state);
-  log.info({ reason: options.reason }, 'Deleting node %d (%s)', nodeId, options.reason ?? 'requested');
+  log.info(
+    { reason: options.reason },
+    'Deleting node %d (%s)',
+    nodeId,
+    options.reason ?? 'requested',
+  );
   if (node.state !== stateCode('delete')) {
     await db.nodes.setState(nodeId, 'delete');
     progress.state = 'delete';
@@ -154,16 +198,30 @@ export async function deleteNodeNow(ctx: LauncherContext, nodeId: number, option
   const label = config.labels.find((l) => l.name === node.labelName);
   const cloud = ctx.provider(node.providerName);
   if (cloud === undefined) {
-    throw new DeleteError(`Cannot delete node ${nodeId}: provider "${node.providerName}" is not configured: keep it in nodepool.yaml (max-servers: -1) until its nodes are gone`, { nodeId, code: 'ERR_DELETE_NO_PROVIDER' });
+    throw new DeleteError(
+      `Cannot delete node ${nodeId}: provider "${node.providerName}" is not configured: keep it in nodepool.yaml (max-servers: -1) until its nodes are gone`,
+      { nodeId, code: 'ERR_DELETE_NO_PROVIDER' },
+    );
   }
-  if (node.nodename !== null && ctx.jenkins.removeNode !== undefined) await ctx.jenkins.removeNode(node, target);
+  if (node.nodename !== null && ctx.jenkins.removeNode !== undefined)
+    await ctx.jenkins.removeNode(node, target);
   if (node.managerName !== null && ctx.gearman.revokeNode !== undefined) {
-    ctx.gearman.revokeNode(node).catch((err: unknown) => log.warn({ err }, 'Cannot revoke node %d from %s', nodeId, node.managerName));
+    ctx.gearman
+      .revokeNode(node)
+      .catch((err: unknown) =>
+        log.warn({ err }, 'Cannot revoke node %d from %s', nodeId, node.managerName),
+      );
   }
   await deleteServers(ctx, cloud, node, log);
   await db.nodes.delete(nodeId);
   progress.state = 'deleted';
-  reportDelete(ctx.stats, label?.image ?? null, node.providerName, node.targetName, Date.now() - (node.stateTime ?? 0) * 1000);
+  reportDelete(
+    ctx.stats,
+    label?.image ?? null,
+    node.providerName,
+    node.targetName,
+    Date.now() - (node.stateTime ?? 0) * 1000,
+  );
   ctx.activity.countDelete({ provider: node.providerName, label: node.labelName });
   ctx.gaugesChanged();
   log.info('Deleted node %d', nodeId);
@@ -176,7 +234,12 @@ export async function deleteNodeNow(ctx: LauncherContext, nodeId: number, option
  * but whose id was never recorded, e.g. after a crash). Waits for all to disappear, removing
  * each subnode row once its server is gone.
  */
-async function deleteServers(ctx: LauncherContext, cloud: Provider, node: NodeRecord, log: Logger): Promise<void> {
+async function deleteServers(
+  ctx: LauncherContext,
+  cloud: Provider,
+  node: NodeRecord,
+  log: Logger,
+): Promise<void> {
   const signal = ctx.signal;
   const subnodes = await ctx.db().subnodes.listByNode(node.id);
   const ids = new Set<string>();
@@ -193,7 +256,8 @@ async function deleteServers(ctx: LauncherContext, cloud: Provider, node: NodeRe
     log.debug('Deleting server %s of node %d', id, node.id);
     await deleteServerQuietly(cloud, id, signal);
   }
-  for (const id of ids) await cloud.waitForServerDeletion(id, { timeoutMs: ctx.timing.deleteTimeoutMs, signal });
+  for (const id of ids)
+    await cloud.waitForServerDeletion(id, { timeoutMs: ctx.timing.deleteTimeoutMs, signal });
   if (node.externalId !== null) await ctx.db().nodes.update(node.id, { externalId: null });
   for (const s of subnodes) await ctx.db().subnodes.delete(s.id);
 }
@@ -203,20 +267,36 @@ async function deleteServers(ctx: LauncherContext, cloud: Provider, node: NodeRe
  * name and the parent's metadata; none when the create never happened), waits for it to go,
  * then removes the row.
  */
-export async function deleteSubnodeNow(ctx: LauncherContext, parent: NodeRecord, subnode: SubnodeRecord): Promise<void> {
+export async function deleteSubnodeNow(
+  ctx: LauncherContext,
+  parent: NodeRecord,
+  subnode: SubnodeRecord,
+): Promise<void> {
   const cloud = ctx.provider(parent.providerName);
   if (cloud === undefined) {
-    throw new DeleteError(`Cannot delete subnode ${subnode.id} of node ${parent.id}: provider "${parent.providerName}" is not configured`, { nodeId: parent.id, code: 'ERR_DELETE_NO_PROVIDER' });
+    throw new DeleteError(
+      `Cannot delete subnode ${subnode.id} of node ${parent.id}: provider "${parent.providerName}" is not configured`,
+      { nodeId: parent.id, code: 'ERR_DELETE_NO_PROVIDER' },
+    );
   }
   const ids = new Set<string>();
   if (subnode.externalId !== null) ids.add(subnode.externalId);
   else if (subnode.hostname !== null) {
     for (const server of await cloud.listServers({ signal: ctx.signal })) {
       const meta = parseNodepoolMetadata(server.metadata);
-      if (server.name === subnode.hostname && meta?.providerName === parent.providerName && meta.nodeId === parent.id) ids.add(server.id);
+      if (
+        server.name === subnode.hostname &&
+        meta?.providerName === parent.providerName &&
+        meta.nodeId === parent.id
+      )
+        ids.add(server.id);
     }
   }
   for (const id of ids) await deleteServerQuietly(cloud, id, ctx.signal);
-  for (const id of ids) await cloud.waitForServerDeletion(id, { timeoutMs: ctx.timing.deleteTimeoutMs, signal: ctx.signal });
+  for (const id of ids)
+    await cloud.waitForServerDeletion(id, {
+      timeoutMs: ctx.timing.deleteTimeoutMs,
+      signal: ctx.signal,
+    });
   await ctx.db().subnodes.delete(subnode.id);
 }

@@ -39,8 +39,12 @@ type MutableCount = { -readonly [K in keyof NodeCount]: NodeCount[K] };
 async function nodeGroups(db: RepoPorts): Promise<{ counts: MutableCount[]; nodes: number }> {
   const groups = await db.nodes.countBy(['provider', 'label', 'target', 'state']);
   const subs = await db.subnodes.countByParentGroup();
-  const key = (g: { provider?: string; label?: string; target?: string; state?: number | null }): string =>
-    `${g.provider}\0${g.label}\0${g.target}\0${g.state}`;
+  const key = (g: {
+    provider?: string;
+    label?: string;
+    target?: string;
+    state?: number | null;
+  }): string => `${g.provider}\0${g.label}\0${g.target}\0${g.state}`;
   const subsByGroup = new Map(subs.map((g) => [key(g), g.count]));
   const counts: MutableCount[] = [];
   let nodes = 0;
@@ -48,7 +52,14 @@ async function nodeGroups(db: RepoPorts): Promise<{ counts: MutableCount[]; node
     const state = stateFromCode(g.state);
     nodes += g.count;
     if (state === undefined) continue;
-    counts.push({ provider: g.provider!, label: g.label!, target: g.target!, state, nodes: g.count, subnodes: subsByGroup.get(key(g)) ?? 0 });
+    counts.push({
+      provider: g.provider!,
+      label: g.label!,
+      target: g.target!,
+      state,
+      nodes: g.count,
+      subnodes: subsByGroup.get(key(g)) ?? 0,
+    });
   }
   return { counts, nodes };
 }
@@ -56,7 +67,8 @@ async function nodeGroups(db: RepoPorts): Promise<{ counts: MutableCount[]; node
 async function onlineTargets(config: CompiledConfig, jenkins: JenkinsHooks): Promise<Set<string>> {
   const online = new Set<string>();
   for (const t of config.targets) {
-    if (jenkins.isTargetOnline === undefined || (await jenkins.isTargetOnline(t))) online.add(t.name);
+    if (jenkins.isTargetOnline === undefined || (await jenkins.isTargetOnline(t)))
+      online.add(t.name);
   }
   return online;
 }
@@ -71,7 +83,11 @@ function pickAz(zones: readonly string[] | undefined): string | null {
  * at most once per loop interval), so that a burst of creates finds them cached instead of
  * each asking the cloud.
  */
-async function refreshProviders(ctx: LauncherContext, names: readonly string[], refreshed: WeakMap<Provider, number>): Promise<void> {
+async function refreshProviders(
+  ctx: LauncherContext,
+  names: readonly string[],
+  refreshed: WeakMap<Provider, number>,
+): Promise<void> {
   const now = Date.now();
   for (const name of new Set(names)) {
     const p = ctx.provider(name);
@@ -112,7 +128,13 @@ export async function runPass(
   const statuses: SubnodeStatus[] = [];
   for (const n of parents) {
     const state = stateFromCode(n.state);
-    if (state !== undefined) statuses.push({ nodeId: n.id, label: n.labelName, state, activeSubnodes: tallies.get(n.id)?.active ?? 0 });
+    if (state !== undefined)
+      statuses.push({
+        nodeId: n.id,
+        label: n.labelName,
+        state,
+        activeSubnodes: tallies.get(n.id)?.active ?? 0,
+      });
   }
   const byId = new Map(parents.map((n) => [n.id, n]));
   let subnodeLaunches = 0;
@@ -123,12 +145,26 @@ export async function runPass(
     const target = parent && targets.get(parent.targetName);
     if (!parent || !label || !provider || !target) continue;
     const state = stateFromCode(parent.state);
-    const group = counts.find((c) => c.provider === parent.providerName && c.label === parent.labelName && c.target === parent.targetName && c.state === state);
+    const group = counts.find(
+      (c) =>
+        c.provider === parent.providerName &&
+        c.label === parent.labelName &&
+        c.target === parent.targetName &&
+        c.state === state,
+    );
     for (let i = 0; i < d.count; i++) {
       const row = await db.subnodes.create({ nodeId: parent.id });
       // Counts toward the provider's use at once (it is a server being built).
       if (group) group.subnodes += 1;
-      deps.starter.launchSubnode({ nodeId: parent.id, subnodeId: row.id, label, provider, target, az: parent.az, manager: parent.managerName });
+      deps.starter.launchSubnode({
+        nodeId: parent.id,
+        subnodeId: row.id,
+        label,
+        provider,
+        target,
+        az: parent.az,
+        manager: parent.managerName,
+      });
       subnodeLaunches++;
     }
   }
@@ -138,7 +174,8 @@ export async function runPass(
   for (const label of config.labels) {
     for (const lp of label.providers) {
       if (!providers.has(lp.name)) continue;
-      if (await currentCloudImage(ctx, label.image, lp.name)) hasImage.add(`${label.image}\0${lp.name}`);
+      if (await currentCloudImage(ctx, label.image, lp.name))
+        hasImage.add(`${label.image}\0${lp.name}`);
     }
   }
   let gearmanDemand: ReadonlyMap<string, number> = new Map();
@@ -155,10 +192,20 @@ export async function runPass(
     { history: deps.history, hasImage: (image, provider) => hasImage.has(`${image}\0${provider}`) },
   );
   for (const p of plan.demand.providers) {
-    if (p.isOverAllocated) ctx.log.info('Provider %s is over-allocated: max-servers %d, in use %d', p.name, p.maxServers, p.used);
+    if (p.isOverAllocated)
+      ctx.log.info(
+        'Provider %s is over-allocated: max-servers %d, in use %d',
+        p.name,
+        p.maxServers,
+        p.used,
+      );
   }
   let launches = 0;
-  await refreshProviders(ctx, plan.orders.map((o) => o.provider), deps.refreshed);
+  await refreshProviders(
+    ctx,
+    plan.orders.map((o) => o.provider),
+    deps.refreshed,
+  );
   for (const order of plan.orders) {
     const label = labels.get(order.label);
     const provider = providers.get(order.provider);
@@ -166,7 +213,12 @@ export async function runPass(
     if (!label || !provider || !target) continue;
     for (let i = 0; i < order.count; i++) {
       const az = pickAz(provider.availabilityZones);
-      const row = await db.nodes.create({ providerName: provider.name, labelName: label.name, targetName: target.name, az });
+      const row = await db.nodes.create({
+        providerName: provider.name,
+        labelName: label.name,
+        targetName: target.name,
+        az,
+      });
       deps.starter.launch({ nodeId: row.id, label, provider, target, az });
       launches++;
     }

@@ -19,7 +19,11 @@ import type { LauncherContext } from './context.js';
 import type { NodeDeleter } from './node-deleter.js';
 
 /** Recovers left-over `building` rows; deletions run in the background through `deleter`. */
-export async function recoverAtStartup(ctx: LauncherContext, deleter: NodeDeleter, options: { noDeletes: boolean }): Promise<{ nodes: number; subnodes: number }> {
+export async function recoverAtStartup(
+  ctx: LauncherContext,
+  deleter: NodeDeleter,
+  options: { noDeletes: boolean },
+): Promise<{ nodes: number; subnodes: number }> {
   const log = getLogger(ctx.log, 'nodepool.NodePool', { phase: 'start-up' });
   const db = ctx.db();
   const nodes = await db.nodes.list();
@@ -37,7 +41,11 @@ export async function recoverAtStartup(ctx: LauncherContext, deleter: NodeDelete
     for (const s of await db.subnodes.listByNode(n.id)) {
       if (s.state !== stateCode('building')) continue;
       subnodes++;
-      log.info('Subnode %d of node %d was building when nodepoold stopped: deleting it', s.id, n.id);
+      log.info(
+        'Subnode %d of node %d was building when nodepoold stopped: deleting it',
+        s.id,
+        n.id,
+      );
       deleter.deleteSubnode(n, s, 'start-up: was building');
     }
   }

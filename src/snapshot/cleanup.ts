@@ -20,7 +20,12 @@ export function hasSnapshotImages(ctx: Pick<SnapshotContext, 'config'>): boolean
 }
 
 /** Why a row should be deleted now, or null to keep it. */
-export function deletionReason(ctx: SnapshotContext, row: SnapshotImageRecord, ready: readonly SnapshotImageRecord[], nowMs: number): string | null {
+export function deletionReason(
+  ctx: SnapshotContext,
+  row: SnapshotImageRecord,
+  ready: readonly SnapshotImageRecord[],
+  nowMs: number,
+): string | null {
   const provider = ctx.config().providers.find((p) => p.name === row.providerName);
   if (provider === undefined) return null; // Its cloud cannot be reached; nothing to do.
   const image = provider.images.find((i) => i.name === row.imageName);
@@ -29,7 +34,12 @@ export function deletionReason(ctx: SnapshotContext, row: SnapshotImageRecord, r
   if (row.state === snapshotStateCode('delete')) return 'which is in delete state';
   const [current, previous] = ready;
   const ageMs = nowMs - (row.stateTime ?? 0) * 1000;
-  if (row.id !== current?.id && row.id !== previous?.id && row.state !== snapshotStateCode('building') && ageMs > ctx.timing.imageCleanupMs) {
+  if (
+    row.id !== current?.id &&
+    row.id !== previous?.id &&
+    row.state !== snapshotStateCode('building') &&
+    ageMs > ctx.timing.imageCleanupMs
+  ) {
     return `which is ${Math.floor(ageMs / 3600_000)} hours old`;
   }
   return null;
@@ -46,7 +56,11 @@ export async function runSnapshotCleanup(ctx: SnapshotContext, signal: AbortSign
     signal.throwIfAborted();
     const key = `${row.providerName}\0${row.imageName}`;
     let ready = readyOf.get(key);
-    if (ready === undefined) readyOf.set(key, (ready = await db.snapshotImages.listReady(row.providerName, row.imageName)));
+    if (ready === undefined)
+      readyOf.set(
+        key,
+        (ready = await db.snapshotImages.listReady(row.providerName, row.imageName)),
+      );
     const reason = deletionReason(ctx, row, ready, now);
     if (reason === null) continue;
     ctx.log.info('Deleting image id: %d %s', row.id, reason);
@@ -55,7 +69,10 @@ export async function runSnapshotCleanup(ctx: SnapshotContext, signal: AbortSign
   await deleteLeakedTemplateServers(ctx, signal);
 }
 
-async function deleteLeakedTemplateServers(ctx: SnapshotContext, signal: AbortSignal): Promise<void> {
+async function deleteLeakedTemplateServers(
+  ctx: SnapshotContext,
+  signal: AbortSignal,
+): Promise<void> {
   const db = ctx.db();
   for (const pc of ctx.config().providers) {
     if (!pc.images.some((i) => i.baseImage !== undefined)) continue;
@@ -66,8 +83,18 @@ async function deleteLeakedTemplateServers(ctx: SnapshotContext, signal: AbortSi
       if (meta?.snapshotImageId === undefined || meta.providerName !== pc.name) continue;
       const row = await db.snapshotImages.get(meta.snapshotImageId);
       // A reused id (SQLite) with another server recorded does not own this one.
-      if (row !== undefined && (row.serverExternalId === null || row.serverExternalId === server.id)) continue;
-      ctx.log.warn('Deleting leaked instance %s (%s) in %s for snapshot image id: %d', server.name, server.id, pc.name, meta.snapshotImageId);
+      if (
+        row !== undefined &&
+        (row.serverExternalId === null || row.serverExternalId === server.id)
+      )
+        continue;
+      ctx.log.warn(
+        'Deleting leaked instance %s (%s) in %s for snapshot image id: %d',
+        server.name,
+        server.id,
+        pc.name,
+        meta.snapshotImageId,
+      );
       try {
         await cloud.deleteServer(server.id, { signal });
       } catch (err) {

@@ -48,7 +48,11 @@ export async function deleteSnapshotResources(
       log.warn({ err }, 'Cannot delete %s of image id: %d', what, rowId);
     }
   };
-  if (o.deleteRow) await step('the row state', async () => void (await db.snapshotImages.update(rowId, { state: 'delete' })));
+  if (o.deleteRow)
+    await step(
+      'the row state',
+      async () => void (await db.snapshotImages.update(rowId, { state: 'delete' })),
+    );
   if (made.serverId !== undefined) {
     const id = made.serverId;
     await step(`server ${id}`, async () => {
@@ -88,14 +92,26 @@ export async function deleteSnapshotImage(
   row: SnapshotImageRecord,
   o: { force?: boolean; log?: Logger } = {},
 ): Promise<boolean> {
-  const log = (o.log ?? ctx.log).child({ provider: row.providerName, image: row.imageName, snapshotImageId: row.id });
+  const log = (o.log ?? ctx.log).child({
+    provider: row.providerName,
+    image: row.imageName,
+    snapshotImageId: row.id,
+  });
   const provider = ctx.config().providers.find((p) => p.name === row.providerName);
   const cloud = ctx.provider(row.providerName);
   const made: Made = {
     serverId: row.serverExternalId ?? undefined,
     imageId: row.externalId ?? undefined,
     // Our temporary key pairs are named after the template host (0.3.1).
-    keyName: provider?.keypair === undefined && row.hostname !== null ? nodenameOf(row.hostname) : undefined,
+    keyName:
+      provider?.keypair === undefined && row.hostname !== null
+        ? nodenameOf(row.hostname)
+        : undefined,
   };
-  return deleteSnapshotResources(ctx, row.id, made, { cloud, log, deleteRow: true, ...(o.force !== undefined ? { force: o.force } : {}) });
+  return deleteSnapshotResources(ctx, row.id, made, {
+    cloud,
+    log,
+    deleteRow: true,
+    ...(o.force !== undefined ? { force: o.force } : {}),
+  });
 }

@@ -55,7 +55,9 @@ function splitKey(key: string): { provider: string; image: string } {
 export function snapshotImagesInUse(config: CompiledConfig): Pair[] {
   const inUse = new Set(config.labels.filter((l) => l.minReady >= 0).map((l) => l.image));
   return config.providers.flatMap((p) =>
-    p.images.filter((i) => i.baseImage !== undefined && inUse.has(i.name)).map((i) => ({ provider: p.name, image: i.name })),
+    p.images
+      .filter((i) => i.baseImage !== undefined && inUse.has(i.name))
+      .map((i) => ({ provider: p.name, image: i.name })),
   );
 }
 
@@ -105,10 +107,20 @@ export class SnapshotImages implements LauncherIntegration {
     }
     if (!this.isRecovered) await this.recover(ctx);
     scheduler.set([
-      { name: 'update-image', parserSpec: config.cron.updateImage.parserSpec, run: () => this.updateAll() },
+      {
+        name: 'update-image',
+        parserSpec: config.cron.updateImage.parserSpec,
+        run: () => this.updateAll(),
+      },
       ...(this.options.noDeletes === true
         ? []
-        : [{ name: 'snapshot-cleanup', parserSpec: config.cron.cleanup.parserSpec, run: (s: AbortSignal) => runSnapshotCleanup(ctx, s) }]),
+        : [
+            {
+              name: 'snapshot-cleanup',
+              parserSpec: config.cron.cleanup.parserSpec,
+              run: (s: AbortSignal) => runSnapshotCleanup(ctx, s),
+            },
+          ]),
     ]);
     if (!this.isChecking && this.options.noLaunches !== true) {
       this.isChecking = true;
@@ -140,7 +152,11 @@ export class SnapshotImages implements LauncherIntegration {
       isChecking: this.isChecking,
       updatesRunning: [...this.running].map(splitKey),
       cronsRunning: this.scheduler?.running ?? [],
-      failures: [...this.failures].map(([key, f]) => ({ ...splitKey(key), count: f.count, retryAfter: new Date(f.until).toISOString() })),
+      failures: [...this.failures].map(([key, f]) => ({
+        ...splitKey(key),
+        count: f.count,
+        retryAfter: new Date(f.until).toISOString(),
+      })),
     };
   }
 
@@ -148,21 +164,26 @@ export class SnapshotImages implements LauncherIntegration {
   private update(pair: Pair): Promise<void> {
     const ctx = this.ctx;
     const key = `${pair.provider}\0${pair.image}`;
-    if (ctx === null || this.running.has(key) || this.abort.signal.aborted) return Promise.resolve();
+    if (ctx === null || this.running.has(key) || this.abort.signal.aborted)
+      return Promise.resolve();
     this.running.add(key);
-    const done = updateSnapshotImage(ctx, pair.provider, pair.image, { signal: this.abort.signal }).then(
-      () => {
-        this.failures.delete(key);
-        this.wakeLauncher();
-      },
-      (err: unknown) => {
-        const f = this.failures.get(key) ?? { count: 0, until: 0 };
-        f.count += 1;
-        f.until = Date.now() + Math.min(this.timing.checkIntervalMs * 2 ** f.count, MAX_BACKOFF_MS);
-        this.failures.set(key, f);
-        if (!this.abort.signal.aborted) ctx.log.error({ err }, 'Could not update image %s on %s', pair.image, pair.provider);
-      },
-    ).finally(() => this.running.delete(key));
+    const done = updateSnapshotImage(ctx, pair.provider, pair.image, { signal: this.abort.signal })
+      .then(
+        () => {
+          this.failures.delete(key);
+          this.wakeLauncher();
+        },
+        (err: unknown) => {
+          const f = this.failures.get(key) ?? { count: 0, until: 0 };
+          f.count += 1;
+          f.until =
+            Date.now() + Math.min(this.timing.checkIntervalMs * 2 ** f.count, MAX_BACKOFF_MS);
+          this.failures.set(key, f);
+          if (!this.abort.signal.aborted)
+            ctx.log.error({ err }, 'Could not update image %s on %s', pair.image, pair.provider);
+        },
+      )
+      .finally(() => this.running.delete(key));
     this.tasks.spawn(`update image ${pair.image} in ${pair.provider}`, () => done);
     return done;
   }
@@ -172,7 +193,12 @@ export class SnapshotImages implements LauncherIntegration {
     try {
       for (const row of await ctx.db().snapshotImages.list()) {
         if (row.state !== snapshotStateCode('building')) continue;
-        ctx.log.warn('Image id: %d of %s in %s was building when nodepoold stopped: deleting it', row.id, row.imageName, row.providerName);
+        ctx.log.warn(
+          'Image id: %d of %s in %s was building when nodepoold stopped: deleting it',
+          row.id,
+          row.imageName,
+          row.providerName,
+        );
         await ctx.db().snapshotImages.update(row.id, { state: 'delete' });
       }
       this.isRecovered = true;
@@ -209,7 +235,13 @@ export class SnapshotImages implements LauncherIntegration {
     for (const pair of snapshotImagesInUse(config)) {
       const key = `${pair.provider}\0${pair.image}`;
       if (this.running.has(key) || (this.failures.get(key)?.until ?? 0) > Date.now()) continue;
-      const found = rows.some((r) => r.providerName === pair.provider && r.imageName === pair.image && r.state !== null && live.has(r.state));
+      const found = rows.some(
+        (r) =>
+          r.providerName === pair.provider &&
+          r.imageName === pair.image &&
+          r.state !== null &&
+          live.has(r.state),
+      );
       if (found) continue;
       ctx.log.warn('Missing image %s on %s', pair.image, pair.provider);
       void this.update(pair).catch(() => {});

@@ -134,7 +134,12 @@ export function deleteMetric(image: string | null, provider: string, target: str
  * The job metric prefixes at all four depths (`nodepool.job.<job>`, `.<branch>`, `.<label>`,
  * `.<provider>`); append `.runtime` (timer) or `.builds` (counter).
  */
-export function jobMetricPrefixes(job: string, branch: string, label: string, provider: string): string[] {
+export function jobMetricPrefixes(
+  job: string,
+  branch: string,
+  label: string,
+  provider: string,
+): string[] {
   const a = `nodepool.job.${job}`;
   const b = `${a}.${branch}`;
   const c = `${b}.${label}`;

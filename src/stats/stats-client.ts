@@ -108,7 +108,9 @@ export function createStatsFromEnv(
   if (rawPort !== undefined && rawPort !== '') {
     port = Number(rawPort);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new RangeError(`Cannot use STATSD_PORT: expected a port number: current value is "${rawPort}"`);
+      throw new RangeError(
+        `Cannot use STATSD_PORT: expected a port number: current value is "${rawPort}"`,
+      );
     }
   }
   return createStats({ host, port, ...options });

@@ -11,7 +11,14 @@ import { formatAge, formatTable } from './format.js';
 import type { Cell } from './format.js';
 
 /** Columns of `dib-image-list`. */
-export const DIB_IMAGE_LIST_HEADERS = ['ID', 'Image', 'Builder', 'Formats', 'State', 'Age'] as const;
+export const DIB_IMAGE_LIST_HEADERS = [
+  'ID',
+  'Image',
+  'Builder',
+  'Formats',
+  'State',
+  'Age',
+] as const;
 
 /** Columns of `image-list`. */
 export const IMAGE_LIST_HEADERS = [
@@ -72,7 +79,10 @@ function buildCells(b: ImageBuild, nowMs: number): Cell[] {
 
 /** The `dib-image-list` table, without a trailing newline. */
 export function dibImageListTable(builds: readonly ImageBuild[], nowMs: number): string {
-  return formatTable(DIB_IMAGE_LIST_HEADERS, builds.map((b) => buildCells(b, nowMs)));
+  return formatTable(
+    DIB_IMAGE_LIST_HEADERS,
+    builds.map((b) => buildCells(b, nowMs)),
+  );
 }
 
 /** The JSON rows of `dib-image-list --json` and `/dib-image-list.json`. */

@@ -42,7 +42,9 @@ export class NodeHistory {
     this.capacity = options.capacity ?? 360;
     this.minSpacingMs = options.minSpacingMs ?? 5000;
     if (!Number.isInteger(this.capacity) || this.capacity < 1) {
-      throw new RangeError(`Cannot create a node history: capacity must be a positive integer: current value is ${this.capacity}`);
+      throw new RangeError(
+        `Cannot create a node history: capacity must be a positive integer: current value is ${this.capacity}`,
+      );
     }
   }
 

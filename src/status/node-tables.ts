@@ -44,7 +44,10 @@ function nodeCells(n: NodeRecord, nowMs: number): Cell[] {
 
 /** The `nodepool list` table, without a trailing newline. */
 export function nodeListTable(nodes: readonly NodeRecord[], nowMs: number): string {
-  return formatTable(NODE_LIST_HEADERS, nodes.map((n) => nodeCells(n, nowMs)));
+  return formatTable(
+    NODE_LIST_HEADERS,
+    nodes.map((n) => nodeCells(n, nowMs)),
+  );
 }
 
 /** The JSON form of a node (`list --json`, `/node-list.json`): the columns plus raw state. */
@@ -90,7 +93,9 @@ export function countByState(nodes: readonly Pick<NodeRecord, 'state'>[]): State
 }
 
 /** Counts by state from grouped counts (as `NodeRepo.countBy(['state'])` returns them). */
-export function stateCountsOf(groups: readonly { readonly state?: number | null; readonly count: number }[]): StateCounts {
+export function stateCountsOf(
+  groups: readonly { readonly state?: number | null; readonly count: number }[],
+): StateCounts {
   const out = emptyStateCounts();
   for (const g of groups) {
     const s = stateFromCode(g.state);
@@ -154,13 +159,29 @@ export function summariseLabels(
     const counts = countByState(byLabel.get(l.name) ?? []);
     const total = byLabel.get(l.name)?.length ?? 0;
     const deficit = Math.max(0, l.minReady - counts.ready - counts.building);
-    return { label: l.name, image: l.image, minReady: l.minReady, providers: l.providers, counts, total, deficit };
+    return {
+      label: l.name,
+      image: l.image,
+      minReady: l.minReady,
+      providers: l.providers,
+      counts,
+      total,
+      deficit,
+    };
   });
   const known = new Set(labels.map((l) => l.name));
   for (const name of [...byLabel.keys()].filter((k) => !known.has(k)).sort()) {
     const list = byLabel.get(name) ?? [];
     const providers = [...new Set(list.map((n) => n.providerName))].sort();
-    rows.push({ label: name, image: null, minReady: null, providers, counts: countByState(list), total: list.length, deficit: 0 });
+    rows.push({
+      label: name,
+      image: null,
+      minReady: null,
+      providers,
+      counts: countByState(list),
+      total: list.length,
+      deficit: 0,
+    });
   }
   return rows;
 }
@@ -217,11 +238,18 @@ export function summariseProviders(
   nodes: readonly NodeRecord[],
 ): ProviderSummary[] {
   const names = providers.map((p) => p.name);
-  const extra = [...new Set(nodes.map((n) => n.providerName))].filter((p) => !names.includes(p)).sort();
+  const extra = [...new Set(nodes.map((n) => n.providerName))]
+    .filter((p) => !names.includes(p))
+    .sort();
   const limits = new Map(providers.map((p) => [p.name, p.maxServers]));
   return [...names, ...extra].map((name) => {
     const mine = nodes.filter((n) => n.providerName === name);
-    return { provider: name, maxServers: limits.get(name) ?? null, counts: countByState(mine), total: mine.length };
+    return {
+      provider: name,
+      maxServers: limits.get(name) ?? null,
+      counts: countByState(mine),
+      total: mine.length,
+    };
   });
 }
 

@@ -28,7 +28,10 @@ export interface CronClock {
 }
 
 /** The system clock. */
-export const systemCronClock: CronClock = { now: () => Date.now(), sleep: (ms, options) => delay(ms, options) };
+export const systemCronClock: CronClock = {
+  now: () => Date.now(),
+  sleep: (ms, options) => delay(ms, options),
+};
 
 /** Options of {@link CronScheduler}. */
 export interface CronSchedulerOptions {
@@ -114,7 +117,9 @@ export class CronScheduler {
 
   private async loop(e: Entry): Promise<void> {
     const signal = AbortSignal.any([e.stop.signal, this.abort.signal]);
-    const expr = CronExpressionParser.parse(e.job.parserSpec, { currentDate: new Date(this.clock.now()) });
+    const expr = CronExpressionParser.parse(e.job.parserSpec, {
+      currentDate: new Date(this.clock.now()),
+    });
     while (!signal.aborted) {
       const next = expr.next().getTime();
       // Timers hold at most 2^31-1 ms (~24.8 days); wait in slices up to the due time.

@@ -34,7 +34,11 @@ export function delay(ms: number, options: DelayOptions = {}): Promise<void> {
  * Runs `fn` after `ms` unless cancelled; returns the cancel function. For watchdogs and
  * debounces owned by a Service, which must call the cancel function on stop.
  */
-export function schedule(fn: () => void, ms: number, options: { unref?: boolean } = {}): () => void {
+export function schedule(
+  fn: () => void,
+  ms: number,
+  options: { unref?: boolean } = {},
+): () => void {
   const timer = setTimeout(fn, ms);
   if (options.unref === true) timer.unref();
   return () => clearTimeout(timer);

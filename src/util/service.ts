@@ -39,7 +39,10 @@ export abstract class BaseService implements Service {
 
   async start(): Promise<void> {
     if (this.current !== 'new') {
-      throw new IllegalStateError(`Cannot start a service twice: state is "${this.current}"`, this.current);
+      throw new IllegalStateError(
+        `Cannot start a service twice: state is "${this.current}"`,
+        this.current,
+      );
     }
     this.setState('starting');
     try {
@@ -76,7 +79,9 @@ export abstract class BaseService implements Service {
  * Stops each item in turn, each in its own try/catch so one failure does not skip the
  * rest; rethrows the first error at the end.
  */
-export async function stopAll(items: Array<{ stop(): Promise<void> } | null | undefined>): Promise<void> {
+export async function stopAll(
+  items: Array<{ stop(): Promise<void> } | null | undefined>,
+): Promise<void> {
   let first: unknown = null;
   for (const item of items) {
     if (!item) continue;

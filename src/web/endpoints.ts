@@ -33,7 +33,12 @@ export interface Rendered {
 /** One listing endpoint. */
 export interface Endpoint {
   readonly path: string;
-  render(source: StatusSource, format: EndpointFormat, nowMs: number, o: StatusCallOptions): Promise<Rendered>;
+  render(
+    source: StatusSource,
+    format: EndpointFormat,
+    nowMs: number,
+    o: StatusCallOptions,
+  ): Promise<Rendered>;
 }
 
 function json(rows: unknown): Rendered {
@@ -93,14 +98,18 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
         path: '/dib-image-list',
         async render(source, format, now, o) {
           const builds = await source.listBuilds(o);
-          return format === 'json' ? json(dibImageListJson(builds, now)) : text(dibImageListTable(builds, now));
+          return format === 'json'
+            ? json(dibImageListJson(builds, now))
+            : text(dibImageListTable(builds, now));
         },
       },
       {
         path: '/node-list',
         async render(source, format, now, o) {
           const nodes = await source.listNodes(o);
-          return format === 'json' ? json(nodes.map((n) => nodeJson(n, now))) : text(nodeListTable(nodes, now));
+          return format === 'json'
+            ? json(nodes.map((n) => nodeJson(n, now)))
+            : text(nodeListTable(nodes, now));
         },
       },
       {
@@ -115,7 +124,14 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
         async render(source, format, _now, o) {
           const rows = summariseProviders(source.providers(), await source.listNodes(o));
           return format === 'json'
-            ? json(rows.map((r) => ({ provider: r.provider, maxServers: r.maxServers, ...r.counts, total: r.total })))
+            ? json(
+                rows.map((r) => ({
+                  provider: r.provider,
+                  maxServers: r.maxServers,
+                  ...r.counts,
+                  total: r.total,
+                })),
+              )
             : text(providerListTable(rows));
         },
       },

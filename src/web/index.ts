@@ -3,9 +3,20 @@
  * data interface it shows and a ready-made implementation over the daemon's config,
  * ZooKeeper session and database.
  */
-export { WebApp, createWebApp, parseListenAddress, DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from './web-app.js';
+export {
+  WebApp,
+  createWebApp,
+  parseListenAddress,
+  DEFAULT_WEB_HOST,
+  DEFAULT_WEB_PORT,
+} from './web-app.js';
 export type { WebAppOptions } from './web-app.js';
 export { StatusUnavailableError, createStatusSource } from './status-source.js';
-export type { ProviderInfo, StatusCallOptions, StatusSource, StatusSourceDeps } from './status-source.js';
+export type {
+  ProviderInfo,
+  StatusCallOptions,
+  StatusSource,
+  StatusSourceDeps,
+} from './status-source.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 export { ENDPOINTS } from './endpoints.js';

@@ -48,7 +48,9 @@ export function writeExposition(families: readonly Family[]): string {
     lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
     for (const s of f.samples) {
       const pairs = Object.entries(s.labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`);
-      lines.push(`${f.name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(s.value)}`);
+      lines.push(
+        `${f.name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${formatValue(s.value)}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -65,7 +67,8 @@ function nodeFamilies(source: StatusSource, nodes: readonly NodeRecord[]): Famil
 
   const byLabel = family('nodepool_label_nodes', 'gauge', 'Nodes by label and state.');
   for (const row of summariseLabels(source.labels(), nodes)) {
-    for (const s of NODE_STATES) byLabel.samples.push({ labels: { label: row.label, state: s }, value: row.counts[s] });
+    for (const s of NODE_STATES)
+      byLabel.samples.push({ labels: { label: row.label, state: s }, value: row.counts[s] });
   }
 
   const byProvider = family('nodepool_provider_nodes', 'gauge', 'Nodes by provider and state.');
@@ -73,16 +76,27 @@ function nodeFamilies(source: StatusSource, nodes: readonly NodeRecord[]): Famil
   for (const n of nodes) if (!providers.includes(n.providerName)) providers.push(n.providerName);
   for (const p of providers) {
     const counts = countByState(nodes.filter((n) => n.providerName === p));
-    for (const s of NODE_STATES) byProvider.samples.push({ labels: { provider: p, state: s }, value: counts[s] });
+    for (const s of NODE_STATES)
+      byProvider.samples.push({ labels: { provider: p, state: s }, value: counts[s] });
   }
   return [all, byLabel, byProvider];
 }
 
 function configFamilies(source: StatusSource): Family[] {
-  const minReady = family('nodepool_label_min_ready', 'gauge', 'Configured min-ready of each label (-1: disabled).');
-  for (const l of source.labels()) minReady.samples.push({ labels: { label: l.name }, value: l.minReady });
-  const maxServers = family('nodepool_provider_max_servers', 'gauge', 'Configured max-servers of each provider.');
-  for (const p of source.providers()) maxServers.samples.push({ labels: { provider: p.name }, value: p.maxServers });
+  const minReady = family(
+    'nodepool_label_min_ready',
+    'gauge',
+    'Configured min-ready of each label (-1: disabled).',
+  );
+  for (const l of source.labels())
+    minReady.samples.push({ labels: { label: l.name }, value: l.minReady });
+  const maxServers = family(
+    'nodepool_provider_max_servers',
+    'gauge',
+    'Configured max-servers of each provider.',
+  );
+  for (const p of source.providers())
+    maxServers.samples.push({ labels: { provider: p.name }, value: p.maxServers });
   return [minReady, maxServers];
 }
 
@@ -92,7 +106,10 @@ function counterFamily(name: string, help: string, entries: readonly CounterEntr
   return f;
 }
 
-function tally<T>(items: readonly T[], key: (item: T) => Labels): { labels: Labels; value: number }[] {
+function tally<T>(
+  items: readonly T[],
+  key: (item: T) => Labels,
+): { labels: Labels; value: number }[] {
   const out = new Map<string, { labels: Labels; value: number }>();
   for (const item of items) {
     const labels = key(item);
@@ -104,21 +121,40 @@ function tally<T>(items: readonly T[], key: (item: T) => Labels): { labels: Labe
 }
 
 function imageFamilies(builds: readonly ImageBuild[], uploads: readonly ImageUpload[]): Family[] {
-  const b = family('nodepool_image_builds', 'gauge', 'Image build records in ZooKeeper by image and state.');
+  const b = family(
+    'nodepool_image_builds',
+    'gauge',
+    'Image build records in ZooKeeper by image and state.',
+  );
   b.samples.push(...tally(builds, (x) => ({ image: x.image, state: x.state ?? 'None' })));
-  const u = family('nodepool_image_uploads', 'gauge', 'Image upload records in ZooKeeper by image, provider and state.');
-  u.samples.push(...tally(uploads, (x) => ({ image: x.image, provider: x.provider, state: x.state ?? 'None' })));
+  const u = family(
+    'nodepool_image_uploads',
+    'gauge',
+    'Image upload records in ZooKeeper by image, provider and state.',
+  );
+  u.samples.push(
+    ...tally(uploads, (x) => ({ image: x.image, provider: x.provider, state: x.state ?? 'None' })),
+  );
   return [b, u];
 }
 
 function warnUnlessUnconfigured(log: Logger, err: unknown, what: string): void {
   // Not configured is a steady state, not a fault: the up gauge says it without log noise.
-  if (!(err instanceof StatusUnavailableError)) log.warn({ err }, 'Cannot read %s for /metrics', what);
+  if (!(err instanceof StatusUnavailableError))
+    log.warn({ err }, 'Cannot read %s for /metrics', what);
 }
 
 /** Reads everything `/metrics` shows and writes the exposition. */
-export async function renderMetrics(source: StatusSource, log: Logger, o: StatusCallOptions): Promise<string> {
-  const up = family('nodepool_status_source_up', 'gauge', 'Whether the web app could read each source on this scrape (1) or not (0).');
+export async function renderMetrics(
+  source: StatusSource,
+  log: Logger,
+  o: StatusCallOptions,
+): Promise<string> {
+  const up = family(
+    'nodepool_status_source_up',
+    'gauge',
+    'Whether the web app could read each source on this scrape (1) or not (0).',
+  );
   const families: Family[] = [];
   try {
     families.push(...nodeFamilies(source, await source.listNodes(o)));
@@ -137,8 +173,16 @@ export async function renderMetrics(source: StatusSource, log: Logger, o: Status
   const counters = source.counters();
   families.push(
     ...configFamilies(source),
-    counterFamily('nodepool_launches_total', 'Finished launch attempts by provider, label and result (ready or error key).', counters.launches),
-    counterFamily('nodepool_deletes_total', 'Finished node deletions by provider and label.', counters.deletes),
+    counterFamily(
+      'nodepool_launches_total',
+      'Finished launch attempts by provider, label and result (ready or error key).',
+      counters.launches,
+    ),
+    counterFamily(
+      'nodepool_deletes_total',
+      'Finished node deletions by provider and label.',
+      counters.deletes,
+    ),
     up,
   );
   return writeExposition(families);

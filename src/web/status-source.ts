@@ -70,7 +70,10 @@ export interface StatusSource {
   /** Node counts over time, oldest first (empty when nothing records them). */
   history(): readonly NodeSample[];
   /** Launch and delete counters since the daemon started. */
-  counters(): { readonly launches: readonly CounterEntry[]; readonly deletes: readonly CounterEntry[] };
+  counters(): {
+    readonly launches: readonly CounterEntry[];
+    readonly deletes: readonly CounterEntry[];
+  };
 }
 
 /** What {@link createStatusSource} reads from; each getter is called on every request. */

@@ -61,7 +61,9 @@ export class WebApp extends BaseService {
   get port(): number {
     const address = this.server?.address();
     if (address === null || address === undefined || typeof address === 'string') {
-      throw new Error(`Cannot read the web app's port: it is not listening: state is "${this.state}"`);
+      throw new Error(
+        `Cannot read the web app's port: it is not listening: state is "${this.state}"`,
+      );
     }
     return address.port;
   }
@@ -69,7 +71,8 @@ export class WebApp extends BaseService {
   /** `http://host:port` of the running app (`127.0.0.1` when bound to all addresses). */
   get url(): string {
     const host = this.options.host ?? DEFAULT_WEB_HOST;
-    const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    const shown =
+      host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
     return `http://${shown}:${this.port}`;
   }
 
@@ -85,7 +88,10 @@ export class WebApp extends BaseService {
     const host = this.options.host ?? DEFAULT_WEB_HOST;
     const port = this.options.port ?? DEFAULT_WEB_PORT;
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`Cannot start the web app on ${host}:${port}: ${err.message}`, { cause: err }));
+      const onError = (err: Error): void =>
+        reject(
+          new Error(`Cannot start the web app on ${host}:${port}: ${err.message}`, { cause: err }),
+        );
       server.once('error', onError);
       server.listen(port, host, () => {
         server.off('error', onError);
@@ -106,7 +112,12 @@ export class WebApp extends BaseService {
   }
 
   private failRequest(req: IncomingMessage, res: ServerResponse, err: unknown): void {
-    this.options.log.error({ err, method: req.method, url: req.url }, 'Cannot answer %s %s', req.method, req.url);
+    this.options.log.error(
+      { err, method: req.method, url: req.url },
+      'Cannot answer %s %s',
+      req.method,
+      req.url,
+    );
     const why = err instanceof Error ? err.message : String(err);
     if (!res.headersSent) sendError(res, 500, `Cannot answer ${req.method} ${req.url}: ${why}`);
     else res.destroy();
@@ -123,14 +134,27 @@ export class WebApp extends BaseService {
       sendNotFound(req, res);
       return;
     }
-    this.options.log.debug({ method: req.method, path: pathname }, 'Request %s %s', req.method, pathname);
+    this.options.log.debug(
+      { method: req.method, path: pathname },
+      'Request %s %s',
+      req.method,
+      pathname,
+    );
     if (pathname === '/' || pathname === '/status') {
-      send(res, 200, STATUS_PAGE_HTML, { 'Content-Type': 'text/html; charset=UTF-8', 'Cache-Control': 'no-cache' });
+      send(res, 200, STATUS_PAGE_HTML, {
+        'Content-Type': 'text/html; charset=UTF-8',
+        'Cache-Control': 'no-cache',
+      });
       return;
     }
     if (pathname === '/metrics') {
-      const body = await renderMetrics(this.options.source, this.options.log, { signal: this.readSignal() });
-      send(res, 200, body, { 'Content-Type': PROMETHEUS_CONTENT_TYPE, 'Cache-Control': 'no-store' });
+      const body = await renderMetrics(this.options.source, this.options.log, {
+        signal: this.readSignal(),
+      });
+      send(res, 200, body, {
+        'Content-Type': PROMETHEUS_CONTENT_TYPE,
+        'Cache-Control': 'no-store',
+      });
       return;
     }
     const found = resolveEndpoint(pathname, query);
@@ -167,12 +191,21 @@ export class WebApp extends BaseService {
   }
 
   private readSignal(): AbortSignal {
-    return AbortSignal.any([this.signal, AbortSignal.timeout(this.options.readTimeoutMs ?? 30_000)]);
+    return AbortSignal.any([
+      this.signal,
+      AbortSignal.timeout(this.options.readTimeoutMs ?? 30_000),
+    ]);
   }
 
-  private async render(key: string, endpoint: Endpoint, format: EndpointFormat): Promise<CacheEntry> {
+  private async render(
+    key: string,
+    endpoint: Endpoint,
+    format: EndpointFormat,
+  ): Promise<CacheEntry> {
     const lastModified = this.now();
-    const rendered = await endpoint.render(this.options.source, format, lastModified, { signal: this.readSignal() });
+    const rendered = await endpoint.render(this.options.source, format, lastModified, {
+      signal: this.readSignal(),
+    });
     const entry = { lastModified, rendered };
     this.cache.set(key, entry);
     return entry;
@@ -183,7 +216,8 @@ export class WebApp extends BaseService {
     const key = `${endpoint.path}:${format}`;
     const now = this.now();
     const hit = this.cache.get(key);
-    if (hit !== undefined && now <= hit.lastModified + (this.options.cacheMs ?? 1000)) return Promise.resolve(hit);
+    if (hit !== undefined && now <= hit.lastModified + (this.options.cacheMs ?? 1000))
+      return Promise.resolve(hit);
     const running = this.inflight.get(key);
     if (running !== undefined) return running;
     const next = this.render(key, endpoint, format).finally(() => this.inflight.delete(key));
@@ -205,7 +239,9 @@ export function parseListenAddress(text: string): { host: string; port: number }
   const m = /^(?:(?:\[([^\]]+)\]|([^:[\]]*)):)?(\d+)$/.exec(text.trim());
   const port = m === null ? NaN : Number(m[3]);
   if (m === null || !Number.isInteger(port) || port > 65535) {
-    throw new RangeError(`Cannot use web app address "${text}": expected HOST:PORT, such as 0.0.0.0:8005`);
+    throw new RangeError(
+      `Cannot use web app address "${text}": expected HOST:PORT, such as 0.0.0.0:8005`,
+    );
   }
   const host = m[1] ?? (m[2] === undefined || m[2] === '' ? DEFAULT_WEB_HOST : m[2]);
   return { host, port };

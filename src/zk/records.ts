@@ -98,7 +98,10 @@ export function encodeBuild(data: ImageBuildData): Buffer {
   };
   if (data.builder !== undefined && data.builder !== null) d.builder = data.builder;
   if (data.formats !== undefined && data.formats.length > 0) d.formats = data.formats.join(',');
-  return Buffer.from(jsonDumps(withExtra(d, data.extra, BUILD_KEYS), { floatKeys: FLOAT_KEYS }), 'utf8');
+  return Buffer.from(
+    jsonDumps(withExtra(d, data.extra, BUILD_KEYS), { floatKeys: FLOAT_KEYS }),
+    'utf8',
+  );
 }
 
 /** Serialises an upload record: `state`, `state_time`, `external_id`, `external_name`. */
@@ -109,7 +112,10 @@ export function encodeUpload(data: ImageUploadData): Buffer {
     external_id: data.externalId ?? null,
     external_name: data.externalName ?? null,
   };
-  return Buffer.from(jsonDumps(withExtra(d, data.extra, UPLOAD_KEYS), { floatKeys: FLOAT_KEYS }), 'utf8');
+  return Buffer.from(
+    jsonDumps(withExtra(d, data.extra, UPLOAD_KEYS), { floatKeys: FLOAT_KEYS }),
+    'utf8',
+  );
 }
 
 /** Parses record JSON into an object. @throws ZooKeeperError naming the znode. */

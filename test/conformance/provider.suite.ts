@@ -12,8 +12,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import type { CompiledProvider } from '../../src/config/index.js';
 import {
-  OpenStackProvider, ProviderStoppedError,
-  ResourceNotFoundError, ServerFailedError, parseNodepoolMetadata,
+  OpenStackProvider,
+  ProviderStoppedError,
+  ResourceNotFoundError,
+  ServerFailedError,
+  parseNodepoolMetadata,
 } from '../../src/provider/index.js';
 import type { ProviderError, ProviderTuning } from '../../src/provider/index.js';
 import { NeutronClient } from '../../src/provider/openstack/neutron.js';
@@ -49,7 +52,10 @@ export interface ProviderSuiteTarget {
   setInstanceQuota?(n: number | null): Promise<void>;
   faults?: CloudFaults;
   /** The values of seed 004's clouds.yaml placeholders for this cloud (`OS_USERNAME`, ...). */
-  seedCloudsValues?(): Record<'OS_USERNAME' | 'OS_PASSWORD' | 'OS_AUTH_URL' | 'OS_PROJECT_NAME' | 'OS_REGION_NAME', string>;
+  seedCloudsValues?(): Record<
+    'OS_USERNAME' | 'OS_PASSWORD' | 'OS_AUTH_URL' | 'OS_PROJECT_NAME' | 'OS_REGION_NAME',
+    string
+  >;
 }
 
 const log = pino({ level: process.env['NODEPOOL_TEST_LOG'] ?? 'silent' });
@@ -66,12 +72,25 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
     let imageId: string;
     let shared: OpenStackProvider;
 
-    async function start(overrides: Partial<CompiledProvider> = {}, tuning: ProviderTuning = {}): Promise<OpenStackProvider> {
-      const p = new OpenStackProvider(target().config({ name: `${prefix}-p${started.length}`, ...overrides }), {
-        log,
-        stats,
-        tuning: { serverListAgeMs: 500, activePollMs: 300, deletePollMs: 300, imagePollMs: 300, floatingIpTimeoutMs: 60_000, ...tuning },
-      });
+    async function start(
+      overrides: Partial<CompiledProvider> = {},
+      tuning: ProviderTuning = {},
+    ): Promise<OpenStackProvider> {
+      const p = new OpenStackProvider(
+        target().config({ name: `${prefix}-p${started.length}`, ...overrides }),
+        {
+          log,
+          stats,
+          tuning: {
+            serverListAgeMs: 500,
+            activePollMs: 300,
+            deletePollMs: 300,
+            imagePollMs: 300,
+            floatingIpTimeoutMs: 60_000,
+            ...tuning,
+          },
+        },
+      );
       started.push(p);
       await p.start();
       return p;
@@ -84,7 +103,12 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       imageFile = path.join(dir, 'image.qcow2');
       await writeFile(imageFile, randomBytes(256 * 1024));
       shared = await start({ rateMs: 0 });
-      const img = await shared.uploadImage({ name: `${prefix}-image`, filename: imageFile, diskFormat: 'qcow2', properties: { nodepool_build_id: '0000000001' } });
+      const img = await shared.uploadImage({
+        name: `${prefix}-image`,
+        filename: imageFile,
+        diskFormat: 'qcow2',
+        properties: { nodepool_build_id: '0000000001' },
+      });
       imageId = img.id;
     });
 
@@ -126,8 +150,14 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       const cloudsPath = path.join(dir, 'clouds.yaml');
       await writeFile(cloudsPath, seedCloudsYaml(values));
       const nodepoolYaml = path.join(dir, 'seed-nodepool.yaml');
-      await writeFile(nodepoolYaml, `providers:\n  - name: ${prefix}-seed\n    cloud: le-cloud\n    max-servers: 1\n    images: []\nlabels: []\n`);
-      const loaded = await loadConfig(nodepoolYaml, { cwd: dir, env: { HOME: dir, OS_CLIENT_CONFIG_FILE: cloudsPath } });
+      await writeFile(
+        nodepoolYaml,
+        `providers:\n  - name: ${prefix}-seed\n    cloud: le-cloud\n    max-servers: 1\n    images: []\nlabels: []\n`,
+      );
+      const loaded = await loadConfig(nodepoolYaml, {
+        cwd: dir,
+        env: { HOME: dir, OS_CLIENT_CONFIG_FILE: cloudsPath },
+      });
       const seedCloud = loaded.providers[0]!.cloud;
       expect(seedCloud.auth['project_name']).toBe(values.OS_PROJECT_NAME);
       expect(seedCloud.regionName).toBe(values.OS_REGION_NAME);
@@ -167,9 +197,12 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       expect(starts[0]!.task).toBe('ImageGetImages');
       const faults = target().faults;
       if (faults?.calls) {
-        const calls = faults.calls().filter((c) => !c.path.includes('/auth/') && !c.path.endsWith('/tokens'));
+        const calls = faults
+          .calls()
+          .filter((c) => !c.path.includes('/auth/') && !c.path.endsWith('/tokens'));
         const last = calls.slice(-starts.length);
-        for (let i = 1; i < last.length; i++) expect(last[i]!.at - last[i - 1]!.at).toBeGreaterThanOrEqual(rateMs - 20);
+        for (let i = 1; i < last.length; i++)
+          expect(last[i]!.at - last[i - 1]!.at).toBeGreaterThanOrEqual(rateMs - 20);
       }
     });
 
@@ -195,33 +228,51 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       if (bigger) expect((await shared.findFlavor(smallest.ram + 1)).ram).toBe(bigger.ram);
       const last = flavors[flavors.length - 1]!;
       expect((await shared.findFlavor(1, last.name)).name).toContain(last.name);
-      await expect(shared.findFlavor(1e9)).rejects.toThrow('Unable to find flavor with min ram: 1000000000');
+      await expect(shared.findFlavor(1e9)).rejects.toThrow(
+        'Unable to find flavor with min ram: 1000000000',
+      );
     });
 
-    it('boots a server with nodepool metadata, waits for it, and deletes it', { timeout: 240_000 }, async () => {
-      const p = await start({ rateMs: 0 });
-      const name = `${prefix}-boot`;
-      const created = await p.createServer({ name, imageId, minRam: 1, nodeId: 42, imageName: 'fake-image' });
-      expect(created.name).toBe(name);
-      expect(['building', 'active']).toContain(created.status);
-      const server = await p.waitForServer(created.id, { timeoutMs: 120_000 });
-      expect(server.status).toBe('active');
-      expect(server.publicIp).toBeTruthy();
-      expect(server.privateIp).toBeTruthy();
-      if (target().expectsFloatingIp) {
-        const fips = await p.listFloatingIps();
-        expect(fips.map((f) => f.address)).toContain(server.publicIpv4);
-      }
-      expect(JSON.parse(server.metadata['groups']!)).toEqual([p.name, 'fake-image']);
-      expect(parseNodepoolMetadata(server.metadata)).toEqual({ providerName: p.name, nodeId: 42, imageName: 'fake-image' });
-      await p.deleteServer(server.id);
-      await p.waitForServerDeletion(server.id, { timeoutMs: 120_000 });
-      expect(await p.getServer(server.id)).toBeNull();
-      if (server.publicIpv4 && target().expectsFloatingIp) {
-        expect((await p.listFloatingIps()).map((f) => f.address)).not.toContain(server.publicIpv4);
-      }
-      await expect(p.deleteServer(server.id)).rejects.toBeInstanceOf(ResourceNotFoundError);
-    });
+    it(
+      'boots a server with nodepool metadata, waits for it, and deletes it',
+      { timeout: 240_000 },
+      async () => {
+        const p = await start({ rateMs: 0 });
+        const name = `${prefix}-boot`;
+        const created = await p.createServer({
+          name,
+          imageId,
+          minRam: 1,
+          nodeId: 42,
+          imageName: 'fake-image',
+        });
+        expect(created.name).toBe(name);
+        expect(['building', 'active']).toContain(created.status);
+        const server = await p.waitForServer(created.id, { timeoutMs: 120_000 });
+        expect(server.status).toBe('active');
+        expect(server.publicIp).toBeTruthy();
+        expect(server.privateIp).toBeTruthy();
+        if (target().expectsFloatingIp) {
+          const fips = await p.listFloatingIps();
+          expect(fips.map((f) => f.address)).toContain(server.publicIpv4);
+        }
+        expect(JSON.parse(server.metadata['groups']!)).toEqual([p.name, 'fake-image']);
+        expect(parseNodepoolMetadata(server.metadata)).toEqual({
+          providerName: p.name,
+          nodeId: 42,
+          imageName: 'fake-image',
+        });
+        await p.deleteServer(server.id);
+        await p.waitForServerDeletion(server.id, { timeoutMs: 120_000 });
+        expect(await p.getServer(server.id)).toBeNull();
+        if (server.publicIpv4 && target().expectsFloatingIp) {
+          expect((await p.listFloatingIps()).map((f) => f.address)).not.toContain(
+            server.publicIpv4,
+          );
+        }
+        await expect(p.deleteServer(server.id)).rejects.toBeInstanceOf(ResourceNotFoundError);
+      },
+    );
 
     it('reads the absolute limits and counts the servers', async () => {
       const q = await shared.getQuota();
@@ -236,11 +287,15 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       const used = (await p.getQuota()).usedInstances;
       await t.setInstanceQuota(used);
       try {
-        const err = await p.createServer({ name: `${prefix}-q1`, imageId, minRam: 1 }).catch((e: unknown) => e);
+        const err = await p
+          .createServer({ name: `${prefix}-q1`, imageId, minRam: 1 })
+          .catch((e: unknown) => e);
         expect(err).toMatchObject({ code: 'ERR_PROVIDER_QUOTA' });
         expect((err as Error).message).toContain('instances quota');
         const p2 = await start({ rateMs: 0 }, { checkQuota: false });
-        const err2 = await p2.createServer({ name: `${prefix}-q2`, imageId, minRam: 1 }).catch((e: unknown) => e);
+        const err2 = await p2
+          .createServer({ name: `${prefix}-q2`, imageId, minRam: 1 })
+          .catch((e: unknown) => e);
         expect(err2).toMatchObject({ code: 'ERR_PROVIDER_QUOTA' });
         expect((err2 as ProviderError).status).toBe(403);
         expect((err2 as ProviderError).requestId).toMatch(/^req-/);
@@ -308,7 +363,9 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
         if (!f) return ctx.skip();
         const p = await start({ rateMs: 0 });
         f.failNextCreate('http');
-        const err = await p.createServer({ name: `${prefix}-e500`, imageId, minRam: 1 }).catch((e: unknown) => e);
+        const err = await p
+          .createServer({ name: `${prefix}-e500`, imageId, minRam: 1 })
+          .catch((e: unknown) => e);
         expect(err).toMatchObject({ code: 'ERR_PROVIDER_SERVER' });
         expect((err as ProviderError).status).toBe(500);
         expect((err as ProviderError).requestId).toMatch(/^req-/);

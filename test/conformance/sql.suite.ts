@@ -37,7 +37,9 @@ export function defineSqlConformance(name: SqlBackendInfo['name']): void {
   const reason = backend === undefined ? 'not probed by global-setup' : backend.reason;
   const available = backend?.available === true;
   if (!available) {
-    console.warn(`\n*** SKIPPED: SQL conformance suite on ${name}: ${reason ?? 'unavailable'} ***\n`);
+    console.warn(
+      `\n*** SKIPPED: SQL conformance suite on ${name}: ${reason ?? 'unavailable'} ***\n`,
+    );
   }
 
   describe.skipIf(!available)(`SQL conformance on ${name}`, () => {

@@ -16,7 +16,10 @@ export function findChromium(): { path: string | null; reason: string } {
     const r = spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 20_000 });
     if (r.status === 0) return { path: p, reason: '' };
   }
-  return { path: null, reason: 'no chromium binary (install the Debian package "chromium": scripts/install-deps.sh)' };
+  return {
+    path: null,
+    reason: 'no chromium binary (install the Debian package "chromium": scripts/install-deps.sh)',
+  };
 }
 
 /** The flags every run uses: no sandbox (root in containers), no network chatter. */
@@ -42,11 +45,17 @@ export interface ChromiumRunOptions {
   readonly windowSize?: string;
 }
 
-async function run(binary: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string }> {
+async function run(
+  binary: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ stdout: string; stderr: string }> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'np-chromium-'));
   try {
     return await new Promise((resolve, reject) => {
-      const child = spawn(binary, [...BASE_FLAGS, `--user-data-dir=${profile}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(binary, [...BASE_FLAGS, `--user-data-dir=${profile}`, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -59,7 +68,12 @@ async function run(binary: string, args: string[], timeoutMs: number): Promise<{
       child.once('close', (code, signal) => {
         clearTimeout(timer);
         if (code === 0) resolve({ stdout, stderr });
-        else reject(new Error(`chromium ${args.join(' ')} ended with ${signal ?? code}: ${stderr.slice(-2000)}`));
+        else
+          reject(
+            new Error(
+              `chromium ${args.join(' ')} ended with ${signal ?? code}: ${stderr.slice(-2000)}`,
+            ),
+          );
       });
     });
   } finally {
@@ -68,17 +82,31 @@ async function run(binary: string, args: string[], timeoutMs: number): Promise<{
 }
 
 /** Loads `url`, lets its scripts run, and returns the serialised DOM. */
-export async function dumpDom(binary: string, url: string, options: ChromiumRunOptions = {}): Promise<string> {
+export async function dumpDom(
+  binary: string,
+  url: string,
+  options: ChromiumRunOptions = {},
+): Promise<string> {
   const { stdout } = await run(
     binary,
-    [`--window-size=${options.windowSize ?? '1280,1400'}`, `--virtual-time-budget=${options.virtualTimeBudgetMs ?? 8000}`, '--dump-dom', url],
+    [
+      `--window-size=${options.windowSize ?? '1280,1400'}`,
+      `--virtual-time-budget=${options.virtualTimeBudgetMs ?? 8000}`,
+      '--dump-dom',
+      url,
+    ],
     options.timeoutMs ?? 60_000,
   );
   return stdout;
 }
 
 /** Loads `url`, lets its scripts run, and writes a PNG screenshot to `file`. */
-export async function screenshot(binary: string, url: string, file: string, options: ChromiumRunOptions = {}): Promise<void> {
+export async function screenshot(
+  binary: string,
+  url: string,
+  file: string,
+  options: ChromiumRunOptions = {},
+): Promise<void> {
   await run(
     binary,
     [

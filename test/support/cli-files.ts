@@ -15,7 +15,11 @@ export interface CliFiles {
  * Writes the suite's nodepool.yaml and a secure.conf whose
  * `[database] dburi` is `dburi` (or `secureText` verbatim) into `dir`.
  */
-export async function writeCliFiles(dir: string, dburi: string, options: { secureText?: string } = {}): Promise<CliFiles> {
+export async function writeCliFiles(
+  dir: string,
+  dburi: string,
+  options: { secureText?: string } = {},
+): Promise<CliFiles> {
   const yaml = await readFile(path.join(ROOT, 'test/fixtures/sql/nodepool.yaml'), 'utf8');
   const configPath = path.join(dir, 'nodepool.yaml');
   const securePath = path.join(dir, 'secure.conf');
@@ -23,4 +27,3 @@ export async function writeCliFiles(dir: string, dburi: string, options: { secur
   await writeFile(securePath, options.secureText ?? `[database]\ndburi=${dburi}\n`);
   return { configPath, securePath };
 }
-

@@ -68,7 +68,13 @@ export function validateJsonSchema(schema: unknown, value: unknown): SchemaViola
   return out;
 }
 
-function check(schema: Schema, value: unknown, at: string, where: string, out: SchemaViolation[]): void {
+function check(
+  schema: Schema,
+  value: unknown,
+  at: string,
+  where: string,
+  out: SchemaViolation[],
+): void {
   if (schema === true) return;
   if (schema === false) {
     out.push({ at, message: 'no value is allowed here' });
@@ -76,34 +82,52 @@ function check(schema: Schema, value: unknown, at: string, where: string, out: S
   }
   for (const key of Object.keys(schema)) {
     if (!SUPPORTED_KEYWORDS.has(key))
-      throw new TypeError(`Cannot validate with the schema at "${where}": keyword "${key}" is not supported`);
+      throw new TypeError(
+        `Cannot validate with the schema at "${where}": keyword "${key}" is not supported`,
+      );
   }
   const type = schema['type'];
   if (type !== undefined) {
     const types = Array.isArray(type) ? (type as string[]) : [type as string];
     if (!types.some((t) => hasType(value, t))) {
-      out.push({ at, message: `expected ${types.join(' or ')}, got ${jsonType(value)} ${JSON.stringify(value)}` });
+      out.push({
+        at,
+        message: `expected ${types.join(' or ')}, got ${jsonType(value)} ${JSON.stringify(value)}`,
+      });
       return;
     }
   }
   const enumValues = schema['enum'];
   if (Array.isArray(enumValues) && !enumValues.some((e) => e === value))
-    out.push({ at, message: `expected one of ${JSON.stringify(enumValues)}, got ${JSON.stringify(value)}` });
+    out.push({
+      at,
+      message: `expected one of ${JSON.stringify(enumValues)}, got ${JSON.stringify(value)}`,
+    });
   const pattern = schema['pattern'];
-  if (typeof pattern === 'string' && typeof value === 'string' && !new RegExp(pattern, 'u').test(value))
+  if (
+    typeof pattern === 'string' &&
+    typeof value === 'string' &&
+    !new RegExp(pattern, 'u').test(value)
+  )
     out.push({ at, message: `"${value}" does not match ${pattern}` });
   if (schema['items'] !== undefined && Array.isArray(value)) {
     const items = asSchema(schema['items'], `${where}/items`);
     value.forEach((v, i) => check(items, v, pointer(at, i), `${where}/items`, out));
   }
-  if (jsonType(value) === 'object') checkObject(schema, value as Record<string, unknown>, at, where, out);
+  if (jsonType(value) === 'object')
+    checkObject(schema, value as Record<string, unknown>, at, where, out);
   const oneOf = schema['oneOf'];
   if (Array.isArray(oneOf)) {
     const matching = oneOf.filter(
-      (s, i) => validateSub(asSchema(s, `${where}/oneOf/${i}`), value, at, `${where}/oneOf/${i}`).length === 0,
+      (s, i) =>
+        validateSub(asSchema(s, `${where}/oneOf/${i}`), value, at, `${where}/oneOf/${i}`).length ===
+        0,
     ).length;
     if (matching !== 1)
-      out.push({ at, message: `expected exactly one of ${oneOf.length} shapes to match, ${matching} did` });
+      out.push({
+        at,
+        message: `expected exactly one of ${oneOf.length} shapes to match, ${matching} did`,
+      });
   }
 }
 

@@ -28,7 +28,10 @@ function probePort(host: string, port: number, timeoutMs = 1500): Promise<string
 export async function probeSqlBackends(): Promise<SqlBackendInfo[]> {
   const mysqlPort = Number(process.env.NODEPOOL_TEST_MYSQL_PORT ?? 3306);
   const pgPort = Number(process.env.NODEPOOL_TEST_PG_PORT ?? 5432);
-  const [my, pg] = await Promise.all([probePort('127.0.0.1', mysqlPort), probePort('127.0.0.1', pgPort)]);
+  const [my, pg] = await Promise.all([
+    probePort('127.0.0.1', mysqlPort),
+    probePort('127.0.0.1', pgPort),
+  ]);
   return [
     { name: 'sqlite', available: true },
     my === null

@@ -27,7 +27,10 @@ async function findPgUser(b: SqlBackendInfo): Promise<string> {
   if (pgUser !== undefined) return pgUser;
   let lastErr: unknown;
   for (const user of ['postgres', 'root']) {
-    const k = knexFactory({ client: 'pg', connection: { host: b.host, port: b.port, user, database: 'postgres' } });
+    const k = knexFactory({
+      client: 'pg',
+      connection: { host: b.host, port: b.port, user, database: 'postgres' },
+    });
     try {
       await k.raw('select 1');
       pgUser = user;
@@ -44,7 +47,10 @@ async function findPgUser(b: SqlBackendInfo): Promise<string> {
 function adminKnex(b: SqlBackendInfo, user: string): Knex {
   return b.name === 'mysql'
     ? knexFactory({ client: 'mysql2', connection: { host: b.host, port: b.port, user: 'root' } })
-    : knexFactory({ client: 'pg', connection: { host: b.host, port: b.port, user, database: 'postgres' } });
+    : knexFactory({
+        client: 'pg',
+        connection: { host: b.host, port: b.port, user, database: 'postgres' },
+      });
 }
 
 /** Creates an empty database (SQLite: a temp file) on backend `b`. */
@@ -52,7 +58,11 @@ export async function createTestDatabase(b: SqlBackendInfo): Promise<TestDatabas
   if (b.name === 'sqlite') {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'np-sql-'));
     const file = path.join(dir, 'nodepool.db');
-    const knex = knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: file },
+      useNullAsDefault: true,
+    });
     return {
       dialect: 'sqlite',
       dburi: `sqlite:///${file}`,
@@ -73,8 +83,14 @@ export async function createTestDatabase(b: SqlBackendInfo): Promise<TestDatabas
   }
   const knex =
     b.name === 'mysql'
-      ? knexFactory({ client: 'mysql2', connection: { host: b.host, port: b.port, user, database: name } })
-      : knexFactory({ client: 'pg', connection: { host: b.host, port: b.port, user, database: name } });
+      ? knexFactory({
+          client: 'mysql2',
+          connection: { host: b.host, port: b.port, user, database: name },
+        })
+      : knexFactory({
+          client: 'pg',
+          connection: { host: b.host, port: b.port, user, database: name },
+        });
   const scheme = b.name === 'mysql' ? 'mysql+pymysql' : 'postgresql';
   return {
     dialect: b.name,
@@ -84,7 +100,11 @@ export async function createTestDatabase(b: SqlBackendInfo): Promise<TestDatabas
       await knex.destroy();
       const a = adminKnex(b, user);
       try {
-        await a.raw(b.name === 'mysql' ? `DROP DATABASE IF EXISTS ${name}` : `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.raw(
+          b.name === 'mysql'
+            ? `DROP DATABASE IF EXISTS ${name}`
+            : `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`,
+        );
       } finally {
         await a.destroy();
       }
@@ -108,19 +128,27 @@ export interface SchemaShape {
 }
 
 /** Describes `tables` of the database behind `knex`. */
-export async function introspect(knex: Knex, dialect: TestDatabase['dialect'], tables: readonly string[]): Promise<SchemaShape> {
+export async function introspect(
+  knex: Knex,
+  dialect: TestDatabase['dialect'],
+  tables: readonly string[],
+): Promise<SchemaShape> {
   const out: SchemaShape = { tables: {} };
   for (const t of tables) {
     if (dialect === 'sqlite') {
       const cols = (await knex.raw(`PRAGMA table_info(${t})`)) as any[];
-      const idx = ((await knex.raw(`PRAGMA index_list(${t})`)) as any[]).filter((i) => !String(i.name).startsWith('sqlite_autoindex'));
+      const idx = ((await knex.raw(`PRAGMA index_list(${t})`)) as any[]).filter(
+        (i) => !String(i.name).startsWith('sqlite_autoindex'),
+      );
       const indexes: string[] = [];
       for (const i of idx) {
         const info = (await knex.raw(`PRAGMA index_info(${i.name})`)) as any[];
         indexes.push(`${i.name}(${info.map((c) => c.name).join(',')}) unique=${i.unique}`);
       }
       out.tables[t] = {
-        columns: cols.map((c) => `${c.name} ${c.type} notnull=${c.notnull} pk=${c.pk} default=${c.dflt_value}`),
+        columns: cols.map(
+          (c) => `${c.name} ${c.type} notnull=${c.notnull} pk=${c.pk} default=${c.dflt_value}`,
+        ),
         indexes: indexes.sort(),
       };
     } else if (dialect === 'mysql') {
@@ -132,9 +160,14 @@ export async function introspect(knex: Knex, dialect: TestDatabase['dialect'], t
         'SELECT index_name AS n, column_name AS c, non_unique AS u FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? ORDER BY index_name, seq_in_index',
         [t],
       )) as any[];
-      const [eng] = (await knex.raw('SELECT engine AS e FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [t])) as any[];
+      const [eng] = (await knex.raw(
+        'SELECT engine AS e FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+        [t],
+      )) as any[];
       out.tables[t] = {
-        columns: (cols as any[]).map((c) => `${c.n} ${c.t} nullable=${c.nl} default=${c.d} extra=${c.e} key=${c.k}`),
+        columns: (cols as any[]).map(
+          (c) => `${c.n} ${c.t} nullable=${c.nl} default=${c.d} extra=${c.e} key=${c.k}`,
+        ),
         indexes: (idx as any[]).map((i) => `${i.n}(${i.c}) non_unique=${i.u}`).sort(),
         engine: eng[0]?.e,
       };
@@ -143,9 +176,14 @@ export async function introspect(knex: Knex, dialect: TestDatabase['dialect'], t
         'SELECT column_name AS n, data_type AS t, character_maximum_length AS l, is_nullable AS nl, column_default AS d FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position',
         [t],
       );
-      const idx = await knex.raw('SELECT indexname AS n, indexdef AS d FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?', [t]);
+      const idx = await knex.raw(
+        'SELECT indexname AS n, indexdef AS d FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?',
+        [t],
+      );
       out.tables[t] = {
-        columns: (cols.rows as any[]).map((c) => `${c.n} ${c.t}(${c.l}) nullable=${c.nl} default=${c.d}`),
+        columns: (cols.rows as any[]).map(
+          (c) => `${c.n} ${c.t}(${c.l}) nullable=${c.nl} default=${c.d}`,
+        ),
         indexes: (idx.rows as any[]).map((i) => `${i.n}: ${i.d}`).sort(),
       };
     }
@@ -156,13 +194,19 @@ export async function introspect(knex: Knex, dialect: TestDatabase['dialect'], t
 /** Names of the tables in the database behind `knex`. */
 export async function listTables(knex: Knex, dialect: TestDatabase['dialect']): Promise<string[]> {
   if (dialect === 'sqlite') {
-    const rows = (await knex.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) as any[];
+    const rows = (await knex.raw(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )) as any[];
     return rows.map((r) => String(r.name)).sort();
   }
   if (dialect === 'mysql') {
-    const [rows] = (await knex.raw('SELECT table_name AS n FROM information_schema.tables WHERE table_schema = DATABASE()')) as any[];
+    const [rows] = (await knex.raw(
+      'SELECT table_name AS n FROM information_schema.tables WHERE table_schema = DATABASE()',
+    )) as any[];
     return (rows as any[]).map((r) => String(r.n)).sort();
   }
-  const res = await knex.raw('SELECT tablename AS n FROM pg_tables WHERE schemaname = current_schema()');
+  const res = await knex.raw(
+    'SELECT tablename AS n FROM pg_tables WHERE schemaname = current_schema()',
+  );
   return (res.rows as any[]).map((r) => String(r.n)).sort();
 }

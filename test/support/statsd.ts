@@ -39,7 +39,10 @@ export class StatsdCapture {
   }
 
   /** Waits until a line matching `pattern` (exact key, or a RegExp over the line) arrives. */
-  async waitForLine(pattern: string | RegExp, options: { timeoutMs?: number } = {}): Promise<string> {
+  async waitForLine(
+    pattern: string | RegExp,
+    options: { timeoutMs?: number } = {},
+  ): Promise<string> {
     let found: string | undefined;
     await waitFor(
       () => {

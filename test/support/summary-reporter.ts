@@ -39,7 +39,9 @@ export default class SummaryReporter implements Reporter {
       out.push('Skipped tests in (each printed its reason above):');
       for (const f of [...skippedIn].sort()) out.push(`  ${f}`);
     }
-    out.push(`Tests: ${c.passed} passed, ${c.failed + failedFiles + errors.length} failed, ${c.skipped} skipped`);
+    out.push(
+      `Tests: ${c.passed} passed, ${c.failed + failedFiles + errors.length} failed, ${c.skipped} skipped`,
+    );
     process.stdout.write(out.join('\n') + '\n');
   }
 }

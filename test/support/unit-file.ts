@@ -30,8 +30,14 @@ export function parseUnitFile(text: string): UnitFile {
       continue;
     }
     const eq = line.indexOf('=');
-    if (eq <= 0) throw new SyntaxError(`Cannot parse unit file line ${lineNo}: expected Key=Value: current value is "${line}"`);
-    if (current === undefined) throw new SyntaxError(`Cannot parse unit file line ${lineNo}: assignment before any [Section]`);
+    if (eq <= 0)
+      throw new SyntaxError(
+        `Cannot parse unit file line ${lineNo}: expected Key=Value: current value is "${line}"`,
+      );
+    if (current === undefined)
+      throw new SyntaxError(
+        `Cannot parse unit file line ${lineNo}: assignment before any [Section]`,
+      );
     const key = line.slice(0, eq).trim();
     const values = current.get(key) ?? [];
     values.push(line.slice(eq + 1).trim());
@@ -60,7 +66,14 @@ export function splitCommandLine(text: string): string[] {
  * @throws SyntaxError when the value is not a time span
  */
 export function parseTimeSpanMs(text: string): number {
-  const units: Record<string, number> = { ms: 1, s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = {
+    ms: 1,
+    s: 1000,
+    sec: 1000,
+    m: 60_000,
+    min: 60_000,
+    h: 3_600_000,
+  };
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
   let total = 0;

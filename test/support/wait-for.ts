@@ -30,9 +30,12 @@ export async function waitFor<T>(
       lastError = err;
     }
     if (Date.now() >= deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}`, {
-        cause: lastError,
-      });
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}`,
+        {
+          cause: lastError,
+        },
+      );
     }
     await delay(options.intervalMs ?? 50);
   }

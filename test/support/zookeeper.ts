@@ -199,7 +199,10 @@ async function reapOrphans(): Promise<void> {
   for (const name of await readdir(os.tmpdir()).catch(() => [])) {
     if (!name.startsWith('nodepool-zk-')) continue;
     const dir = path.join(os.tmpdir(), name);
-    const [owner, java] = (await readFile(path.join(dir, 'owner'), 'utf8').catch(() => '')).trim().split(' ').map(Number);
+    const [owner, java] = (await readFile(path.join(dir, 'owner'), 'utf8').catch(() => ''))
+      .trim()
+      .split(' ')
+      .map(Number);
     if (!owner || isProcessAlive(owner)) continue;
     if (java && isProcessAlive(java)) {
       const cmdline = await readFile(`/proc/${java}/cmdline`, 'utf8').catch(() => '');

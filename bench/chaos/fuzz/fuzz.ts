@@ -20,7 +20,11 @@ export interface FuzzReport {
 }
 
 /** Runs `cases` cases; `one(rng, i)` generates, runs and checks case i. */
-export async function fuzz(seed: number, cases: number, one: (rng: Rng, i: number) => FuzzVerdict | Promise<FuzzVerdict>): Promise<FuzzReport> {
+export async function fuzz(
+  seed: number,
+  cases: number,
+  one: (rng: Rng, i: number) => FuzzVerdict | Promise<FuzzVerdict>,
+): Promise<FuzzReport> {
   const rng = createRng(seed);
   const report: FuzzReport = { cases, accepted: 0, rejected: 0, findings: [], slowestMs: 0 };
   let findings = 0;
@@ -30,21 +34,68 @@ export async function fuzz(seed: number, cases: number, one: (rng: Rng, i: numbe
     try {
       verdict = await one(rng, i);
     } catch (err) {
-      verdict = { finding: `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` };
+      verdict = {
+        finding: `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      };
     }
     report.slowestMs = Math.max(report.slowestMs, performance.now() - t0);
     if (verdict === 'accepted') report.accepted++;
     else if (verdict === 'rejected') report.rejected++;
     else {
       findings++;
-      if (report.findings.length < 5) report.findings.push(`case ${i} (seed ${seed}): ${verdict.finding.slice(0, 300)}`);
+      if (report.findings.length < 5)
+        report.findings.push(`case ${i} (seed ${seed}): ${verdict.finding.slice(0, 300)}`);
     }
   }
   if (findings > report.findings.length) report.findings.push(`… ${findings} findings in all`);
   return report;
 }
 
-const NASTY = ['', ' ', '\t', '\n', '\r\n', ':', '-', '- ', '{', '}', '[', ']', ',', '"', "'", '#', '&a', '*a', '!!str', '!!binary', '%', '|', '>', '?', '@', '`', '\\', '\u0000', '\u00ff', '\ud800', '💥', 'null', '~', 'true', 'no', '0x1F', '1e309', '-1', '007', '1_000', '.inf', '.nan', '<<: *a'];
+const NASTY = [
+  '',
+  ' ',
+  '\t',
+  '\n',
+  '\r\n',
+  ':',
+  '-',
+  '- ',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '"',
+  "'",
+  '#',
+  '&a',
+  '*a',
+  '!!str',
+  '!!binary',
+  '%',
+  '|',
+  '>',
+  '?',
+  '@',
+  '`',
+  '\\',
+  '\u0000',
+  '\u00ff',
+  '\ud800',
+  '💥',
+  'null',
+  '~',
+  'true',
+  'no',
+  '0x1F',
+  '1e309',
+  '-1',
+  '007',
+  '1_000',
+  '.inf',
+  '.nan',
+  '<<: *a',
+];
 
 /** Byte/character-level mutations of a text. */
 export function mutateText(rng: Rng, text: string): string {
@@ -82,18 +133,43 @@ export function mutateText(rng: Rng, text: string): string {
         out = out.slice(0, at) + String.fromCharCode(rng.int(0, 0x2ff)) + out.slice(at + 1);
         break;
       default: // repeat a span (long values)
-        out = out.slice(0, at) + out.slice(at, at + rng.int(1, 10)).repeat(rng.int(2, 200)) + out.slice(at);
+        out =
+          out.slice(0, at) +
+          out.slice(at, at + rng.int(1, 10)).repeat(rng.int(2, 200)) +
+          out.slice(at);
     }
   }
   return out;
 }
 
-const VALUES: readonly unknown[] = [null, -1, 0, 1, 2.5, 1e300, -1e300, 'ten', '', 'x'.repeat(5000), true, false, [], {}, [1, 'a', null], { a: 1 }, { 'max-servers': 'x' }, '{braces}', '0.0.0.0:99999'];
+const VALUES: readonly unknown[] = [
+  null,
+  -1,
+  0,
+  1,
+  2.5,
+  1e300,
+  -1e300,
+  'ten',
+  '',
+  'x'.repeat(5000),
+  true,
+  false,
+  [],
+  {},
+  [1, 'a', null],
+  { a: 1 },
+  { 'max-servers': 'x' },
+  '{braces}',
+  '0.0.0.0:99999',
+];
 
 /** Structure-level mutation of a JSON-like value: replace, delete or add at a random place. */
 export function mutateValue(rng: Rng, value: unknown): unknown {
   if (value === null || typeof value !== 'object' || rng.chance(0.15)) return rng.pick(VALUES);
-  const copy: unknown = Array.isArray(value) ? [...(value as unknown[])] : { ...(value as Record<string, unknown>) };
+  const copy: unknown = Array.isArray(value)
+    ? [...(value as unknown[])]
+    : { ...(value as Record<string, unknown>) };
   if (Array.isArray(copy)) {
     if (copy.length === 0 || rng.chance(0.1)) copy.push(rng.pick(VALUES));
     else if (rng.chance(0.1)) copy.splice(rng.int(0, copy.length - 1), 1);
@@ -105,7 +181,9 @@ export function mutateValue(rng: Rng, value: unknown): unknown {
   }
   const obj = copy as Record<string, unknown>;
   const keys = Object.keys(obj);
-  if (keys.length === 0 || rng.chance(0.1)) obj[rng.pick(['unknown-key', 'name', 'max-servers', 'min-ready', 'providers', 'labels', 'x'])] = rng.pick(VALUES);
+  if (keys.length === 0 || rng.chance(0.1))
+    obj[rng.pick(['unknown-key', 'name', 'max-servers', 'min-ready', 'providers', 'labels', 'x'])] =
+      rng.pick(VALUES);
   else if (rng.chance(0.15)) delete obj[rng.pick(keys)];
   else {
     const k = rng.pick(keys);

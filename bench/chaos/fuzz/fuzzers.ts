@@ -11,8 +11,16 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ConfigError, loadConfig, validateConfig } from '../../../src/config/index.js';
 import { computeDemand, parseStatusReply } from '../../../src/gearman/index.js';
-import { JenkinsEventError, formatJenkinsEvent, parseJenkinsEvent } from '../../../src/jenkins/index.js';
-import { COMPAT_DIR, DEFAULT_SUBSTITUTIONS, substitute } from '../../../test/support/compat-fixtures.js';
+import {
+  JenkinsEventError,
+  formatJenkinsEvent,
+  parseJenkinsEvent,
+} from '../../../src/jenkins/index.js';
+import {
+  COMPAT_DIR,
+  DEFAULT_SUBSTITUTIONS,
+  substitute,
+} from '../../../test/support/compat-fixtures.js';
 import { fuzz, mutateText, mutateValue } from './fuzz.js';
 import type { FuzzReport, FuzzVerdict } from './fuzz.js';
 import type { Rng } from '../lib/rng.js';
@@ -27,7 +35,9 @@ function configSeeds(): ConfigSeed[] {
   const out: ConfigSeed[] = [];
   for (const sub of ['', 'config_validate']) {
     const dir = path.join(COMPAT_DIR, sub);
-    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((n) => n.endsWith('.yaml'))
+      .sort()) {
       const text = substitute(readFileSync(path.join(dir, f), 'utf8'), DEFAULT_SUBSTITUTIONS);
       let doc: unknown;
       try {
@@ -42,11 +52,20 @@ function configSeeds(): ConfigSeed[] {
 }
 
 function checkConfigError(err: unknown, file: string): FuzzVerdict {
-  if (!(err instanceof ConfigError)) return { finding: `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} instead of a ConfigError` };
+  if (!(err instanceof ConfigError))
+    return {
+      finding: `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)} instead of a ConfigError`,
+    };
   if (err.problems.length === 0) return { finding: `ConfigError without problems: ${err.message}` };
   for (const p of err.problems) {
-    if (p.file !== file) return { finding: `problem names file "${p.file}", not "${file}": ${p.message}` };
-    if (p.path.length === 0 && p.line === undefined && !/top level|document|empty|mapping/i.test(p.message)) return { finding: `problem with neither YAML path nor line: ${p.message}` };
+    if (p.file !== file)
+      return { finding: `problem names file "${p.file}", not "${file}": ${p.message}` };
+    if (
+      p.path.length === 0 &&
+      p.line === undefined &&
+      !/top level|document|empty|mapping/i.test(p.message)
+    )
+      return { finding: `problem with neither YAML path nor line: ${p.message}` };
   }
   return 'rejected';
 }
@@ -57,7 +76,10 @@ export async function fuzzConfig(seed: number, cases: number): Promise<FuzzRepor
   const dir = mkdtempSync(path.join(os.tmpdir(), 'np-fuzz-config-'));
   const file = path.join(dir, 'nodepool.yaml');
   const clouds = path.join(dir, 'clouds.yaml');
-  writeFileSync(clouds, 'clouds:\n  fake:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n      username: u\n      password: p\n      project_name: p\n    region_name: RegionOne\n');
+  writeFileSync(
+    clouds,
+    'clouds:\n  fake:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n      username: u\n      password: p\n      project_name: p\n    region_name: RegionOne\n',
+  );
   try {
     return await fuzz(seed, cases, async (rng: Rng) => {
       const base = rng.pick(seeds);
@@ -96,7 +118,15 @@ function jenkinsSeed(rng: Rng): string {
   return formatJenkinsEvent(topic, {
     name: 'gate-job',
     url: 'job/gate-job/',
-    build: { full_url: 'http://j/job/gate-job/1/', number: rng.int(1, 1000), phase: 'STARTED', status: 'SUCCESS', url: 'job/gate-job/1/', node_name: `node-${rng.int(1, 99)}`, parameters: { ZUUL_BRANCH: 'master' } },
+    build: {
+      full_url: 'http://j/job/gate-job/1/',
+      number: rng.int(1, 1000),
+      phase: 'STARTED',
+      status: 'SUCCESS',
+      url: 'job/gate-job/1/',
+      node_name: `node-${rng.int(1, 99)}`,
+      parameters: { ZUUL_BRANCH: 'master' },
+    },
   });
 }
 
@@ -110,30 +140,62 @@ export function fuzzJenkins(seed: number, cases: number): Promise<FuzzReport> {
     else if (mode === 1) {
       const space = base.indexOf(' ');
       input = `${base.slice(0, space)} ${JSON.stringify(mutateValue(rng, JSON.parse(base.slice(space + 1))))}`;
-    } else if (mode === 2) input = Uint8Array.from({ length: rng.int(0, 64) }, () => rng.int(0, 255));
+    } else if (mode === 2)
+      input = Uint8Array.from({ length: rng.int(0, 64) }, () => rng.int(0, 255));
     else input = Buffer.from(mutateText(rng, base), 'latin1');
     const r = parseJenkinsEvent(input);
     const length = typeof input === 'string' ? input.length : input.length;
-    if (r.kind === 'event') return r.event.nodeName !== '' && typeof r.event.jobName === 'string' ? 'accepted' : { finding: `event without node or job name: ${JSON.stringify(r.event)}` };
+    if (r.kind === 'event')
+      return r.event.nodeName !== '' && typeof r.event.jobName === 'string'
+        ? 'accepted'
+        : { finding: `event without node or job name: ${JSON.stringify(r.event)}` };
     if (r.kind === 'ignored') return 'rejected';
-    if (!(r.error instanceof JenkinsEventError)) return { finding: 'error is not a JenkinsEventError' };
+    if (!(r.error instanceof JenkinsEventError))
+      return { finding: 'error is not a JenkinsEventError' };
     const { offset, path: at } = r.error.at;
-    const located = (offset !== undefined && offset >= 0 && offset <= length) || (at !== undefined && at !== '');
+    const located =
+      (offset !== undefined && offset >= 0 && offset <= length) || (at !== undefined && at !== '');
     // Undecodable bytes have no character offset to give.
-    if (!located && !/UTF-8/.test(r.error.message)) return { finding: `unlocated error: ${r.error.message} (at ${JSON.stringify(r.error.at)})` };
+    if (!located && !/UTF-8/.test(r.error.message))
+      return { finding: `unlocated error: ${r.error.message} (at ${JSON.stringify(r.error.at)})` };
     return 'rejected';
   });
 }
 
-const FN = ['build:job:label', 'build:job', 'build:', 'build:a:b:c', 'merger:merge', 'build:x:', ':', 'build:💥:l'];
-const COUNT = ['0', '1', '42', '-3', '+5', '99999999999999999999', 'x', '', ' 7 ', '1e3', '0x10', '٣'];
+const FN = [
+  'build:job:label',
+  'build:job',
+  'build:',
+  'build:a:b:c',
+  'merger:merge',
+  'build:x:',
+  ':',
+  'build:💥:l',
+];
+const COUNT = [
+  '0',
+  '1',
+  '42',
+  '-3',
+  '+5',
+  '99999999999999999999',
+  'x',
+  '',
+  ' 7 ',
+  '1e3',
+  '0x10',
+  '٣',
+];
 
 /** Gearman status parser fuzzing: generated replies, some mutated. */
 export function fuzzGearman(seed: number, cases: number): Promise<FuzzReport> {
   return fuzz(seed, cases, (rng) => {
     const lines: string[] = [];
     for (let k = rng.int(0, 8); k > 0; k--) {
-      const fields = [rng.pick(FN), rng.pick(COUNT), rng.pick(COUNT), rng.pick(COUNT)].slice(0, rng.int(1, 5));
+      const fields = [rng.pick(FN), rng.pick(COUNT), rng.pick(COUNT), rng.pick(COUNT)].slice(
+        0,
+        rng.int(1, 5),
+      );
       lines.push(fields.join(rng.chance(0.9) ? '\t' : rng.pick([' ', '\t\t', ''])));
     }
     if (rng.chance(0.8)) lines.push('.');
@@ -144,13 +206,16 @@ export function fuzzGearman(seed: number, cases: number): Promise<FuzzReport> {
     for (const e of parsed.entries) {
       // A count of hundreds of digits reads as Infinity (upstream's Python int: a huge number); NaN would be a bug.
       if (Number.isNaN(e.queued)) return { finding: `queued count NaN for ${e.fn}` };
-      if (e.line < 1 || e.line > nLines) return { finding: `entry line ${e.line} outside 1..${nLines}` };
+      if (e.line < 1 || e.line > nLines)
+        return { finding: `entry line ${e.line} outside 1..${nLines}` };
     }
     for (const p of parsed.problems) {
-      if (p.line < 1 || p.line > nLines || p.message === '' || p.server !== '127.0.0.1:4730') return { finding: `unlocated problem ${JSON.stringify(p)}` };
+      if (p.line < 1 || p.line > nLines || p.message === '' || p.server !== '127.0.0.1:4730')
+        return { finding: `unlocated problem ${JSON.stringify(p)}` };
     }
     const demand = computeDemand([reply, { server: 's2', reply }]);
-    for (const [label, n] of demand.demand) if (Number.isNaN(n) || n <= 0) return { finding: `demand ${n} for label ${label}` };
+    for (const [label, n] of demand.demand)
+      if (Number.isNaN(n) || n <= 0) return { finding: `demand ${n} for label ${label}` };
     return parsed.problems.length > 0 ? 'rejected' : 'accepted';
   });
 }

@@ -25,7 +25,10 @@ export function isClean(a: Accounting): boolean {
 
 /** Joins accountings (a scenario with both daemons). */
 export function mergeAccountings(...parts: Accounting[]): Accounting {
-  return { figures: Object.assign({}, ...parts.map((p) => p.figures)) as Record<string, number>, problems: parts.flatMap((p) => p.problems) };
+  return {
+    figures: Object.assign({}, ...parts.map((p) => p.figures)) as Record<string, number>,
+    problems: parts.flatMap((p) => p.problems),
+  };
 }
 
 function sample(ids: readonly string[]): string {
@@ -42,7 +45,11 @@ export interface LauncherExpectation {
  * Servers and floating IPs in the cloud vs node and subnode rows in the database. Nodes
  * in `hold` and `used` count as held; `building` and `delete` rows are work not finished.
  */
-export async function accountLauncher(cloud: FakeCloudSnapshot, dburi: string, expect: LauncherExpectation): Promise<Accounting> {
+export async function accountLauncher(
+  cloud: FakeCloudSnapshot,
+  dburi: string,
+  expect: LauncherExpectation,
+): Promise<Accounting> {
   const db = await openDatabase(dburi, { poolMax: 1 });
   try {
     const nodes = await db.nodes.list();
@@ -56,23 +63,40 @@ export async function accountLauncher(cloud: FakeCloudSnapshot, dburi: string, e
       const state = n.state === null ? 'unknown' : stateName(n.state);
       if (state === 'building' || state === 'delete') transient.push(`${n.id} (${state})`);
       if (state === 'ready') ready[n.labelName] = (ready[n.labelName] ?? 0) + 1;
-      if (state === 'ready' || state === 'used' || state === 'test') supply[n.labelName] = (supply[n.labelName] ?? 0) + 1;
+      if (state === 'ready' || state === 'used' || state === 'test')
+        supply[n.labelName] = (supply[n.labelName] ?? 0) + 1;
       if (n.externalId !== null) held.set(n.externalId, `node ${n.id} (${state})`);
-      for (const s of await db.subnodes.listByNode(n.id)) if (s.externalId !== null) held.set(s.externalId, `subnode ${s.id} of node ${n.id}`);
+      for (const s of await db.subnodes.listByNode(n.id))
+        if (s.externalId !== null) held.set(s.externalId, `subnode ${s.id} of node ${n.id}`);
     }
     const servers = new Set(cloud.servers.map((s) => s.id));
     const leaked = cloud.servers.filter((s) => !held.has(s.id)).map((s) => `${s.name} (${s.id})`);
     const lost = [...held].filter(([id]) => !servers.has(id)).map(([, what]) => what);
     // A floating IP on no port, or on a port of a server that is gone, is a leak (nodepool
     // creates them per node and deletes them with it).
-    const portsOfLive = new Set(cloud.ports.filter((p) => servers.has(p.deviceId)).map((p) => p.id));
-    const strayFips = cloud.floatingIps.filter((f) => f.portId === null || !portsOfLive.has(f.portId)).map((f) => f.address);
-    if (leaked.length > 0) problems.push(`Leaked ${leaked.length} server(s) no node row names: ${sample(leaked)}`);
-    if (lost.length > 0) problems.push(`Lost ${lost.length} server(s) that rows still name: ${sample(lost)}`);
-    if (strayFips.length > 0) problems.push(`Leaked ${strayFips.length} floating IP(s) bound to no live server: ${sample(strayFips)}`);
-    if (transient.length > 0) problems.push(`${transient.length} node(s) still building or being deleted: ${sample(transient)}`);
+    const portsOfLive = new Set(
+      cloud.ports.filter((p) => servers.has(p.deviceId)).map((p) => p.id),
+    );
+    const strayFips = cloud.floatingIps
+      .filter((f) => f.portId === null || !portsOfLive.has(f.portId))
+      .map((f) => f.address);
+    if (leaked.length > 0)
+      problems.push(`Leaked ${leaked.length} server(s) no node row names: ${sample(leaked)}`);
+    if (lost.length > 0)
+      problems.push(`Lost ${lost.length} server(s) that rows still name: ${sample(lost)}`);
+    if (strayFips.length > 0)
+      problems.push(
+        `Leaked ${strayFips.length} floating IP(s) bound to no live server: ${sample(strayFips)}`,
+      );
+    if (transient.length > 0)
+      problems.push(
+        `${transient.length} node(s) still building or being deleted: ${sample(transient)}`,
+      );
     for (const [label, n] of Object.entries(expect.minReady)) {
-      if ((supply[label] ?? 0) < n) problems.push(`Label ${label} has ${supply[label] ?? 0} ready/used node(s), below min-ready ${n}`);
+      if ((supply[label] ?? 0) < n)
+        problems.push(
+          `Label ${label} has ${supply[label] ?? 0} ready/used node(s), below min-ready ${n}`,
+        );
     }
     return {
       figures: {
@@ -99,7 +123,11 @@ export interface BuilderExpectation {
 }
 
 /** Images in the cloud vs ZooKeeper upload records; build records vs image files. */
-export async function accountBuilder(cloud: FakeCloudSnapshot, images: ImageBuilds, expect: BuilderExpectation): Promise<Accounting> {
+export async function accountBuilder(
+  cloud: FakeCloudSnapshot,
+  images: ImageBuilds,
+  expect: BuilderExpectation,
+): Promise<Accounting> {
   const problems: string[] = [];
   const uploads: ImageUpload[] = [];
   const builds: string[] = [];
@@ -107,32 +135,60 @@ export async function accountBuilder(cloud: FakeCloudSnapshot, images: ImageBuil
   for (const image of await images.getImageNames()) {
     for (const b of await images.getBuilds(image)) {
       builds.push(`${image}-${b.id}`);
-      if (b.state !== 'ready' && b.state !== 'failed') transient.push(`build ${image}-${b.id} (${b.state})`);
-      if (b.state === 'ready' && expect.files !== undefined && !expect.files.has(`${image}-${b.id}`)) problems.push(`Lost the files of ready build ${image}-${b.id}`);
-      for (const provider of await images.getBuildProviders(image, b.id)) uploads.push(...(await images.getUploads(image, b.id, provider)));
+      if (b.state !== 'ready' && b.state !== 'failed')
+        transient.push(`build ${image}-${b.id} (${b.state})`);
+      if (
+        b.state === 'ready' &&
+        expect.files !== undefined &&
+        !expect.files.has(`${image}-${b.id}`)
+      )
+        problems.push(`Lost the files of ready build ${image}-${b.id}`);
+      for (const provider of await images.getBuildProviders(image, b.id))
+        uploads.push(...(await images.getUploads(image, b.id, provider)));
     }
   }
-  for (const u of uploads) if (u.state !== 'ready' && u.state !== 'failed') transient.push(`upload ${u.image}-${u.buildId}/${u.provider}/${u.id} (${u.state})`);
-  const named = new Map(uploads.filter((u) => u.externalId !== null).map((u) => [u.externalId!, u]));
+  for (const u of uploads)
+    if (u.state !== 'ready' && u.state !== 'failed')
+      transient.push(`upload ${u.image}-${u.buildId}/${u.provider}/${u.id} (${u.state})`);
+  const named = new Map(
+    uploads.filter((u) => u.externalId !== null).map((u) => [u.externalId!, u]),
+  );
   const ours = cloud.images.filter((i) => !expect.foreignImages.has(i.id));
-  const leaked = ours.filter((i) => !named.has(i.id)).map((i) => `${i.name} (${i.id}, ${i.status})`);
+  const leaked = ours
+    .filter((i) => !named.has(i.id))
+    .map((i) => `${i.name} (${i.id}, ${i.status})`);
   const inCloud = new Set(cloud.images.map((i) => i.id));
-  const lost = uploads.filter((u) => u.state === 'ready' && (u.externalId === null || !inCloud.has(u.externalId))).map((u) => `${u.image}-${u.buildId}/${u.provider}`);
-  if (leaked.length > 0) problems.push(`Leaked ${leaked.length} cloud image(s) no upload record names: ${sample(leaked)}`);
-  if (lost.length > 0) problems.push(`Lost ${lost.length} ready upload(s) whose cloud image is gone: ${sample(lost)}`);
-  if (transient.length > 0) problems.push(`${transient.length} record(s) stuck in a transient state: ${sample(transient)}`);
+  const lost = uploads
+    .filter((u) => u.state === 'ready' && (u.externalId === null || !inCloud.has(u.externalId)))
+    .map((u) => `${u.image}-${u.buildId}/${u.provider}`);
+  if (leaked.length > 0)
+    problems.push(
+      `Leaked ${leaked.length} cloud image(s) no upload record names: ${sample(leaked)}`,
+    );
+  if (lost.length > 0)
+    problems.push(`Lost ${lost.length} ready upload(s) whose cloud image is gone: ${sample(lost)}`);
+  if (transient.length > 0)
+    problems.push(`${transient.length} record(s) stuck in a transient state: ${sample(transient)}`);
   if (expect.files !== undefined) {
     const known = new Set(builds);
     const stray = [...expect.files].filter((f) => !known.has(f));
-    if (stray.length > 0) problems.push(`Leaked ${stray.length} image file set(s) no build record names: ${sample(stray)}`);
+    if (stray.length > 0)
+      problems.push(
+        `Leaked ${stray.length} image file set(s) no build record names: ${sample(stray)}`,
+      );
   }
   for (const [image, providers] of Object.entries(expect.uploads)) {
     for (const p of providers) {
-      if (!uploads.some((u) => u.image === image && u.provider === p && u.state === 'ready')) problems.push(`Image ${image} has no ready upload to ${p}`);
+      if (!uploads.some((u) => u.image === image && u.provider === p && u.state === 'ready'))
+        problems.push(`Image ${image} has no ready upload to ${p}`);
     }
   }
   return {
-    figures: { 'cloud images (ours)': ours.length, 'build records': builds.length, 'upload records': uploads.length },
+    figures: {
+      'cloud images (ours)': ours.length,
+      'build records': builds.length,
+      'upload records': uploads.length,
+    },
     problems,
   };
 }

@@ -43,7 +43,11 @@ export class BuilderWorld {
       name: 'nodepool-builder',
       args: ['-c', path.join(dir, 'nodepool.yaml'), '--upload-workers', '2'],
       cwd: dir,
-      env: { OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml'), NODEPOOL_DIB_CMD: FAKE_DIB, NODEPOOL_BUILD_LOG_DIR: path.join(dir, 'build-logs') },
+      env: {
+        OS_CLIENT_CONFIG_FILE: path.join(dir, 'clouds.yaml'),
+        NODEPOOL_DIB_CMD: FAKE_DIB,
+        NODEPOOL_BUILD_LOG_DIR: path.join(dir, 'build-logs'),
+      },
     });
   }
 
@@ -52,7 +56,13 @@ export class BuilderWorld {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'np-chaos-builder-'));
     const cloud = await FakeCloudProcess.start({ knobs: { imageSaveDelayMs: 300 } });
     const foreign = new Set((await cloud.state()).images.map((i) => i.id));
-    const world = new BuilderWorld(options, dir, cloud, `/chaos-${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '')}`, foreign);
+    const world = new BuilderWorld(
+      options,
+      dir,
+      cloud,
+      `/chaos-${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '')}`,
+      foreign,
+    );
     try {
       await mkdir(world.imagesDir);
       await world.writeFiles();
@@ -102,7 +112,10 @@ export class BuilderWorld {
     ];
     await writeFile(path.join(this.dir, 'nodepool.yaml.tmp'), lines.join('\n'));
     await rename(path.join(this.dir, 'nodepool.yaml.tmp'), path.join(this.dir, 'nodepool.yaml'));
-    await writeFile(path.join(this.dir, 'clouds.yaml'), this.cloud.cloudsYaml('chaos', { apiTimeoutS: 10 }));
+    await writeFile(
+      path.join(this.dir, 'clouds.yaml'),
+      this.cloud.cloudsYaml('chaos', { apiTimeoutS: 10 }),
+    );
   }
 
   /** Image build records and locks of this world. */
@@ -141,7 +154,12 @@ export class BuilderWorld {
 
   /** Stops the builder (gracefully), the cloud, and removes the temp dir. */
   async stop(): Promise<void> {
-    const steps = [() => this.builder.stop(15_000), () => this.zk?.stop(), () => this.cloud.stop(), () => rm(this.dir, { recursive: true, force: true })];
+    const steps = [
+      () => this.builder.stop(15_000),
+      () => this.zk?.stop(),
+      () => this.cloud.stop(),
+      () => rm(this.dir, { recursive: true, force: true }),
+    ];
     for (const step of steps) {
       try {
         await step();

@@ -19,7 +19,13 @@ export class FaultProxy {
   /** Fraction (0..1) of calls that fail. */
   failureRate = 0;
   /** Calls seen, and failures injected by kind. */
-  readonly counts: Record<FaultKind | 'calls', number> = { calls: 0, '5xx-before': 0, '5xx-after': 0, 'hang-before': 0, 'hang-after': 0 };
+  readonly counts: Record<FaultKind | 'calls', number> = {
+    calls: 0,
+    '5xx-before': 0,
+    '5xx-after': 0,
+    'hang-before': 0,
+    'hang-after': 0,
+  };
   private readonly hung = new Set<ServerResponse>();
 
   private constructor(
@@ -38,7 +44,8 @@ export class FaultProxy {
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const addr = server.address();
-    if (typeof addr !== 'object' || addr === null) throw new Error('Cannot start the fault proxy: it has no port');
+    if (typeof addr !== 'object' || addr === null)
+      throw new Error('Cannot start the fault proxy: it has no port');
     proxy = new FaultProxy(server, `http://127.0.0.1:${addr.port}`, target, rng);
     return proxy;
   }
@@ -60,7 +67,9 @@ export class FaultProxy {
     if (kind !== null) this.counts[kind]++;
     if (kind === '5xx-before') {
       req.resume();
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error": {"code": 503, "message": "chaos: service unavailable"}}');
+      res
+        .writeHead(503, { 'content-type': 'application/json' })
+        .end('{"error": {"code": 503, "message": "chaos: service unavailable"}}');
       return;
     }
     if (kind === 'hang-before') {
@@ -68,27 +77,42 @@ export class FaultProxy {
       this.hang(res);
       return;
     }
-    const upstream = request(`${this.target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (up) => {
-      const chunks: Buffer[] = [];
-      up.on('data', (c: Buffer) => chunks.push(c));
-      up.on('error', () => res.destroy());
-      up.on('end', () => {
-        if (kind === '5xx-after') {
-          res.writeHead(500, { 'content-type': 'application/json' }).end('{"error": {"code": 500, "message": "chaos: internal error"}}');
-          return;
-        }
-        if (kind === 'hang-after') {
-          this.hang(res);
-          return;
-        }
-        const body = Buffer.concat(chunks).toString('latin1').split(this.target).join(this.origin);
-        const headers = { ...up.headers };
-        delete headers['content-length'];
-        delete headers['transfer-encoding'];
-        if (typeof headers.location === 'string') headers.location = headers.location.split(this.target).join(this.origin);
-        res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(body, 'latin1') }).end(body, 'latin1');
-      });
-    });
+    const upstream = request(
+      `${this.target}${req.url ?? '/'}`,
+      { method: req.method, headers: req.headers },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('error', () => res.destroy());
+        up.on('end', () => {
+          if (kind === '5xx-after') {
+            res
+              .writeHead(500, { 'content-type': 'application/json' })
+              .end('{"error": {"code": 500, "message": "chaos: internal error"}}');
+            return;
+          }
+          if (kind === 'hang-after') {
+            this.hang(res);
+            return;
+          }
+          const body = Buffer.concat(chunks)
+            .toString('latin1')
+            .split(this.target)
+            .join(this.origin);
+          const headers = { ...up.headers };
+          delete headers['content-length'];
+          delete headers['transfer-encoding'];
+          if (typeof headers.location === 'string')
+            headers.location = headers.location.split(this.target).join(this.origin);
+          res
+            .writeHead(up.statusCode ?? 502, {
+              ...headers,
+              'content-length': Buffer.byteLength(body, 'latin1'),
+            })
+            .end(body, 'latin1');
+        });
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   }

@@ -25,18 +25,25 @@ function pgBin(): string | null {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return null;
   const versions = readdirSync(base).sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) if (existsSync(path.join(base, v, 'bin/postgres'))) return path.join(base, v, 'bin');
+  for (const v of versions)
+    if (existsSync(path.join(base, v, 'bin/postgres'))) return path.join(base, v, 'bin');
   return null;
 }
 
 /** Which private server, and why it cannot run here (null: it can). */
-export async function privateSqlUnavailableReason(kind: 'mariadb' | 'postgresql'): Promise<string | null> {
+export async function privateSqlUnavailableReason(
+  kind: 'mariadb' | 'postgresql',
+): Promise<string | null> {
   if (kind === 'mariadb') {
-    if (!existsSync(MARIADBD) || !existsSync(INSTALL_DB)) return `no ${MARIADBD} or ${INSTALL_DB} (Debian mariadb-server)`;
-    return process.getuid?.() === 0 ? null : 'a private mariadbd is started as root (--user=root): not root';
+    if (!existsSync(MARIADBD) || !existsSync(INSTALL_DB))
+      return `no ${MARIADBD} or ${INSTALL_DB} (Debian mariadb-server)`;
+    return process.getuid?.() === 0
+      ? null
+      : 'a private mariadbd is started as root (--user=root): not root';
   }
   if (pgBin() === null) return 'no /usr/lib/postgresql/*/bin/postgres (Debian postgresql)';
-  if (process.getuid?.() !== 0) return 'a private postgres runs as the "postgres" user, which needs root';
+  if (process.getuid?.() !== 0)
+    return 'a private postgres runs as the "postgres" user, which needs root';
   try {
     await run('id', ['-u', 'postgres']);
   } catch {
@@ -76,11 +83,28 @@ export class PrivateSqlServer {
     const port = await freePort();
     let ids: { uid: number; gid: number } | null = null;
     if (kind === 'mariadb') {
-      await run(INSTALL_DB, ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], { timeout: 120_000 });
+      await run(
+        INSTALL_DB,
+        [
+          '--no-defaults',
+          `--datadir=${dir}/data`,
+          '--user=root',
+          '--auth-root-authentication-method=normal',
+          '--skip-test-db',
+        ],
+        { timeout: 120_000 },
+      );
     } else {
-      ids = { uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()), gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()) };
+      ids = {
+        uid: Number((await run('id', ['-u', 'postgres'])).stdout.trim()),
+        gid: Number((await run('id', ['-g', 'postgres'])).stdout.trim()),
+      };
       await chown(dir, ids.uid, ids.gid);
-      await run(path.join(pgBin()!, 'initdb'), ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'], { uid: ids.uid, gid: ids.gid, timeout: 120_000 });
+      await run(
+        path.join(pgBin()!, 'initdb'),
+        ['-D', `${dir}/data`, '-A', 'trust', '-U', 'postgres', '--no-sync'],
+        { uid: ids.uid, gid: ids.gid, timeout: 120_000 },
+      );
     }
     const server = new PrivateSqlServer(kind, dir, port, ids);
     try {
@@ -100,21 +124,72 @@ export class PrivateSqlServer {
 
   /** The nodepool database's URL, as secure.conf takes it. */
   get dburi(): string {
-    return this.kind === 'mariadb' ? `mysql+pymysql://root@127.0.0.1:${this.port}/nodepool` : `postgresql://postgres@127.0.0.1:${this.port}/nodepool`;
+    return this.kind === 'mariadb'
+      ? `mysql+pymysql://root@127.0.0.1:${this.port}/nodepool`
+      : `postgresql://postgres@127.0.0.1:${this.port}/nodepool`;
   }
 
   private knex(database: string): ReturnType<typeof knexFactory> {
     return this.kind === 'mariadb'
-      ? knexFactory({ client: 'mysql2', connection: { host: '127.0.0.1', port: this.port, user: 'root', ...(database ? { database } : {}) } })
-      : knexFactory({ client: 'pg', connection: { host: '127.0.0.1', port: this.port, user: 'postgres', database: database || 'postgres' } });
+      ? knexFactory({
+          client: 'mysql2',
+          connection: {
+            host: '127.0.0.1',
+            port: this.port,
+            user: 'root',
+            ...(database ? { database } : {}),
+          },
+        })
+      : knexFactory({
+          client: 'pg',
+          connection: {
+            host: '127.0.0.1',
+            port: this.port,
+            user: 'postgres',
+            database: database || 'postgres',
+          },
+        });
   }
 
   private async launch(): Promise<void> {
     const log = path.join(this.dir, 'server.log');
     const child =
       this.kind === 'mariadb'
-        ? spawn(MARIADBD, ['--no-defaults', `--datadir=${this.dir}/data`, `--port=${this.port}`, '--bind-address=127.0.0.1', `--socket=${this.dir}/mysqld.sock`, `--pid-file=${this.dir}/mysqld.pid`, '--user=root', '--skip-grant-tables', '--skip-log-bin', '--innodb-buffer-pool-size=32M', `--log-error=${log}`], { stdio: 'ignore' })
-        : spawn(path.join(pgBin()!, 'postgres'), ['-D', `${this.dir}/data`, '-p', String(this.port), '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', `logging_collector=off`], { stdio: 'ignore', uid: this.ids!.uid, gid: this.ids!.gid });
+        ? spawn(
+            MARIADBD,
+            [
+              '--no-defaults',
+              `--datadir=${this.dir}/data`,
+              `--port=${this.port}`,
+              '--bind-address=127.0.0.1',
+              `--socket=${this.dir}/mysqld.sock`,
+              `--pid-file=${this.dir}/mysqld.pid`,
+              '--user=root',
+              '--skip-grant-tables',
+              '--skip-log-bin',
+              '--innodb-buffer-pool-size=32M',
+              `--log-error=${log}`,
+            ],
+            { stdio: 'ignore' },
+          )
+        : spawn(
+            path.join(pgBin()!, 'postgres'),
+            [
+              '-D',
+              `${this.dir}/data`,
+              '-p',
+              String(this.port),
+              '-k',
+              this.dir,
+              '-c',
+              'listen_addresses=127.0.0.1',
+              '-c',
+              'fsync=off',
+              '-c',
+              `logging_collector=off`,
+            ],
+            { stdio: 'ignore', uid: this.ids!.uid, gid: this.ids!.gid },
+          );
     this.child = child;
     const killOnExit = (): void => {
       child.kill('SIGKILL');
@@ -144,7 +219,9 @@ export class PrivateSqlServer {
       await delay(100);
     }
     const tail = await readFile(log, 'utf8').catch(() => '');
-    throw new Error(`Private ${this.kind} on port ${this.port} did not come up within 60 s: ${tail.slice(-500)}`);
+    throw new Error(
+      `Private ${this.kind} on port ${this.port} did not come up within 60 s: ${tail.slice(-500)}`,
+    );
   }
 
   private async kill(signal: NodeJS.Signals): Promise<void> {

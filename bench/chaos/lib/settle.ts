@@ -8,7 +8,11 @@ import type { Accounting } from './accounting.js';
  * (clean or not) and how long it took. Errors while accounting count as "not yet" and are
  * reported when time runs out.
  */
-export async function settle(account: () => Promise<Accounting>, timeoutMs: number, intervalMs = 500): Promise<{ accounting: Accounting; ms: number }> {
+export async function settle(
+  account: () => Promise<Accounting>,
+  timeoutMs: number,
+  intervalMs = 500,
+): Promise<{ accounting: Accounting; ms: number }> {
   const started = Date.now();
   let last: Accounting = { figures: {}, problems: ['not accounted yet'] };
   for (;;) {
@@ -16,7 +20,10 @@ export async function settle(account: () => Promise<Accounting>, timeoutMs: numb
       last = await account();
       if (isClean(last)) return { accounting: last, ms: Date.now() - started };
     } catch (err) {
-      last = { figures: last.figures, problems: [`Cannot account: ${err instanceof Error ? err.message : String(err)}`] };
+      last = {
+        figures: last.figures,
+        problems: [`Cannot account: ${err instanceof Error ? err.message : String(err)}`],
+      };
     }
     if (Date.now() - started > timeoutMs) return { accounting: last, ms: Date.now() - started };
     await delay(intervalMs);

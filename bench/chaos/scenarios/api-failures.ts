@@ -41,7 +41,10 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     w.nodepoold.start();
     const failures: string[] = [];
     const filled = await settle(() => w.account(), 90_000, 500);
-    if (filled.accounting.problems.length > 0) failures.push(`Did not reach min-ready under ${FAILURE_RATE * 100} % failures within 90 s: ${filled.accounting.problems.join('; ')}`);
+    if (filled.accounting.problems.length > 0)
+      failures.push(
+        `Did not reach min-ready under ${FAILURE_RATE * 100} % failures within 90 s: ${filled.accounting.problems.join('; ')}`,
+      );
     progress(options, 'api-failures', `filled in ${filled.ms} ms; ${JSON.stringify(proxy.counts)}`);
     let churned = 0;
     for (let round = 1; round <= rounds; round++) {
@@ -77,7 +80,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 /** The scenario. */
 export const apiFailures: Scenario = {
   name: 'api-failures',
-  description: '30 % of cloud API calls fail (5xx or timeout, before or after the cloud acted) while filling and replacing nodes',
+  description:
+    '30 % of cloud API calls fail (5xx or timeout, before or after the cloud acted) while filling and replacing nodes',
   defaultRounds: 15,
   unavailableReason: () => Promise.resolve(zooKeeperUnavailableReason()),
   run,

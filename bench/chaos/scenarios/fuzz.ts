@@ -19,7 +19,11 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   ] as const) {
     const t0 = performance.now();
     const r = await f(options.seed, perRound * rounds);
-    progress(options, 'fuzz', `${name}: ${r.cases} cases in ${Math.round(performance.now() - t0)} ms, ${r.findings.length} findings`);
+    progress(
+      options,
+      'fuzz',
+      `${name}: ${r.cases} cases in ${Math.round(performance.now() - t0)} ms, ${r.findings.length} findings`,
+    );
     faults[`${name} cases`] = r.cases;
     figures[`${name} accepted`] = r.accepted;
     figures[`${name} rejected (located)`] = r.rejected;
@@ -32,7 +36,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 /** The scenario. */
 export const fuzzScenario: Scenario = {
   name: 'fuzz',
-  description: 'malformed input: config loader, ZeroMQ message parser, Gearman status parser (no crash, located errors)',
+  description:
+    'malformed input: config loader, ZeroMQ message parser, Gearman status parser (no crash, located errors)',
   defaultRounds: 10,
   unavailableReason: () => Promise.resolve(null),
   run,

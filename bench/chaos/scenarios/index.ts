@@ -9,4 +9,13 @@ import { sqlRestart } from './sql-restart.js';
 import { zookeeperRestart } from './zookeeper-restart.js';
 
 /** All scenarios. */
-export const SCENARIOS: readonly Scenario[] = [killNodepoold, killBuilder, apiFailures, zookeeperRestart, sqlRestart, zmqDisconnect, gearmandRestart, fuzzScenario];
+export const SCENARIOS: readonly Scenario[] = [
+  killNodepoold,
+  killBuilder,
+  apiFailures,
+  zookeeperRestart,
+  sqlRestart,
+  zmqDisconnect,
+  gearmandRestart,
+  fuzzScenario,
+];

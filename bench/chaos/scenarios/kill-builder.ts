@@ -31,16 +31,25 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       // Start-up takes about 1.5 s; a build about 1.5 s more, an upload a few hundred ms.
       await delay(rng.int(800, 5000));
       await w.builder.kill9();
-      progress(options, 'kill-builder', `round ${round}/${rounds}: killed; ${JSON.stringify((await w.account()).figures)}`);
+      progress(
+        options,
+        'kill-builder',
+        `round ${round}/${rounds}: killed; ${JSON.stringify((await w.account()).figures)}`,
+      );
       w.builder.start();
     }
     const settled = await settle(() => w.account(), options.settleMs ?? 120_000, 1000);
     const exit = await w.builder.stop(20_000);
-    const failures = exit === 'code 0' ? [] : [`nodepool-builder did not stop cleanly on SIGINT: ${exit}`];
+    const failures =
+      exit === 'code 0' ? [] : [`nodepool-builder did not stop cleanly on SIGINT: ${exit}`];
     return {
       ok: failures.length === 0 && settled.accounting.problems.length === 0,
       accounting: settled.accounting,
-      faults: { 'kill -9': rounds, 'build requests': requests, 'settle s': Math.round(settled.ms / 100) / 10 },
+      faults: {
+        'kill -9': rounds,
+        'build requests': requests,
+        'settle s': Math.round(settled.ms / 100) / 10,
+      },
       failures,
       log: w.builder.tail(4000),
     };
@@ -53,7 +62,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 /** The scenario. */
 export const killBuilder: Scenario = {
   name: 'kill-builder',
-  description: 'kill -9 of nodepool-builder at random moments (build, upload, cleanup in flight), restart after each',
+  description:
+    'kill -9 of nodepool-builder at random moments (build, upload, cleanup in flight), restart after each',
   defaultRounds: 20,
   unavailableReason: () => Promise.resolve(zooKeeperUnavailableReason()),
   run,

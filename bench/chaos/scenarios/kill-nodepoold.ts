@@ -39,7 +39,11 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       if (rng.chance(0.5)) churned += await w.churn(rng.int(1, 3));
       await delay(rng.int(0, 500));
       await w.nodepoold.kill9();
-      progress(options, 'kill-nodepoold', `round ${round}/${rounds}: killed; ${JSON.stringify((await w.account()).figures)}`);
+      progress(
+        options,
+        'kill-nodepoold',
+        `round ${round}/${rounds}: killed; ${JSON.stringify((await w.account()).figures)}`,
+      );
       if (rng.chance(0.3)) churned += await w.churn(1);
       w.nodepoold.start();
     }
@@ -49,7 +53,11 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     return {
       ok: failures.length === 0 && settled.accounting.problems.length === 0,
       accounting: settled.accounting,
-      faults: { 'kill -9': rounds, 'nodes marked for deletion': churned, 'settle s': Math.round(settled.ms / 100) / 10 },
+      faults: {
+        'kill -9': rounds,
+        'nodes marked for deletion': churned,
+        'settle s': Math.round(settled.ms / 100) / 10,
+      },
       failures,
       log: w.nodepoold.tail(4000),
     };
@@ -63,7 +71,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 /** The scenario. */
 export const killNodepoold: Scenario = {
   name: 'kill-nodepoold',
-  description: 'kill -9 of nodepoold at random moments (fill, launches, deletes in flight), restart after each',
+  description:
+    'kill -9 of nodepoold at random moments (fill, launches, deletes in flight), restart after each',
   defaultRounds: 20,
   unavailableReason: () => Promise.resolve(zooKeeperUnavailableReason()),
   run,

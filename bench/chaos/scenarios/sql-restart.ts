@@ -26,16 +26,32 @@ interface Outcome {
   log: string;
 }
 
-async function runOn(kind: (typeof KINDS)[number], zk: ZooKeeperServer, rng: Rng, rounds: number, options: ScenarioOptions): Promise<Outcome> {
+async function runOn(
+  kind: (typeof KINDS)[number],
+  zk: ZooKeeperServer,
+  rng: Rng,
+  rounds: number,
+  options: ScenarioOptions,
+): Promise<Outcome> {
   const sql = await PrivateSqlServer.start(kind);
   let world: LauncherWorld | null = null;
   try {
-    world = await LauncherWorld.start({ zookeeper: zk, dburi: sql.dburi, labels: LABELS, maxServers: 10, knobs: { buildDelayMs: 800, deleteDelayMs: 300 }, rng });
+    world = await LauncherWorld.start({
+      zookeeper: zk,
+      dburi: sql.dburi,
+      labels: LABELS,
+      maxServers: 10,
+      knobs: { buildDelayMs: 800, deleteDelayMs: 300 },
+      rng,
+    });
     const w = world;
     w.nodepoold.start();
     const failures: string[] = [];
     const filled = await settle(() => w.account(), 60_000);
-    if (filled.accounting.problems.length > 0) failures.push(`${kind}: did not fill before the restarts: ${filled.accounting.problems.join('; ')}`);
+    if (filled.accounting.problems.length > 0)
+      failures.push(
+        `${kind}: did not fill before the restarts: ${filled.accounting.problems.join('; ')}`,
+      );
     let down = 0;
     for (let round = 1; round <= rounds; round++) {
       await w.churn(rng.int(1, 2));
@@ -45,19 +61,34 @@ async function runOn(kind: (typeof KINDS)[number], zk: ZooKeeperServer, rng: Rng
       await delay(rng.int(500, 2000));
     }
     const settled = await settle(() => w.account(), options.settleMs ?? 90_000, 1000);
-    if (!w.nodepoold.isRunning) failures.push(`${kind}: nodepoold exited during the restarts: ${w.nodepoold.exits.join(', ')}`);
+    if (!w.nodepoold.isRunning)
+      failures.push(
+        `${kind}: nodepoold exited during the restarts: ${w.nodepoold.exits.join(', ')}`,
+      );
     else if (settled.accounting.problems.length > 0) {
       // Keep nodepoold's diagnostic report (launches and deletes in flight, DB pool) in the log.
       w.nodepoold.signal('SIGUSR2');
       await delay(1000);
     }
     const exit = await w.nodepoold.stop();
-    if (exit !== 'code 0') failures.push(`${kind}: nodepoold did not stop cleanly on SIGINT: ${exit}`);
+    if (exit !== 'code 0')
+      failures.push(`${kind}: nodepoold did not stop cleanly on SIGINT: ${exit}`);
     const prefixed: Accounting = {
-      figures: Object.fromEntries(Object.entries(settled.accounting.figures).map(([k, v]) => [`${kind} ${k}`, v])),
+      figures: Object.fromEntries(
+        Object.entries(settled.accounting.figures).map(([k, v]) => [`${kind} ${k}`, v]),
+      ),
       problems: settled.accounting.problems.map((p) => `${kind}: ${p}`),
     };
-    return { accounting: prefixed, failures, faults: { [`${kind} crashes`]: rounds, [`${kind} down s`]: Math.round(down / 100) / 10, [`${kind} settle s`]: Math.round(settled.ms / 100) / 10 }, log: w.nodepoold.tail(3000) };
+    return {
+      accounting: prefixed,
+      failures,
+      faults: {
+        [`${kind} crashes`]: rounds,
+        [`${kind} down s`]: Math.round(down / 100) / 10,
+        [`${kind} settle s`]: Math.round(settled.ms / 100) / 10,
+      },
+      log: w.nodepoold.tail(3000),
+    };
   } finally {
     await world?.stop();
     await sql.stop();
@@ -83,7 +114,13 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     }
     const accounting = mergeAccountings(...outcomes.map((o) => o.accounting));
     const failures = outcomes.flatMap((o) => o.failures);
-    return { ok: failures.length === 0 && accounting.problems.length === 0, accounting, faults, failures, log: outcomes.map((o) => o.log).join('\n') };
+    return {
+      ok: failures.length === 0 && accounting.problems.length === 0,
+      accounting,
+      faults,
+      failures,
+      log: outcomes.map((o) => o.log).join('\n'),
+    };
   } finally {
     await zk.stop();
   }
@@ -92,7 +129,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 /** The scenario. */
 export const sqlRestart: Scenario = {
   name: 'sql-restart',
-  description: 'private MariaDB and PostgreSQL crashed and restarted under load (nodepoold replacing nodes)',
+  description:
+    'private MariaDB and PostgreSQL crashed and restarted under load (nodepoold replacing nodes)',
   defaultRounds: 3,
   async unavailableReason() {
     const zk = zooKeeperUnavailableReason();

@@ -23,7 +23,14 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   let launcher: LauncherWorld | null = null;
   let builder: BuilderWorld | null = null;
   try {
-    launcher = await LauncherWorld.start({ zookeeper: zk, dburi: sql.dburi, labels: { small: 3, large: 2 }, maxServers: 10, knobs: { buildDelayMs: 1000, deleteDelayMs: 300 }, rng });
+    launcher = await LauncherWorld.start({
+      zookeeper: zk,
+      dburi: sql.dburi,
+      labels: { small: 3, large: 2 },
+      maxServers: 10,
+      knobs: { buildDelayMs: 1000, deleteDelayMs: 300 },
+      rng,
+    });
     builder = await BuilderWorld.start({ zookeeper: zk });
     const l = launcher;
     const b = builder;
@@ -38,20 +45,35 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       const t0 = Date.now();
       await zk.restart();
       down += Date.now() - t0;
-      progress(options, 'zookeeper-restart', `round ${round}/${rounds}: ZooKeeper restarted in ${Date.now() - t0} ms`);
+      progress(
+        options,
+        'zookeeper-restart',
+        `round ${round}/${rounds}: ZooKeeper restarted in ${Date.now() - t0} ms`,
+      );
     }
-    const settled = await settle(async () => mergeAccountings(await l.account(), await b.account()), options.settleMs ?? 120_000, 1000);
-    for (const d of [l.nodepoold, b.builder]) if (!d.isRunning) failures.push(`${d.spec.name} exited during the restarts: ${d.exits.join(', ')}`);
+    const settled = await settle(
+      async () => mergeAccountings(await l.account(), await b.account()),
+      options.settleMs ?? 120_000,
+      1000,
+    );
+    for (const d of [l.nodepoold, b.builder])
+      if (!d.isRunning)
+        failures.push(`${d.spec.name} exited during the restarts: ${d.exits.join(', ')}`);
     for (const d of [l.nodepoold, b.builder]) {
       const exit = await d.stop(20_000);
-      if (exit !== 'code 0') failures.push(`${d.spec.name} did not stop cleanly on SIGINT: ${exit}`);
+      if (exit !== 'code 0')
+        failures.push(`${d.spec.name} did not stop cleanly on SIGINT: ${exit}`);
     }
     return {
       ok: failures.length === 0 && settled.accounting.problems.length === 0,
       accounting: settled.accounting,
-      faults: { 'ZooKeeper restarts': rounds, 'ZooKeeper down s (total)': Math.round(down / 100) / 10, 'settle s': Math.round(settled.ms / 100) / 10 },
+      faults: {
+        'ZooKeeper restarts': rounds,
+        'ZooKeeper down s (total)': Math.round(down / 100) / 10,
+        'settle s': Math.round(settled.ms / 100) / 10,
+      },
       failures,
-      log: (l.nodepoold.tail(2500) + b.builder.tail(2500)),
+      log: l.nodepoold.tail(2500) + b.builder.tail(2500),
     };
   } finally {
     await launcher?.stop();
@@ -64,7 +86,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
 /** The scenario. */
 export const zookeeperRestart: Scenario = {
   name: 'zookeeper-restart',
-  description: 'ZooKeeper restarted under load (nodepoold filling, nodepool-builder building and uploading)',
+  description:
+    'ZooKeeper restarted under load (nodepoold filling, nodepool-builder building and uploading)',
   defaultRounds: 3,
   unavailableReason: () => Promise.resolve(zooKeeperUnavailableReason()),
   run,

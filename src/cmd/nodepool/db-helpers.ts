@@ -19,7 +19,10 @@ export async function openCliDatabase(ctx: CliContext): Promise<Database> {
   const where = { file: ctx.securePath, path: ['database', 'dburi'] };
   if (config.dburi === undefined || config.dburi === '') {
     throw new ConfigError(ctx.securePath, [
-      { ...where, message: 'is required by this command: add "dburi=..." to the [database] section' },
+      {
+        ...where,
+        message: 'is required by this command: add "dburi=..." to the [database] section',
+      },
     ]);
   }
   try {
@@ -27,7 +30,8 @@ export async function openCliDatabase(ctx: CliContext): Promise<Database> {
     ctx.onClose(() => lease.release());
     return lease.db;
   } catch (err) {
-    if (err instanceof DbUriError) throw new ConfigError(ctx.securePath, [{ ...where, message: err.message }], { cause: err });
+    if (err instanceof DbUriError)
+      throw new ConfigError(ctx.securePath, [{ ...where, message: err.message }], { cause: err });
     throw err;
   }
 }
@@ -41,7 +45,9 @@ const MAX_ID = 2 ** 31 - 1;
  */
 export function parseId(text: string, what: 'node' | 'job'): number {
   if (!/^\d+$/.test(text.trim())) {
-    throw new UsageError(`Cannot find ${what}: ID must be a positive integer: current value is "${text}"`);
+    throw new UsageError(
+      `Cannot find ${what}: ID must be a positive integer: current value is "${text}"`,
+    );
   }
   return Number(text.trim());
 }
@@ -58,9 +64,19 @@ export const NODE_HEADERS = NODE_LIST_HEADERS;
 export { nodeJson };
 
 /** Prints nodes as the `list` table, or as a JSON array with `--json`. */
-export function printNodes(ctx: CliContext, nodes: readonly NodeRecord[], nowMs: number = Date.now()): void {
+export function printNodes(
+  ctx: CliContext,
+  nodes: readonly NodeRecord[],
+  nowMs: number = Date.now(),
+): void {
   if (ctx.json) {
-    ctx.out(JSON.stringify(nodes.map((n) => nodeJson(n, nowMs)), null, 2));
+    ctx.out(
+      JSON.stringify(
+        nodes.map((n) => nodeJson(n, nowMs)),
+        null,
+        2,
+      ),
+    );
     return;
   }
   ctx.out(nodeListTable(nodes, nowMs));
@@ -69,8 +85,19 @@ export function printNodes(ctx: CliContext, nodes: readonly NodeRecord[], nowMs:
 /** Prints jobs as the `job-list` table, or as a JSON array with `--json`. */
 export function printJobs(ctx: CliContext, jobs: readonly JobRecord[]): void {
   if (ctx.json) {
-    ctx.out(JSON.stringify(jobs.map((j) => ({ id: j.id, name: j.name, holdOnFailure: j.holdOnFailure })), null, 2));
+    ctx.out(
+      JSON.stringify(
+        jobs.map((j) => ({ id: j.id, name: j.name, holdOnFailure: j.holdOnFailure })),
+        null,
+        2,
+      ),
+    );
     return;
   }
-  ctx.out(formatTable(['ID', 'Name', 'Hold on Failure'], jobs.map((j) => [j.id, j.name, j.holdOnFailure])));
+  ctx.out(
+    formatTable(
+      ['ID', 'Name', 'Hold on Failure'],
+      jobs.map((j) => [j.id, j.name, j.holdOnFailure]),
+    ),
+  );
 }

@@ -3,13 +3,19 @@ import { isOutOfRange, openCliDatabase, parseId, printNodes } from './db-helpers
 import type { CliContext, VerbOptions } from './verb.js';
 
 /** `nodepool hold ID [--reason TEXT]`: keeps a node indefinitely, then prints it. */
-export async function run(ctx: CliContext, args: readonly string[], opts: VerbOptions): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  args: readonly string[],
+  opts: VerbOptions,
+): Promise<void> {
   const id = parseId(args[0] ?? '', 'node');
   const reason = typeof opts.reason === 'string' ? opts.reason : undefined;
   const db = await openCliDatabase(ctx);
   // One UPDATE of state, state_time and comment only: a daemon writing other columns of
   // the same node at the same moment keeps its change.
-  const found = !isOutOfRange(id) && (await db.nodes.setState(id, 'hold', reason !== undefined ? { comment: reason } : {}));
+  const found =
+    !isOutOfRange(id) &&
+    (await db.nodes.setState(id, 'hold', reason !== undefined ? { comment: reason } : {}));
   const node = found ? await db.nodes.get(id) : undefined;
   if (!node) throw new NotFoundError(`Node ${id} not found.`);
   printNodes(ctx, [node]);

@@ -1,5 +1,10 @@
 import type { SnapshotImageRecord } from '../../db/index.js';
-import { collectUploads, imageListJson, imageListTable, snapshotImageListJson } from '../../status/index.js';
+import {
+  collectUploads,
+  imageListJson,
+  imageListTable,
+  snapshotImageListJson,
+} from '../../status/index.js';
 import type { ImageUpload } from '../../zk/index.js';
 import { openCliDatabase } from './db-helpers.js';
 import { hasSnapshotImages } from './snapshot-helpers.js';
@@ -17,13 +22,20 @@ export async function run(ctx: CliContext): Promise<void> {
   const config = await ctx.config();
   const withSnapshots = hasSnapshotImages(config);
   const uploads: ImageUpload[] =
-    withSnapshots && config.zookeeperServers.length === 0 ? [] : await collectUploads(await openCliImageBuilds(ctx));
-  const snapshots: SnapshotImageRecord[] = withSnapshots ? await (await openCliDatabase(ctx)).snapshotImages.list() : [];
+    withSnapshots && config.zookeeperServers.length === 0
+      ? []
+      : await collectUploads(await openCliImageBuilds(ctx));
+  const snapshots: SnapshotImageRecord[] = withSnapshots
+    ? await (await openCliDatabase(ctx)).snapshotImages.list()
+    : [];
   const now = Date.now();
   ctx.out(
     ctx.json
-      ? JSON.stringify([...imageListJson(uploads, now), ...snapshotImageListJson(snapshots, now)], null, 2)
+      ? JSON.stringify(
+          [...imageListJson(uploads, now), ...snapshotImageListJson(snapshots, now)],
+          null,
+          2,
+        )
       : imageListTable(uploads, now, snapshots),
   );
 }
-

@@ -6,7 +6,11 @@ import type { CliContext } from './verb.js';
 import { openCliImageBuilds } from './zk-helpers.js';
 
 /** The (provider, image) pairs PROVIDER (or `all`) names, checked as 0.3.1 did. */
-function pairsOf(config: CompiledConfig, provider: string, image: string): Array<{ provider: string; isSnapshot: boolean; diskimage: string }> {
+function pairsOf(
+  config: CompiledConfig,
+  provider: string,
+  image: string,
+): Array<{ provider: string; isSnapshot: boolean; diskimage: string }> {
   const inUse = config.labels.some((l) => l.minReady >= 0 && l.image === image);
   if (!inUse) throw new NotFoundError(`Image specified, ${image}, is not in use.`);
   if (provider !== 'all' && !config.providers.some((p) => p.name === provider)) {
@@ -14,8 +18,17 @@ function pairsOf(config: CompiledConfig, provider: string, image: string): Array
   }
   const out = config.providers
     .filter((p) => provider === 'all' || p.name === provider)
-    .flatMap((p) => p.images.filter((i) => i.name === image).map((i) => ({ provider: p.name, isSnapshot: i.baseImage !== undefined, diskimage: i.diskimage })));
-  if (out.length === 0) throw new NotFoundError(`Image ${image} not in use by provider ${provider}`);
+    .flatMap((p) =>
+      p.images
+        .filter((i) => i.name === image)
+        .map((i) => ({
+          provider: p.name,
+          isSnapshot: i.baseImage !== undefined,
+          diskimage: i.diskimage,
+        })),
+    );
+  if (out.length === 0)
+    throw new NotFoundError(`Image ${image} not in use by provider ${provider}`);
   return out;
 }
 
@@ -27,7 +40,8 @@ function pairsOf(config: CompiledConfig, provider: string, image: string): Array
  */
 export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
   const [provider = '', image = ''] = args;
-  if (provider === '' || image === '') throw new UsageError('Cannot update an image: PROVIDER and IMAGE are required');
+  if (provider === '' || image === '')
+    throw new UsageError('Cannot update an image: PROVIDER and IMAGE are required');
   const config = await ctx.config();
   const pairs = pairsOf(config, provider, image);
   const dib = [...new Set(pairs.filter((p) => !p.isSnapshot).map((p) => p.diskimage))];
@@ -44,11 +58,18 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   const snaps = pairs.filter((p) => p.isSnapshot);
   if (snaps.length === 0) return;
   const sctx = await openCliSnapshotContext(ctx, provider === 'all' ? undefined : provider);
-  const results = await Promise.allSettled(snaps.map((p) => updateSnapshotImage(sctx, p.provider, image)));
+  const results = await Promise.allSettled(
+    snaps.map((p) => updateSnapshotImage(sctx, p.provider, image)),
+  );
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed.length > 0) throw failed[0]!.reason;
   for (const r of results) {
-    if (r.status === 'fulfilled') ctx.log.info('Image %s in %s is ready (id %d)', r.value.imageName, r.value.providerName, r.value.id);
+    if (r.status === 'fulfilled')
+      ctx.log.info(
+        'Image %s in %s is ready (id %d)',
+        r.value.imageName,
+        r.value.providerName,
+        r.value.id,
+      );
   }
 }
-

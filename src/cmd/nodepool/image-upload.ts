@@ -18,7 +18,11 @@ async function uploadOne(
   filePath: string,
 ): Promise<void> {
   const [cloud] = await openCliProviders(ctx, provider.name);
-  if (cloud?.uploadImage === undefined) throw new IllegalStateError(`Cannot upload to provider "${provider.name}": it is not usable`, 'unavailable');
+  if (cloud?.uploadImage === undefined)
+    throw new IllegalStateError(
+      `Cannot upload to provider "${provider.name}": it is not usable`,
+      'unavailable',
+    );
   const d = image.diskimage;
   const lock = images.imageUploadLock(d, build.id, provider.name);
   await lock.acquireOrThrow({ timeoutMs: LOCK_TIMEOUT_MS });
@@ -31,7 +35,10 @@ async function uploadOne(
     });
     // As the builder does: the record names the cloud image before any data is sent, so a
     // crash mid-upload leaves a record the builders' cleanup can delete the image by.
-    const uploadId = await images.storeUpload(d, build.id, provider.name, { state: 'uploading', externalName: name });
+    const uploadId = await images.storeUpload(d, build.id, provider.name, {
+      state: 'uploading',
+      externalName: name,
+    });
     ctx.log.info('Uploading DIB image build %s from %s to %s', build.id, filePath, provider.name);
     let createdId: string | undefined;
     try {
@@ -43,14 +50,36 @@ async function uploadOne(
         ...(await readChecksums(filePath)),
         onCreated: async (id) => {
           createdId = id;
-          await images.storeUpload(d, build.id, provider.name, { state: 'uploading', externalId: id, externalName: name }, uploadId);
+          await images.storeUpload(
+            d,
+            build.id,
+            provider.name,
+            { state: 'uploading', externalId: id, externalName: name },
+            uploadId,
+          );
         },
       });
-      await images.storeUpload(d, build.id, provider.name, { state: 'ready', externalId: uploaded.id, externalName: name }, uploadId);
+      await images.storeUpload(
+        d,
+        build.id,
+        provider.name,
+        { state: 'ready', externalId: uploaded.id, externalName: name },
+        uploadId,
+      );
       ctx.log.info('Image build %s-%s in %s is ready', d, build.id, provider.name);
     } catch (err) {
       // Keep the names: if the provider could not delete its half-made image, cleanup can.
-      await images.storeUpload(d, build.id, provider.name, { state: 'failed', externalName: name, ...(createdId !== undefined ? { externalId: createdId } : {}) }, uploadId);
+      await images.storeUpload(
+        d,
+        build.id,
+        provider.name,
+        {
+          state: 'failed',
+          externalName: name,
+          ...(createdId !== undefined ? { externalId: createdId } : {}),
+        },
+        uploadId,
+      );
       throw err;
     }
   } finally {
@@ -69,15 +98,25 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   const config = await ctx.config();
   const targets = config.providers.filter((p) => providerName === 'all' || p.name === providerName);
   if (targets.length === 0) throw new NotFoundError(`Provider ${providerName} does not exist`);
-  const pairs = targets.flatMap((p) => p.images.filter((i) => i.name === imageName).map((i) => ({ provider: p, image: i })));
-  if (pairs.length === 0) throw new NotFoundError(`Image ${imageName} not in use by provider ${providerName}`);
+  const pairs = targets.flatMap((p) =>
+    p.images.filter((i) => i.name === imageName).map((i) => ({ provider: p, image: i })),
+  );
+  if (pairs.length === 0)
+    throw new NotFoundError(`Image ${imageName} not in use by provider ${providerName}`);
   const snapshot = pairs.find((p) => p.image.baseImage !== undefined);
-  if (snapshot !== undefined) throw new IllegalStateError(`Trying to upload a non disk-image-builder image: ${imageName}`, 'snapshot');
+  if (snapshot !== undefined)
+    throw new IllegalStateError(
+      `Trying to upload a non disk-image-builder image: ${imageName}`,
+      'snapshot',
+    );
   const images = await openCliImageBuilds(ctx);
   for (const { provider, image } of pairs) {
     const [build] = await images.getMostRecentBuilds(image.diskimage, { state: 'ready', count: 1 });
-    if (build === undefined) throw new NotFoundError(`No ready build of diskimage ${image.diskimage} to upload`);
-    const file = (await findBuildFiles(config.imagesDir ?? '', `${image.diskimage}-${build.id}`)).find((f) => f.extension === provider.imageType);
+    if (build === undefined)
+      throw new NotFoundError(`No ready build of diskimage ${image.diskimage} to upload`);
+    const file = (
+      await findBuildFiles(config.imagesDir ?? '', `${image.diskimage}-${build.id}`)
+    ).find((f) => f.extension === provider.imageType);
     if (file === undefined) {
       throw new NotFoundError(
         `Cannot upload build ${image.diskimage}-${build.id}: no ${provider.imageType} file of it in images-dir "${config.imagesDir ?? ''}" on this host (run this on the builder that built it)`,
@@ -86,4 +125,3 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
     await uploadOne(ctx, images, build, provider, image, file.path);
   }
 }
-

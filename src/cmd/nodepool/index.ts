@@ -61,7 +61,8 @@ export const VERBS: readonly VerbEntry[] = [
     arguments: [
       {
         name: 'id',
-        description: 'snapshot image id, or IMAGE-BUILD_ID-PROVIDER-UPLOAD_ID (instead of the options)',
+        description:
+          'snapshot image id, or IMAGE-BUILD_ID-PROVIDER-UPLOAD_ID (instead of the options)',
         required: false,
       },
     ],
@@ -70,7 +71,10 @@ export const VERBS: readonly VerbEntry[] = [
       { flags: '--image <image>', description: 'image name' },
       { flags: '--build-id <build-id>', description: 'image build id' },
       { flags: '--upload-id <upload-id>', description: 'image upload id' },
-      { flags: '--force', description: 'with ID of a snapshot image: ignore failures to delete it from the cloud' },
+      {
+        flags: '--force',
+        description: 'with ID of a snapshot image: ignore failures to delete it from the cloud',
+      },
     ],
     load: () => import('./image-delete.js'),
   },
@@ -116,7 +120,12 @@ export const VERBS: readonly VerbEntry[] = [
     name: 'job-create',
     description: 'create job',
     arguments: [{ name: 'name', description: 'job name' }],
-    options: [{ flags: '--hold-on-failure <count>', description: 'number of nodes to hold when this job fails' }],
+    options: [
+      {
+        flags: '--hold-on-failure <count>',
+        description: 'number of nodes to hold when this job fails',
+      },
+    ],
     hasJson: true,
     load: () => import('./job-create.js'),
   },

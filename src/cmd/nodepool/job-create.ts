@@ -6,11 +6,18 @@ import type { CliContext, VerbOptions } from './verb.js';
 const MAX_COUNT = 2 ** 31 - 1;
 
 /** `nodepool job-create NAME [--hold-on-failure N]`: adds an auto-hold job, then lists jobs. */
-export async function run(ctx: CliContext, args: readonly string[], opts: VerbOptions): Promise<void> {
+export async function run(
+  ctx: CliContext,
+  args: readonly string[],
+  opts: VerbOptions,
+): Promise<void> {
   const name = args[0] ?? '';
   let count: number | null = null;
   if (opts.holdOnFailure !== undefined) {
-    const text = typeof opts.holdOnFailure === 'string' ? opts.holdOnFailure : JSON.stringify(opts.holdOnFailure);
+    const text =
+      typeof opts.holdOnFailure === 'string'
+        ? opts.holdOnFailure
+        : JSON.stringify(opts.holdOnFailure);
     if (!/^\d+$/.test(text.trim()) || Number(text.trim()) > MAX_COUNT) {
       throw new UsageError(
         `Cannot create job "${name}": --hold-on-failure must be an integer from 0 to ${MAX_COUNT}: current value is "${text}"`,

@@ -6,5 +6,6 @@ import type { CliContext } from './verb.js';
 export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
   const id = parseId(args[0] ?? '', 'job');
   const db = await openCliDatabase(ctx);
-  if (isOutOfRange(id) || !(await db.jobs.delete(id))) throw new NotFoundError(`Job ${id} not found.`);
+  if (isOutOfRange(id) || !(await db.jobs.delete(id)))
+    throw new NotFoundError(`Job ${id} not found.`);
 }

@@ -47,7 +47,12 @@ export class LeakTracker {
 async function isOwned(ctx: LauncherContext, nodeId: number, serverId: string): Promise<boolean> {
   const node = await ctx.db().nodes.get(nodeId);
   if (node === undefined) return false;
-  if (node.state === stateCode('building') || node.externalId === null || node.externalId === serverId) return true;
+  if (
+    node.state === stateCode('building') ||
+    node.externalId === null ||
+    node.externalId === serverId
+  )
+    return true;
   const subnodes = await ctx.db().subnodes.listByNode(nodeId);
   return subnodes.some((s) => s.externalId === null || s.externalId === serverId);
 }
@@ -61,7 +66,11 @@ export interface CleanupDeps {
 }
 
 /** One cleanup run. */
-export async function runCleanup(ctx: LauncherContext, deps: CleanupDeps, signal: AbortSignal): Promise<void> {
+export async function runCleanup(
+  ctx: LauncherContext,
+  deps: CleanupDeps,
+  signal: AbortSignal,
+): Promise<void> {
   const { deleter, leaks, launches } = deps;
   const log = getLogger(ctx.log, 'nodepool.NodePool', { cron: 'cleanup' });
   const nodes = await ctx.db().nodes.list();
@@ -72,7 +81,12 @@ export async function runCleanup(ctx: LauncherContext, deps: CleanupDeps, signal
   await cleanupLeaks(ctx, deleter, leaks, log, signal);
 }
 
-function cleanupNodes(ctx: LauncherContext, deleter: NodeDeleter, nodes: readonly NodeRecord[], log: Logger): void {
+function cleanupNodes(
+  ctx: LauncherContext,
+  deleter: NodeDeleter,
+  nodes: readonly NodeRecord[],
+  log: Logger,
+): void {
   const now = Date.now();
   for (const node of nodes) {
     const ageMs = now - (node.stateTime ?? 0) * 1000;
@@ -85,10 +99,12 @@ function cleanupNodes(ctx: LauncherContext, deleter: NodeDeleter, nodes: readonl
         reason = 'state delete';
         break;
       case stateCode('test'):
-        if (ageMs > ctx.timing.testCleanupMs) reason = `in state test for ${Math.round(ageMs / 1000)} s`;
+        if (ageMs > ctx.timing.testCleanupMs)
+          reason = `in state test for ${Math.round(ageMs / 1000)} s`;
         break;
       default:
-        if (ageMs > ctx.timing.nodeCleanupMs) reason = `in its state for ${Math.round(ageMs / 1000)} s`;
+        if (ageMs > ctx.timing.nodeCleanupMs)
+          reason = `in its state for ${Math.round(ageMs / 1000)} s`;
     }
     if (reason !== null) {
       log.info('Cleanup: deleting node %d (%s)', node.id, reason);
@@ -97,7 +113,13 @@ function cleanupNodes(ctx: LauncherContext, deleter: NodeDeleter, nodes: readonl
   }
 }
 
-async function cleanupLeaks(ctx: LauncherContext, deleter: NodeDeleter, leaks: LeakTracker, log: Logger, signal: AbortSignal): Promise<void> {
+async function cleanupLeaks(
+  ctx: LauncherContext,
+  deleter: NodeDeleter,
+  leaks: LeakTracker,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<void> {
   const config = ctx.config();
   const configured = new Set(config.providers.map((p) => p.name));
   try {
@@ -107,17 +129,33 @@ async function cleanupLeaks(ctx: LauncherContext, deleter: NodeDeleter, leaks: L
       const servers = await cloud.listServers({ signal });
       for (const server of servers) {
         const meta = parseNodepoolMetadata(server.metadata);
-        if (meta === null || !configured.has(meta.providerName) || meta.providerName !== pc.name) continue;
+        if (meta === null || !configured.has(meta.providerName) || meta.providerName !== pc.name)
+          continue;
         if (meta.nodeId === undefined) {
-          log.debug('Server %s in provider %s has nodepool metadata but no node id', server.id, pc.name);
+          log.debug(
+            'Server %s in provider %s has nodepool metadata but no node id',
+            server.id,
+            pc.name,
+          );
           continue;
         }
         if (await isOwned(ctx, meta.nodeId, server.id)) continue;
         if (leaks.sighted(pc.name, server.id)) {
-          log.warn('Deleting leaked instance %s (%s) in provider %s: node %d does not exist', server.id, server.name, pc.name, meta.nodeId);
+          log.warn(
+            'Deleting leaked instance %s (%s) in provider %s: node %d does not exist',
+            server.id,
+            server.name,
+            pc.name,
+            meta.nodeId,
+          );
           deleter.deleteInstance(pc.name, server.id);
         } else {
-          log.info('Server %s in provider %s names node %d, which does not exist: deleting it if still so at the next cleanup', server.id, pc.name, meta.nodeId);
+          log.info(
+            'Server %s in provider %s names node %d, which does not exist: deleting it if still so at the next cleanup',
+            server.id,
+            pc.name,
+            meta.nodeId,
+          );
         }
       }
       if (pc.cleanFloatingIps && cloud.cleanFloatingIps !== undefined) {

@@ -55,7 +55,13 @@ export async function deleteOrphans(
   let orphanNodes = 0;
   for (const node of nodes) {
     if (node.state === stateCode('delete') || deleter.isDeletingNode(node.id)) doomed.add(node.id);
-    if (node.state !== building || doomed.has(node.id) || launches.hasNode(node.id) || !isOld(node.stateTime)) continue;
+    if (
+      node.state !== building ||
+      doomed.has(node.id) ||
+      launches.hasNode(node.id) ||
+      !isOld(node.stateTime)
+    )
+      continue;
     if (!(await db.nodes.setStateIf(node.id, ['building'], 'delete'))) continue;
     doomed.add(node.id);
     orphanNodes++;
@@ -69,12 +75,17 @@ export async function deleteOrphans(
   for (const candidate of await buildingSubnodes(ctx)) {
     const parent = byId.get(candidate.nodeId);
     // A parent not in the snapshot is newer than it (or gone): left for the next run.
-    if (parent === undefined || doomed.has(parent.id) || deleter.isDeletingNode(parent.id)) continue;
+    if (parent === undefined || doomed.has(parent.id) || deleter.isDeletingNode(parent.id))
+      continue;
     if (launches.hasSubnode(candidate.id) || !isOld(candidate.stateTime)) continue;
     const subnode = await db.subnodes.get(candidate.id);
     if (subnode?.state !== building) continue;
     orphanSubnodes++;
-    log.warn('Subnode %d of node %d is building with no launch in flight: deleting it', subnode.id, parent.id);
+    log.warn(
+      'Subnode %d of node %d is building with no launch in flight: deleting it',
+      subnode.id,
+      parent.id,
+    );
     deleter.deleteSubnode(parent, subnode, 'cleanup: building with no launch in flight');
   }
   return { nodes: orphanNodes, subnodes: orphanSubnodes };

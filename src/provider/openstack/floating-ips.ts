@@ -53,20 +53,34 @@ export class FloatingIps {
     const { d } = this;
     const ext = await this.externalNetwork(o);
     if (!ext) {
-      throw new ProviderError(`Cannot add a floating IP to server "${serverId}" in provider "${d.provider}": the cloud has no external network`, {
-        provider: d.provider,
-        service: 'network',
-      });
+      throw new ProviderError(
+        `Cannot add a floating IP to server "${serverId}" in provider "${d.provider}": the cloud has no external network`,
+        {
+          provider: d.provider,
+          service: 'network',
+        },
+      );
     }
-    const ports = await d.task(TASK.portList, (s) => d.neutron.listPorts({ deviceId: serverId, ...sig(s) }), o);
+    const ports = await d.task(
+      TASK.portList,
+      (s) => d.neutron.listPorts({ deviceId: serverId, ...sig(s) }),
+      o,
+    );
     const port = ports.find((p) => (p.fixed_ips ?? []).some((ip) => ip.ip_address.includes('.')));
     if (!port) {
-      throw new ProviderError(`Cannot add a floating IP to server "${serverId}" in provider "${d.provider}": it has no port with an IPv4 address`, {
-        provider: d.provider,
-        service: 'network',
-      });
+      throw new ProviderError(
+        `Cannot add a floating IP to server "${serverId}" in provider "${d.provider}": it has no port with an IPv4 address`,
+        {
+          provider: d.provider,
+          service: 'network',
+        },
+      );
     }
-    const fip = await d.task(TASK.neutronFloatingIpCreate, (s) => d.neutron.createFloatingIp(ext.id, { portId: port.id, ...sig(s) }), o);
+    const fip = await d.task(
+      TASK.neutronFloatingIpCreate,
+      (s) => d.neutron.createFloatingIp(ext.id, { portId: port.id, ...sig(s) }),
+      o,
+    );
     this.attaching.add(fip.id);
     try {
       const deadline = Date.now() + d.timeoutMs;
@@ -89,7 +103,11 @@ export class FloatingIps {
   /** Every floating IP of the project. */
   async list(o: CallOptions = {}): Promise<FloatingIpInfo[]> {
     if ((await this.d.networks(o)) === null) return [];
-    const fips = await this.d.task(TASK.neutronFloatingIpList, (s) => this.d.neutron.listFloatingIps(sig(s)), o);
+    const fips = await this.d.task(
+      TASK.neutronFloatingIpList,
+      (s) => this.d.neutron.listFloatingIps(sig(s)),
+      o,
+    );
     return fips.map((f) => ({
       id: f.id,
       address: f.floating_ip_address,
@@ -116,10 +134,18 @@ export class FloatingIps {
   async deleteForServer(serverId: string, o: CallOptions = {}): Promise<void> {
     const { d } = this;
     if ((await d.networks(o)) === null) return;
-    const ports = await d.task(TASK.portList, (s) => d.neutron.listPorts({ deviceId: serverId, ...sig(s) }), o);
+    const ports = await d.task(
+      TASK.portList,
+      (s) => d.neutron.listPorts({ deviceId: serverId, ...sig(s) }),
+      o,
+    );
     if (ports.length === 0) return;
     const portIds = new Set(ports.map((p) => p.id));
-    const fips = await d.task(TASK.neutronFloatingIpList, (s) => d.neutron.listFloatingIps(sig(s)), o);
+    const fips = await d.task(
+      TASK.neutronFloatingIpList,
+      (s) => d.neutron.listFloatingIps(sig(s)),
+      o,
+    );
     for (const f of fips) {
       if (f.port_id && portIds.has(f.port_id)) await this.deleteOne(f.id, o);
     }
@@ -128,7 +154,11 @@ export class FloatingIps {
   /** Deletes one floating IP; false when it was already gone. */
   private async deleteOne(id: string, o: CallOptions = {}): Promise<boolean> {
     try {
-      await this.d.task(TASK.neutronFloatingIpDelete, (s) => this.d.neutron.deleteFloatingIp(id, sig(s)), o);
+      await this.d.task(
+        TASK.neutronFloatingIpDelete,
+        (s) => this.d.neutron.deleteFloatingIp(id, sig(s)),
+        o,
+      );
       return true;
     } catch (err) {
       if (err instanceof ResourceNotFoundError) return false;

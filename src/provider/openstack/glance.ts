@@ -7,7 +7,11 @@ import { ServiceClient, asArray, asObject, asString } from './service-client.js'
 import type { RestCallOptions } from './service-client.js';
 
 /** An image as Glance v2 returns it: core fields plus custom properties at top level. */
-export type GlanceImage = Record<string, unknown> & { id: string; name?: string | null; status: string };
+export type GlanceImage = Record<string, unknown> & {
+  id: string;
+  name?: string | null;
+  status: string;
+};
 
 /** Glance's catalog URL may be unversioned; calls go to `<url>/v2`. */
 export function glanceBase(url: string): string {
@@ -25,8 +29,14 @@ export class GlanceClient extends ServiceClient {
    * Creates an image record (status `queued`). `fields` holds core fields (`name`,
    * `disk_format`, `container_format`, `visibility`) and custom string properties.
    */
-  async createImage(fields: Record<string, unknown>, o: RestCallOptions = {}): Promise<GlanceImage> {
-    const res = await this.call('POST', '/images', `create image "${String(fields['name'])}"`, { ...o, json: fields });
+  async createImage(
+    fields: Record<string, unknown>,
+    o: RestCallOptions = {},
+  ): Promise<GlanceImage> {
+    const res = await this.call('POST', '/images', `create image "${String(fields['name'])}"`, {
+      ...o,
+      json: fields,
+    });
     return res.body as GlanceImage;
   }
 
@@ -34,13 +44,22 @@ export class GlanceClient extends ServiceClient {
    * Uploads the image data from `filename`, streamed from disk with backpressure (never
    * read whole into memory). `timeoutMs` bounds the whole upload (0 = none).
    */
-  async uploadFile(id: string, filename: string, o: RestCallOptions & { timeoutMs?: number } = {}): Promise<void> {
-    await this.call('PUT', `/images/${encodeURIComponent(id)}/file`, `upload data of image "${id}"`, {
-      ...(o.signal ? { signal: o.signal } : {}),
-      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-      headers: { 'Content-Type': 'application/octet-stream' },
-      bodyFile: filename,
-    });
+  async uploadFile(
+    id: string,
+    filename: string,
+    o: RestCallOptions & { timeoutMs?: number } = {},
+  ): Promise<void> {
+    await this.call(
+      'PUT',
+      `/images/${encodeURIComponent(id)}/file`,
+      `upload data of image "${id}"`,
+      {
+        ...(o.signal ? { signal: o.signal } : {}),
+        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+        headers: { 'Content-Type': 'application/octet-stream' },
+        bodyFile: filename,
+      },
+    );
   }
 
   /** One image. @throws ResourceNotFoundError */

@@ -102,7 +102,12 @@ export function errorFromStatus(
   const { message, type } = cloudMessage(text);
   const where = requestId ? ` (request ${requestId})` : '';
   const full = `Cannot ${action} in provider "${ctx.provider}": ${ctx.service} answered ${status}: ${message || '(no message)'}${where}`;
-  const opts = { provider: ctx.provider, service: ctx.service, status, ...(requestId ? { requestId } : {}) };
+  const opts = {
+    provider: ctx.provider,
+    service: ctx.service,
+    status,
+    ...(requestId ? { requestId } : {}),
+  };
   if (isQuota(status, message, type)) return quotaExceeded(full, opts);
   if (status === 401) return new UnauthorizedError(full, opts);
   if (status === 404) return new ResourceNotFoundError(full, opts);
@@ -147,11 +152,14 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
       );
     }
     if (err instanceof FileReadFailure) {
-      throw new ProviderError(`Cannot ${req.action} in provider "${ctx.provider}": ${err.message}`, {
-        ...opts,
-        code: 'ERR_PROVIDER_UPLOAD_FILE',
-        cause: err,
-      });
+      throw new ProviderError(
+        `Cannot ${req.action} in provider "${ctx.provider}": ${err.message}`,
+        {
+          ...opts,
+          code: 'ERR_PROVIDER_UPLOAD_FILE',
+          cause: err,
+        },
+      );
     }
     const detail = err instanceof Error ? err.message : String(err);
     throw new ProviderError(
@@ -174,5 +182,10 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
       );
     }
   }
-  return { status: res.status, headers: res.headers, body: parsed, ...(requestId ? { requestId } : {}) };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: parsed,
+    ...(requestId ? { requestId } : {}),
+  };
 }

@@ -23,9 +23,30 @@ export interface ImageDeps {
 }
 
 const CORE_FIELDS = new Set([
-  'id', 'name', 'status', 'visibility', 'protected', 'checksum', 'owner', 'size', 'virtual_size',
-  'min_ram', 'min_disk', 'created_at', 'updated_at', 'tags', 'self', 'file', 'schema',
-  'direct_url', 'locations', 'os_hidden', 'os_hash_algo', 'os_hash_value', 'disk_format', 'container_format',
+  'id',
+  'name',
+  'status',
+  'visibility',
+  'protected',
+  'checksum',
+  'owner',
+  'size',
+  'virtual_size',
+  'min_ram',
+  'min_disk',
+  'created_at',
+  'updated_at',
+  'tags',
+  'self',
+  'file',
+  'schema',
+  'direct_url',
+  'locations',
+  'os_hidden',
+  'os_hash_algo',
+  'os_hash_value',
+  'disk_format',
+  'container_format',
 ]);
 
 /** Maps Glance's JSON to {@link ImageInfo}; properties are the string-valued non-core fields. */
@@ -37,7 +58,12 @@ export function toImageInfo(img: GlanceImage): ImageInfo {
   for (const k of ['disk_format', 'container_format']) {
     if (typeof img[k] === 'string') properties[k] = img[k];
   }
-  const info: ImageInfo = { id: img.id, name: img.name ?? '', status: String(img.status).toLowerCase(), properties };
+  const info: ImageInfo = {
+    id: img.id,
+    name: img.name ?? '',
+    status: String(img.status).toLowerCase(),
+    properties,
+  };
   if (typeof img['created_at'] === 'string') info.created = img['created_at'];
   if (typeof img['size'] === 'number') info.size = img['size'];
   return info;
@@ -45,14 +71,24 @@ export function toImageInfo(img: GlanceImage): ImageInfo {
 
 /** Every image visible to the project. */
 export async function listImages(d: ImageDeps, o: CallOptions = {}): Promise<ImageInfo[]> {
-  const images = await d.task(TASK.imageGet, (signal) => d.glance.listImages(signal ? { signal } : {}), o);
+  const images = await d.task(
+    TASK.imageGet,
+    (signal) => d.glance.listImages(signal ? { signal } : {}),
+    o,
+  );
   return images.map(toImageInfo);
 }
 
 /** One image, or null when it does not exist. */
-export async function getImage(d: ImageDeps, id: string, o: CallOptions = {}): Promise<ImageInfo | null> {
+export async function getImage(
+  d: ImageDeps,
+  id: string,
+  o: CallOptions = {},
+): Promise<ImageInfo | null> {
   try {
-    return toImageInfo(await d.task(TASK.imageGet, (signal) => d.glance.getImage(id, signal ? { signal } : {}), o));
+    return toImageInfo(
+      await d.task(TASK.imageGet, (signal) => d.glance.getImage(id, signal ? { signal } : {}), o),
+    );
   } catch (err) {
     if (err instanceof ResourceNotFoundError) return null;
     throw err;
@@ -72,16 +108,26 @@ export async function deleteImage(d: ImageDeps, id: string, o: CallOptions = {})
  * queue (it may take many minutes and must not hold up other calls) but is still timed
  * under its task name.
  */
-export async function uploadImage(d: ImageDeps, req: UploadImageRequest, o: CallOptions = {}): Promise<ImageInfo> {
+export async function uploadImage(
+  d: ImageDeps,
+  req: UploadImageRequest,
+  o: CallOptions = {},
+): Promise<ImageInfo> {
   const signal = o.signal;
   if (req.md5 && req.sha256) {
-    const same = await d.task(TASK.imageGet, (s) => d.glance.listImages({ name: req.name, ...(s ? { signal: s } : {}) }), o);
-    const hit = same.map(toImageInfo).find(
-      (i) =>
-        i.status === 'active' &&
-        i.properties['owner_specified.shade.md5'] === req.md5 &&
-        i.properties['owner_specified.shade.sha256'] === req.sha256,
+    const same = await d.task(
+      TASK.imageGet,
+      (s) => d.glance.listImages({ name: req.name, ...(s ? { signal: s } : {}) }),
+      o,
     );
+    const hit = same
+      .map(toImageInfo)
+      .find(
+        (i) =>
+          i.status === 'active' &&
+          i.properties['owner_specified.shade.md5'] === req.md5 &&
+          i.properties['owner_specified.shade.sha256'] === req.sha256,
+      );
     if (hit) {
       await req.onCreated?.(hit.id);
       return hit;
@@ -97,7 +143,11 @@ export async function uploadImage(d: ImageDeps, req: UploadImageRequest, o: Call
     ...(req.md5 ? { 'owner_specified.shade.md5': req.md5 } : {}),
     ...(req.sha256 ? { 'owner_specified.shade.sha256': req.sha256 } : {}),
   };
-  const created = await d.task(TASK.imageCreate, (s) => d.glance.createImage(fields, s ? { signal: s } : {}), o);
+  const created = await d.task(
+    TASK.imageCreate,
+    (s) => d.glance.createImage(fields, s ? { signal: s } : {}),
+    o,
+  );
   try {
     await req.onCreated?.(created.id);
   } catch (err) {
@@ -107,7 +157,10 @@ export async function uploadImage(d: ImageDeps, req: UploadImageRequest, o: Call
   const timeoutMs = req.timeoutMs ?? 3_600_000;
   const started = performance.now();
   try {
-    await d.glance.uploadFile(created.id, req.filename, { timeoutMs, ...(signal ? { signal } : {}) });
+    await d.glance.uploadFile(created.id, req.filename, {
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+    });
   } catch (err) {
     await deleteQuietly(d, created.id);
     throw err;
@@ -116,7 +169,10 @@ export async function uploadImage(d: ImageDeps, req: UploadImageRequest, o: Call
     d.stats.timing(key, performance.now() - started);
     d.stats.increment(key);
   }
-  return waitForImage(d, created.id, { timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)), ...(signal ? { signal } : {}) });
+  return waitForImage(d, created.id, {
+    timeoutMs: Math.max(1, timeoutMs - (performance.now() - started)),
+    ...(signal ? { signal } : {}),
+  });
 }
 
 async function deleteQuietly(d: ImageDeps, id: string): Promise<void> {
@@ -128,7 +184,11 @@ async function deleteQuietly(d: ImageDeps, id: string): Promise<void> {
 }
 
 /** Polls until the image is `active`; `killed`/`deleted` fail. */
-export async function waitForImage(d: ImageDeps, id: string, o: CallOptions & { timeoutMs: number }): Promise<ImageInfo> {
+export async function waitForImage(
+  d: ImageDeps,
+  id: string,
+  o: CallOptions & { timeoutMs: number },
+): Promise<ImageInfo> {
   const deadline = Date.now() + o.timeoutMs;
   let last = 'unknown';
   for (;;) {
@@ -137,10 +197,13 @@ export async function waitForImage(d: ImageDeps, id: string, o: CallOptions & { 
       last = img.status;
       if (img.status === 'active') return img;
       if (img.status === 'killed' || img.status === 'deleted') {
-        throw new ProviderError(`Cannot upload image "${img.name}" to provider "${d.provider}": its status became "${img.status}"`, {
-          provider: d.provider,
-          service: 'image',
-        });
+        throw new ProviderError(
+          `Cannot upload image "${img.name}" to provider "${d.provider}": its status became "${img.status}"`,
+          {
+            provider: d.provider,
+            service: 'image',
+          },
+        );
       }
     }
     if (Date.now() >= deadline) {

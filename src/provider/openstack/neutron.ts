@@ -56,42 +56,79 @@ export class NeutronClient extends ServiceClient {
 
   /** Networks visible to the project, optionally filtered by exact name. */
   async listNetworks(o: RestCallOptions & { name?: string } = {}): Promise<NeutronNetwork[]> {
-    const res = await this.call('GET', `/networks${qs({ name: o.name })}`, 'list networks', this.sig(o));
+    const res = await this.call(
+      'GET',
+      `/networks${qs({ name: o.name })}`,
+      'list networks',
+      this.sig(o),
+    );
     return asArray(asObject(res.body)['networks']) as NeutronNetwork[];
   }
 
   /** Ports, optionally of one device (server id). */
   async listPorts(o: RestCallOptions & { deviceId?: string } = {}): Promise<NeutronPort[]> {
-    const res = await this.call('GET', `/ports${qs({ device_id: o.deviceId })}`, 'list ports', this.sig(o));
+    const res = await this.call(
+      'GET',
+      `/ports${qs({ device_id: o.deviceId })}`,
+      'list ports',
+      this.sig(o),
+    );
     return asArray(asObject(res.body)['ports']) as NeutronPort[];
   }
 
   /** Floating IPs of the project, optionally of one port. */
-  async listFloatingIps(o: RestCallOptions & { portId?: string } = {}): Promise<NeutronFloatingIp[]> {
-    const res = await this.call('GET', `/floatingips${qs({ port_id: o.portId })}`, 'list floating IPs', this.sig(o));
+  async listFloatingIps(
+    o: RestCallOptions & { portId?: string } = {},
+  ): Promise<NeutronFloatingIp[]> {
+    const res = await this.call(
+      'GET',
+      `/floatingips${qs({ port_id: o.portId })}`,
+      'list floating IPs',
+      this.sig(o),
+    );
     return asArray(asObject(res.body)['floatingips']) as NeutronFloatingIp[];
   }
 
   /** Creates a floating IP on an external network, attached to `portId` when given. */
-  async createFloatingIp(networkId: string, o: RestCallOptions & { portId?: string } = {}): Promise<NeutronFloatingIp> {
+  async createFloatingIp(
+    networkId: string,
+    o: RestCallOptions & { portId?: string } = {},
+  ): Promise<NeutronFloatingIp> {
     const floatingip: Record<string, string> = { floating_network_id: networkId };
     if (o.portId) floatingip['port_id'] = o.portId;
-    const res = await this.call('POST', '/floatingips', 'create floating IP', { ...this.sig(o), json: { floatingip } });
+    const res = await this.call('POST', '/floatingips', 'create floating IP', {
+      ...this.sig(o),
+      json: { floatingip },
+    });
     return asObject(asObject(res.body)['floatingip']) as unknown as NeutronFloatingIp;
   }
 
   /** Attaches a floating IP to a port (or detaches it with `null`). */
-  async updateFloatingIp(id: string, portId: string | null, o: RestCallOptions = {}): Promise<NeutronFloatingIp> {
-    const res = await this.call('PUT', `/floatingips/${encodeURIComponent(id)}`, `attach floating IP "${id}"`, {
-      ...this.sig(o),
-      json: { floatingip: { port_id: portId } },
-    });
+  async updateFloatingIp(
+    id: string,
+    portId: string | null,
+    o: RestCallOptions = {},
+  ): Promise<NeutronFloatingIp> {
+    const res = await this.call(
+      'PUT',
+      `/floatingips/${encodeURIComponent(id)}`,
+      `attach floating IP "${id}"`,
+      {
+        ...this.sig(o),
+        json: { floatingip: { port_id: portId } },
+      },
+    );
     return asObject(asObject(res.body)['floatingip']) as unknown as NeutronFloatingIp;
   }
 
   /** Deletes a floating IP. @throws ResourceNotFoundError */
   async deleteFloatingIp(id: string, o: RestCallOptions = {}): Promise<void> {
-    await this.call('DELETE', `/floatingips/${encodeURIComponent(id)}`, `delete floating IP "${id}"`, this.sig(o));
+    await this.call(
+      'DELETE',
+      `/floatingips/${encodeURIComponent(id)}`,
+      `delete floating IP "${id}"`,
+      this.sig(o),
+    );
   }
 
   private sig(o: RestCallOptions): RestCallOptions {

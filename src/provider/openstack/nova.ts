@@ -59,7 +59,10 @@ export interface NovaKeypair {
 
 /** Nova client of one provider. */
 export class NovaClient extends ServiceClient {
-  constructor(session: KeystoneSession, options: { provider: string; timeoutMs: number; type?: string; name?: string }) {
+  constructor(
+    session: KeystoneSession,
+    options: { provider: string; timeoutMs: number; type?: string; name?: string },
+  ) {
     super(
       session,
       { type: options.type ?? 'compute', ...(options.name ? { name: options.name } : {}) },
@@ -69,22 +72,33 @@ export class NovaClient extends ServiceClient {
 
   /** Boots a server; Nova answers at once with its id (status BUILD). */
   async createServer(body: NovaCreateServer, o: RestCallOptions = {}): Promise<{ id: string }> {
-    const res = await this.call('POST', '/servers', `create server "${body.name}"`, { ...o, json: { server: body } });
+    const res = await this.call('POST', '/servers', `create server "${body.name}"`, {
+      ...o,
+      json: { server: body },
+    });
     const id = asString(asObject(asObject(res.body)['server'])['id']);
     if (!id) {
-      throw new ProviderError(`Cannot create server "${body.name}" in provider "${this.ctx.provider}": compute sent no server id`, {
-        provider: this.ctx.provider,
-        service: 'compute',
-        status: res.status,
-        ...(res.requestId ? { requestId: res.requestId } : {}),
-      });
+      throw new ProviderError(
+        `Cannot create server "${body.name}" in provider "${this.ctx.provider}": compute sent no server id`,
+        {
+          provider: this.ctx.provider,
+          service: 'compute',
+          status: res.status,
+          ...(res.requestId ? { requestId: res.requestId } : {}),
+        },
+      );
     }
     return { id };
   }
 
   /** One server. @throws ResourceNotFoundError */
   async getServer(id: string, o: RestCallOptions = {}): Promise<NovaServer> {
-    const res = await this.call('GET', `/servers/${encodeURIComponent(id)}`, `get server "${id}"`, o);
+    const res = await this.call(
+      'GET',
+      `/servers/${encodeURIComponent(id)}`,
+      `get server "${id}"`,
+      o,
+    );
     return asObject(res.body)['server'] as NovaServer;
   }
 
@@ -99,17 +113,31 @@ export class NovaClient extends ServiceClient {
   }
 
   /** Adds or replaces metadata items of a server; returns the server's whole metadata. */
-  async setServerMetadata(id: string, metadata: Record<string, string>, o: RestCallOptions = {}): Promise<Record<string, string>> {
-    const res = await this.call('POST', `/servers/${encodeURIComponent(id)}/metadata`, `set metadata of server "${id}"`, {
-      ...o,
-      json: { metadata },
-    });
+  async setServerMetadata(
+    id: string,
+    metadata: Record<string, string>,
+    o: RestCallOptions = {},
+  ): Promise<Record<string, string>> {
+    const res = await this.call(
+      'POST',
+      `/servers/${encodeURIComponent(id)}/metadata`,
+      `set metadata of server "${id}"`,
+      {
+        ...o,
+        json: { metadata },
+      },
+    );
     return asObject(asObject(res.body)['metadata']) as Record<string, string>;
   }
 
   /** A server's metadata. */
   async getServerMetadata(id: string, o: RestCallOptions = {}): Promise<Record<string, string>> {
-    const res = await this.call('GET', `/servers/${encodeURIComponent(id)}/metadata`, `get metadata of server "${id}"`, o);
+    const res = await this.call(
+      'GET',
+      `/servers/${encodeURIComponent(id)}/metadata`,
+      `get metadata of server "${id}"`,
+      o,
+    );
     return asObject(asObject(res.body)['metadata']) as Record<string, string>;
   }
 
@@ -148,20 +176,33 @@ export class NovaClient extends ServiceClient {
   }
 
   /** Snapshots a server into an image; returns the new image id (from `Location`). */
-  async createImage(serverId: string, name: string, metadata: Record<string, string> = {}, o: RestCallOptions = {}): Promise<string> {
-    const res = await this.call('POST', `/servers/${encodeURIComponent(serverId)}/action`, `snapshot server "${serverId}"`, {
-      ...o,
-      json: { createImage: { name, metadata } },
-    });
+  async createImage(
+    serverId: string,
+    name: string,
+    metadata: Record<string, string> = {},
+    o: RestCallOptions = {},
+  ): Promise<string> {
+    const res = await this.call(
+      'POST',
+      `/servers/${encodeURIComponent(serverId)}/action`,
+      `snapshot server "${serverId}"`,
+      {
+        ...o,
+        json: { createImage: { name, metadata } },
+      },
+    );
     const fromBody = asString(asObject(res.body)['image_id']);
     const location = res.headers.get('location') ?? '';
     const id = fromBody ?? location.split('/').pop();
     if (!id) {
-      throw new ProviderError(`Cannot snapshot server "${serverId}" in provider "${this.ctx.provider}": compute sent no image location`, {
-        provider: this.ctx.provider,
-        service: 'compute',
-        status: res.status,
-      });
+      throw new ProviderError(
+        `Cannot snapshot server "${serverId}" in provider "${this.ctx.provider}": compute sent no image location`,
+        {
+          provider: this.ctx.provider,
+          service: 'compute',
+          status: res.status,
+        },
+      );
     }
     return id;
   }
@@ -169,11 +210,17 @@ export class NovaClient extends ServiceClient {
   /** Every key pair of the user. */
   async listKeypairs(o: RestCallOptions = {}): Promise<NovaKeypair[]> {
     const res = await this.call('GET', '/os-keypairs', 'list key pairs', o);
-    return asArray(asObject(res.body)['keypairs']).map((k) => asObject(asObject(k)['keypair']) as unknown as NovaKeypair);
+    return asArray(asObject(res.body)['keypairs']).map(
+      (k) => asObject(asObject(k)['keypair']) as unknown as NovaKeypair,
+    );
   }
 
   /** Imports a public key as a key pair. */
-  async createKeypair(name: string, publicKey: string, o: RestCallOptions = {}): Promise<NovaKeypair> {
+  async createKeypair(
+    name: string,
+    publicKey: string,
+    o: RestCallOptions = {},
+  ): Promise<NovaKeypair> {
     const res = await this.call('POST', '/os-keypairs', `create key pair "${name}"`, {
       ...o,
       json: { keypair: { name, public_key: publicKey } },
@@ -183,18 +230,30 @@ export class NovaClient extends ServiceClient {
 
   /** Deletes a key pair. @throws ResourceNotFoundError */
   async deleteKeypair(name: string, o: RestCallOptions = {}): Promise<void> {
-    await this.call('DELETE', `/os-keypairs/${encodeURIComponent(name)}`, `delete key pair "${name}"`, o);
+    await this.call(
+      'DELETE',
+      `/os-keypairs/${encodeURIComponent(name)}`,
+      `delete key pair "${name}"`,
+      o,
+    );
   }
 
   /** Follows `<key>_links` rel=next pages. */
-  private async paged(path: string, key: string, action: string, o: RestCallOptions): Promise<unknown[]> {
+  private async paged(
+    path: string,
+    key: string,
+    action: string,
+    o: RestCallOptions,
+  ): Promise<unknown[]> {
     const out: unknown[] = [];
     let next: string | undefined = path;
     for (let page = 0; next !== undefined && page < 1000; page++) {
       const res = await this.call('GET', next, action, o);
       const body = asObject(res.body);
       out.push(...asArray(body[key]));
-      const link = asArray(body[`${key}_links`]).map(asObject).find((l) => l['rel'] === 'next');
+      const link = asArray(body[`${key}_links`])
+        .map(asObject)
+        .find((l) => l['rel'] === 'next');
       const href = asString(link?.['href']);
       next = href ? await this.relative(href, o.signal) : undefined;
     }

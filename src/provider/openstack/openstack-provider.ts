@@ -21,7 +21,12 @@ import type {
   UploadImageRequest,
   WaitOptions,
 } from '../driver.js';
-import { ProviderError, ProviderStoppedError, ServerFailedError, quotaExceeded } from '../errors.js';
+import {
+  ProviderError,
+  ProviderStoppedError,
+  ServerFailedError,
+  quotaExceeded,
+} from '../errors.js';
 import { nodepoolMetadata, sessionOptions } from './config.js';
 import { connectOverHttp } from './clients.js';
 import type { OpenStackClients, OpenStackConnector } from './clients.js';
@@ -146,9 +151,16 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   protected async doStart(): Promise<void> {
     const fake = this.config.cloud.isFake ? await this.options.fakeAuthUrl?.() : undefined;
-    const clients = (this.options.connect ?? connectOverHttp)(sessionOptions(this.config, fake), this.config);
+    const clients = (this.options.connect ?? connectOverHttp)(
+      sessionOptions(this.config, fake),
+      this.config,
+    );
     this.clients = clients;
-    this.servers = new SharedList(() => this.fetchServers(), this.tuning.serverListAgeMs, this.clock);
+    this.servers = new SharedList(
+      () => this.fetchServers(),
+      this.tuning.serverListAgeMs,
+      this.clock,
+    );
     this.fips = new FloatingIps({
       provider: this.name,
       neutron: clients.neutron,
@@ -190,7 +202,9 @@ export class OpenStackProvider extends BaseService implements Provider {
     if (!this.networks) {
       const p = (async () => {
         if (!(await this.api.hasService({ type: 'network' }, o.signal))) return null;
-        return this.task(TASK.networkList, (s) => this.api.neutron.listNetworks(s ? { signal: s } : {}));
+        return this.task(TASK.networkList, (s) =>
+          this.api.neutron.listNetworks(s ? { signal: s } : {}),
+        );
       })();
       this.networks = p;
       void p.catch(() => {
@@ -309,10 +323,13 @@ export class OpenStackProvider extends BaseService implements Provider {
       // Checked and reserved in one synchronous step, so concurrent creates cannot both pass.
       const short = quotaShortfall(this.quotaFrom(limits, await this.listFlavors(o), list), cost);
       if (short) {
-        throw quotaExceeded(`Cannot create server "${req.name}" in provider "${this.name}": ${short}`, {
-          provider: this.name,
-          service: 'compute',
-        });
+        throw quotaExceeded(
+          `Cannot create server "${req.name}" in provider "${this.name}": ${short}`,
+          {
+            provider: this.name,
+            service: 'compute',
+          },
+        );
       }
     }
     this.inflight.set(reservation, cost);
@@ -432,11 +449,14 @@ export class OpenStackProvider extends BaseService implements Provider {
       if (info?.status === 'error') throw this.failed(info);
       if (info) last = `status is ${info.rawStatus}`;
       if (Date.now() >= deadline) {
-        throw new ProviderError(`Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`, {
-          provider: this.name,
-          service: 'compute',
-          code: 'ERR_PROVIDER_TIMEOUT',
-        });
+        throw new ProviderError(
+          `Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`,
+          {
+            provider: this.name,
+            service: 'compute',
+            code: 'ERR_PROVIDER_TIMEOUT',
+          },
+        );
       }
       await delay(pollMs, o.signal ? { signal: o.signal } : {});
     }
@@ -483,11 +503,14 @@ export class OpenStackProvider extends BaseService implements Provider {
       const s = list.find((x) => x.id === id);
       if (!s) return;
       if (Date.now() >= deadline) {
-        throw new ProviderError(`Cannot wait for deletion of server "${id}" in provider "${this.name}": still there after ${o.timeoutMs} ms: status is ${s.status}`, {
-          provider: this.name,
-          service: 'compute',
-          code: 'ERR_PROVIDER_TIMEOUT',
-        });
+        throw new ProviderError(
+          `Cannot wait for deletion of server "${id}" in provider "${this.name}": still there after ${o.timeoutMs} ms: status is ${s.status}`,
+          {
+            provider: this.name,
+            service: 'compute',
+            code: 'ERR_PROVIDER_TIMEOUT',
+          },
+        );
       }
       await delay(this.tuning.deletePollMs, o.signal ? { signal: o.signal } : {});
     }

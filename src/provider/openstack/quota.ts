@@ -22,16 +22,25 @@ export function costOf(flavor: Pick<NovaFlavor, 'vcpus' | 'ram'> | undefined): S
  * The quota view: limits from Nova, usage = the larger of Nova's own `total*Used` and our
  * count of `servers` (each priced by its flavor), plus `inflight` creates not yet listed.
  */
-export function quotaInfo(limits: NovaAbsoluteLimits, servers: readonly ServerCost[], inflight: readonly ServerCost[]): QuotaInfo {
-  const sum = (list: readonly ServerCost[], k: keyof ServerCost): number => list.reduce((n, c) => n + c[k], 0);
+export function quotaInfo(
+  limits: NovaAbsoluteLimits,
+  servers: readonly ServerCost[],
+  inflight: readonly ServerCost[],
+): QuotaInfo {
+  const sum = (list: readonly ServerCost[], k: keyof ServerCost): number =>
+    list.reduce((n, c) => n + c[k], 0);
   const lim = (k: string): number => (typeof limits[k] === 'number' ? limits[k] : -1);
   return {
     maxInstances: lim('maxTotalInstances'),
     maxCores: lim('maxTotalCores'),
     maxRamMb: lim('maxTotalRAMSize'),
-    usedInstances: Math.max(limits['totalInstancesUsed'] ?? 0, sum(servers, 'instances')) + sum(inflight, 'instances'),
-    usedCores: Math.max(limits['totalCoresUsed'] ?? 0, sum(servers, 'cores')) + sum(inflight, 'cores'),
-    usedRamMb: Math.max(limits['totalRAMUsed'] ?? 0, sum(servers, 'ramMb')) + sum(inflight, 'ramMb'),
+    usedInstances:
+      Math.max(limits['totalInstancesUsed'] ?? 0, sum(servers, 'instances')) +
+      sum(inflight, 'instances'),
+    usedCores:
+      Math.max(limits['totalCoresUsed'] ?? 0, sum(servers, 'cores')) + sum(inflight, 'cores'),
+    usedRamMb:
+      Math.max(limits['totalRAMUsed'] ?? 0, sum(servers, 'ramMb')) + sum(inflight, 'ramMb'),
   };
 }
 

@@ -27,7 +27,8 @@ export function isGloballyRoutableV4(addr: string): boolean {
 
 function statusOf(s: NovaServer): ServerInfo['status'] {
   const st = (s.status ?? '').toUpperCase();
-  if (s['OS-EXT-STS:task_state'] === 'deleting' || st === 'DELETED' || st === 'SOFT_DELETED') return 'deleting';
+  if (s['OS-EXT-STS:task_state'] === 'deleting' || st === 'DELETED' || st === 'SOFT_DELETED')
+    return 'deleting';
   if (st === 'BUILD' || st === 'REBUILD') return 'building';
   if (st === 'ACTIVE') return 'active';
   if (st === 'ERROR') return 'error';
@@ -55,7 +56,8 @@ interface Addr {
 function addressesOf(s: NovaServer): Addr[] {
   const out: Addr[] = [];
   for (const [net, list] of Object.entries(s.addresses ?? {})) {
-    for (const a of list) out.push({ net, addr: a.addr, version: a.version, type: a['OS-EXT-IPS:type'] ?? 'fixed' });
+    for (const a of list)
+      out.push({ net, addr: a.addr, version: a.version, type: a['OS-EXT-IPS:type'] ?? 'fixed' });
   }
   return out;
 }

@@ -16,7 +16,11 @@ export abstract class ServiceClient {
     protected readonly ref: ServiceRef,
     options: { provider: string; service: string; timeoutMs: number },
   ) {
-    this.ctx = { provider: options.provider, service: options.service, timeoutMs: options.timeoutMs };
+    this.ctx = {
+      provider: options.provider,
+      service: options.service,
+      timeoutMs: options.timeoutMs,
+    };
   }
 
   /** Sends one request to this service (`path` relative to its versioned endpoint). */

@@ -20,7 +20,12 @@ const DEFAULT_TIMEOUT_MS = 6 * 3600_000;
  * Snapshots `serverId` and waits for the image to be active. On any failure after the
  * image exists, the image is deleted (best effort, logged) before the error is rethrown.
  */
-export async function createSnapshot(d: SnapshotDeps, serverId: string, req: CreateSnapshotRequest, o: CallOptions = {}): Promise<ImageInfo> {
+export async function createSnapshot(
+  d: SnapshotDeps,
+  serverId: string,
+  req: CreateSnapshotRequest,
+  o: CallOptions = {},
+): Promise<ImageInfo> {
   const imageId = await d.task(
     TASK.imageSnapshotCreate,
     (s) => d.nova.createImage(serverId, req.name, req.metadata ?? {}, s ? { signal: s } : {}),
@@ -28,23 +33,43 @@ export async function createSnapshot(d: SnapshotDeps, serverId: string, req: Cre
   );
   try {
     await req.onCreated?.(imageId);
-    return await waitForImage(d, imageId, { timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS, ...(o.signal ? { signal: o.signal } : {}) });
+    return await waitForImage(d, imageId, {
+      timeoutMs: req.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
   } catch (err) {
     try {
       await deleteImage(d, imageId);
     } catch (cleanupErr) {
-      d.log.warn({ err: cleanupErr, imageId }, 'Cannot delete image %s of a failed snapshot', imageId);
+      d.log.warn(
+        { err: cleanupErr, imageId },
+        'Cannot delete image %s of a failed snapshot',
+        imageId,
+      );
     }
     throw err;
   }
 }
 
 /** Imports a public key as a key pair. */
-export async function createKeypair(d: SnapshotDeps, name: string, publicKey: string, o: CallOptions = {}): Promise<void> {
-  await d.task(TASK.keypairCreate, (s) => d.nova.createKeypair(name, publicKey, s ? { signal: s } : {}), o);
+export async function createKeypair(
+  d: SnapshotDeps,
+  name: string,
+  publicKey: string,
+  o: CallOptions = {},
+): Promise<void> {
+  await d.task(
+    TASK.keypairCreate,
+    (s) => d.nova.createKeypair(name, publicKey, s ? { signal: s } : {}),
+    o,
+  );
 }
 
 /** Deletes a key pair. @throws ResourceNotFoundError */
-export async function deleteKeypair(d: SnapshotDeps, name: string, o: CallOptions = {}): Promise<void> {
+export async function deleteKeypair(
+  d: SnapshotDeps,
+  name: string,
+  o: CallOptions = {},
+): Promise<void> {
   await d.task(TASK.keypairDelete, (s) => d.nova.deleteKeypair(name, s ? { signal: s } : {}), o);
 }

@@ -21,7 +21,10 @@ const ROW1 =
 const ROW2 =
   '| 2  | fake-provider | az1  | fake-label | fake-target | None    | fake-label-fake-provider-2 | fake-label-fake-provider-2 | 7d1e90aa  | 198.51.100.8 | hold  | 01:02:00:41 | debugging bug 123 |';
 
-async function withUpstream(env: SqlSuiteEnv, fn: (up: TestDatabase, files: CliFiles) => Promise<void>): Promise<void> {
+async function withUpstream(
+  env: SqlSuiteEnv,
+  fn: (up: TestDatabase, files: CliFiles) => Promise<void>,
+): Promise<void> {
   const up = await createTestDatabase(env.backend);
   try {
     await runSqlFile(up.knex, upstreamSqlFile(up.dialect));
@@ -32,7 +35,11 @@ async function withUpstream(env: SqlSuiteEnv, fn: (up: TestDatabase, files: CliF
 }
 
 async function files(env: SqlSuiteEnv, secureText?: string): Promise<CliFiles> {
-  return writeCliFiles(await mkdtemp(path.join(env.dir, 'cli-')), env.tdb.dburi, secureText === undefined ? {} : { secureText });
+  return writeCliFiles(
+    await mkdtemp(path.join(env.dir, 'cli-')),
+    env.tdb.dburi,
+    secureText === undefined ? {} : { secureText },
+  );
 }
 
 export function defineCliTests(get: () => SqlSuiteEnv): void {
@@ -40,7 +47,11 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
     it('prints list exactly as upstream does', async () => {
       await withUpstream(get(), async (_up, f) => {
         const r = await runCli(f, ['list'], { nowMs: NOW_MS });
-        expect(r).toEqual({ status: 0, stdout: [RULE, HEADER, RULE, ROW1, ROW2, RULE].join('\n') + '\n', stderr: '' });
+        expect(r).toEqual({
+          status: 0,
+          stdout: [RULE, HEADER, RULE, ROW1, ROW2, RULE].join('\n') + '\n',
+          stderr: '',
+        });
       });
     });
 
@@ -50,10 +61,17 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
         const r = await runCli(f, ['hold', '1', '--reason', 'debugging'], { nowMs: NOW_MS + 5000 });
         expect(r.status).toBe(0);
         const lines = r.stdout.split('\n');
-        expect(lines[3]).toMatch(/^\| 1 +\| fake-provider .*\| hold +\| 00:00:00:00 \| debugging \|$/);
+        expect(lines[3]).toMatch(
+          /^\| 1 +\| fake-provider .*\| hold +\| 00:00:00:00 \| debugging \|$/,
+        );
         expect(lines).toHaveLength(6);
         const after = await up.knex('node').where('id', 1).first();
-        expect(after).toEqual({ ...before, state: 5, state_time: FIXTURE_NOW + 5, comment: 'debugging' });
+        expect(after).toEqual({
+          ...before,
+          state: 5,
+          state_time: FIXTURE_NOW + 5,
+          comment: 'debugging',
+        });
       });
     });
 
@@ -61,9 +79,16 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
       await withUpstream(get(), async (up, f) => {
         const r = await runCli(f, ['delete', '2'], { nowMs: NOW_MS });
         expect(r.status).toBe(0);
-        expect(r.stdout.split('\n')[3]).toMatch(/^\| 2 +\| .*\| delete \| 00:00:00:00 \| debugging bug 123 \|$/);
-        expect(await up.knex('node').where('id', 2).first()).toMatchObject({ state: 4, state_time: FIXTURE_NOW });
-        expect(await up.knex('subnode').where('node_id', 2).select('hostname')).toEqual([{ hostname: 'fake-label-fake-provider-2-1' }]);
+        expect(r.stdout.split('\n')[3]).toMatch(
+          /^\| 2 +\| .*\| delete \| 00:00:00:00 \| debugging bug 123 \|$/,
+        );
+        expect(await up.knex('node').where('id', 2).first()).toMatchObject({
+          state: 4,
+          state_time: FIXTURE_NOW,
+        });
+        expect(await up.knex('subnode').where('node_id', 2).select('hostname')).toEqual([
+          { hostname: 'fake-label-fake-provider-2-1' },
+        ]);
       });
     });
 
@@ -90,8 +115,19 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
       const env = get();
       const f = await files(env);
       expect((await runCli(f, ['list'])).stdout.split('\n')).toHaveLength(5);
-      const n = await env.db.nodes.create({ providerName: 'p', labelName: 'l', targetName: 't', ip: '192.0.2.1' });
-      await env.tdb.knex('node').insert({ provider_name: 'q', label_name: 'l', target_name: 't', state: 42, state_time: FIXTURE_NOW });
+      const n = await env.db.nodes.create({
+        providerName: 'p',
+        labelName: 'l',
+        targetName: 't',
+        ip: '192.0.2.1',
+      });
+      await env.tdb.knex('node').insert({
+        provider_name: 'q',
+        label_name: 'l',
+        target_name: 't',
+        state: 42,
+        state_time: FIXTURE_NOW,
+      });
       const r = await runCli(f, ['list', '--json'], { nowMs: NOW_MS + 61_000 });
       expect(r.status).toBe(0);
       const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
@@ -119,16 +155,31 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
 
     it('refuses unknown, non-numeric and out-of-range node ids with a non-zero status', async () => {
       const f = await files(get());
-      expect(await runCli(f, ['hold', '999'])).toEqual({ status: 1, stdout: '', stderr: 'Node 999 not found.\n' });
-      expect(await runCli(f, ['delete', '99999999999'])).toEqual({ status: 1, stdout: '', stderr: 'Node 99999999999 not found.\n' });
+      expect(await runCli(f, ['hold', '999'])).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: 'Node 999 not found.\n',
+      });
+      expect(await runCli(f, ['delete', '99999999999'])).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: 'Node 99999999999 not found.\n',
+      });
       const bad = await runCli(f, ['hold', 'abc']);
       expect(bad.status).toBe(2);
-      expect(bad.stderr).toBe('Cannot find node: ID must be a positive integer: current value is "abc"\n');
+      expect(bad.stderr).toBe(
+        'Cannot find node: ID must be a positive integer: current value is "abc"\n',
+      );
     });
 
     it('refuses delete --now of an unknown node without touching the others', async () => {
       const env = get();
-      const n = await env.db.nodes.create({ providerName: 'p', labelName: 'l', targetName: 't', state: 'ready' });
+      const n = await env.db.nodes.create({
+        providerName: 'p',
+        labelName: 'l',
+        targetName: 't',
+        state: 'ready',
+      });
       expect(await runCli(await files(env), ['delete', String(n.id + 1000), '--now'])).toEqual({
         status: 1,
         stdout: '',
@@ -145,14 +196,26 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
       const [job] = await env.db.jobs.list();
       expect(job).toMatchObject({ name: 'gate-x', holdOnFailure: 0 });
       expect(created.stdout).toContain(`| ${job!.id}  | gate-x | 0               |`);
-      expect(JSON.parse((await runCli(f, ['job-list', '--json'])).stdout)).toEqual([{ id: job!.id, name: 'gate-x', holdOnFailure: 0 }]);
+      expect(JSON.parse((await runCli(f, ['job-list', '--json'])).stdout)).toEqual([
+        { id: job!.id, name: 'gate-x', holdOnFailure: 0 },
+      ]);
       for (const count of ['-1', 'two', '1.5']) {
         const r = await runCli(f, ['job-create', 'gate-y', '--hold-on-failure', count]);
         expect(r.status).toBe(2);
-        expect(r.stderr).toBe(`Cannot create job "gate-y": --hold-on-failure must be an integer from 0 to 2147483647: current value is "${count}"\n`);
+        expect(r.stderr).toBe(
+          `Cannot create job "gate-y": --hold-on-failure must be an integer from 0 to 2147483647: current value is "${count}"\n`,
+        );
       }
-      expect(await runCli(f, ['job-delete', String(job!.id)])).toEqual({ status: 0, stdout: '', stderr: '' });
-      expect(await runCli(f, ['job-delete', String(job!.id)])).toEqual({ status: 1, stdout: '', stderr: `Job ${job!.id} not found.\n` });
+      expect(await runCli(f, ['job-delete', String(job!.id)])).toEqual({
+        status: 0,
+        stdout: '',
+        stderr: '',
+      });
+      expect(await runCli(f, ['job-delete', String(job!.id)])).toEqual({
+        status: 1,
+        stdout: '',
+        stderr: `Job ${job!.id} not found.\n`,
+      });
       expect(await env.db.jobs.list()).toEqual([]);
     });
 
@@ -161,7 +224,10 @@ export function defineCliTests(get: () => SqlSuiteEnv): void {
       const missing = await runCli(await files(env, '[database]\n'), ['list']);
       expect(missing.status).toBe(2);
       expect(missing.stderr).toContain('database.dburi');
-      const bad = await runCli(await files(env, '[database]\ndburi=oracle://scott:tiger-secret@db/orcl\n'), ['list']);
+      const bad = await runCli(
+        await files(env, '[database]\ndburi=oracle://scott:tiger-secret@db/orcl\n'),
+        ['list'],
+      );
       expect(bad.status).toBe(2);
       expect(bad.stderr).toContain('unsupported database "oracle"');
       expect(bad.stderr).not.toContain('tiger-secret');

@@ -11,20 +11,30 @@ export function defineConcurrencyTests(get: () => SqlSuiteEnv): void {
   describe('concurrency', () => {
     it('keeps both changes when the CLI holds a node while a daemon writes it', async () => {
       const env = get();
-      const n = await env.db.nodes.create({ providerName: 'p', labelName: 'l', targetName: 't', state: 'ready' });
+      const n = await env.db.nodes.create({
+        providerName: 'p',
+        labelName: 'l',
+        targetName: 't',
+        state: 'ready',
+      });
       const f = await writeCliFiles(await mkdtemp(path.join(env.dir, 'conc-')), env.tdb.dburi);
       // A second pool, as a separate daemon would have, keeps writing other columns of the
       // same node for as long as the CLI process runs, then once more.
       const writer = await openDatabase(env.tdb.dburi);
       let writes = 0;
       let cliDone = false;
-      const cli = runCliChild(f, ['hold', String(n.id), '--reason', 'held by operator']).finally(() => {
-        cliDone = true;
-      });
+      const cli = runCliChild(f, ['hold', String(n.id), '--reason', 'held by operator']).finally(
+        () => {
+          cliDone = true;
+        },
+      );
       try {
         while (!cliDone) {
           writes += 1;
-          await writer.nodes.update(n.id, { ip: `192.0.2.${writes % 250}`, externalId: `srv-${writes}` });
+          await writer.nodes.update(n.id, {
+            ip: `192.0.2.${writes % 250}`,
+            externalId: `srv-${writes}`,
+          });
           // better-sqlite3 answers synchronously: let the child's exit event (and, on
           // SQLite, the child's turn at the write lock) through between writes.
           await delay(2);
@@ -48,9 +58,13 @@ export function defineConcurrencyTests(get: () => SqlSuiteEnv): void {
     it('keeps every state change of concurrent writers on different nodes', async () => {
       const env = get();
       const nodes = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => env.db.nodes.create({ providerName: 'p', labelName: `l${i % 3}`, targetName: 't' })),
+        Array.from({ length: 20 }, (_, i) =>
+          env.db.nodes.create({ providerName: 'p', labelName: `l${i % 3}`, targetName: 't' }),
+        ),
       );
-      await Promise.all(nodes.map((n, i) => env.db.nodes.setState(n.id, i % 2 === 0 ? 'ready' : 'hold')));
+      await Promise.all(
+        nodes.map((n, i) => env.db.nodes.setState(n.id, i % 2 === 0 ? 'ready' : 'hold')),
+      );
       expect(await env.db.nodes.count({ state: 'ready' })).toBe(10);
       expect(await env.db.nodes.count({ state: 'hold' })).toBe(10);
     });
@@ -80,7 +94,11 @@ export function defineConcurrencyTests(get: () => SqlSuiteEnv): void {
         peak = Math.max(peak, pool.numUsed() as number);
       });
       const sleep =
-        env.tdb.dialect === 'mysql' ? 'SELECT SLEEP(0.05) AS s' : env.tdb.dialect === 'postgresql' ? 'SELECT pg_sleep(0.05) AS s' : 'SELECT 1 AS s';
+        env.tdb.dialect === 'mysql'
+          ? 'SELECT SLEEP(0.05) AS s'
+          : env.tdb.dialect === 'postgresql'
+            ? 'SELECT pg_sleep(0.05) AS s'
+            : 'SELECT 1 AS s';
       try {
         await Promise.all(Array.from({ length: 12 }, () => db.knex.raw(sleep)));
         const bound = env.tdb.dialect === 'sqlite' ? 1 : 3;

@@ -17,7 +17,9 @@ async function seed(db: Database): Promise<number[]> {
     ['p1', 'l1', 'used'],
     ['p2', 'l1', 'hold'],
   ] as const) {
-    ids.push((await db.nodes.create(node(p, l, { state, hostname: `${l}-${p}-${ids.length}` }))).id);
+    ids.push(
+      (await db.nodes.create(node(p, l, { state, hostname: `${l}-${p}-${ids.length}` }))).id,
+    );
   }
   return ids;
 }
@@ -27,7 +29,14 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
     it('creates a building node stamped with the current second and NULLs elsewhere', async () => {
       const { db } = get();
       const n = await db.nodes.create(node('fake-provider', 'fake-label'));
-      expect(n).toMatchObject({ providerName: 'fake-provider', state: 1, stateTime: 1_484_159_265, ip: null, comment: null, az: null });
+      expect(n).toMatchObject({
+        providerName: 'fake-provider',
+        state: 1,
+        stateTime: 1_484_159_265,
+        ip: null,
+        comment: null,
+        az: null,
+      });
       expect(await db.nodes.get(n.id)).toEqual(n);
       expect(await db.nodes.get(n.id + 1000)).toBeUndefined();
     });
@@ -40,7 +49,11 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       expect((await db.nodes.get(id))?.stateTime).toBe(1_484_159_295);
       clock.now += 5;
       await db.nodes.update(id, { state: 'hold', comment: 'why' });
-      expect(await db.nodes.get(id)).toMatchObject({ state: 5, stateTime: 1_484_159_300, comment: 'why' });
+      expect(await db.nodes.get(id)).toMatchObject({
+        state: 5,
+        stateTime: 1_484_159_300,
+        comment: 'why',
+      });
       expect(await db.nodes.setState(id + 1000, 'delete')).toBe(false);
     });
 
@@ -49,7 +62,14 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       const { id } = await db.nodes.create(node('p', 'l', { hostname: 'h', comment: 'keep' }));
       clock.now += 10;
       await db.nodes.update(id, { ip: '192.0.2.1', externalId: 'srv-1' });
-      expect(await db.nodes.get(id)).toMatchObject({ hostname: 'h', comment: 'keep', ip: '192.0.2.1', externalId: 'srv-1', state: 1, stateTime: 1_484_159_265 });
+      expect(await db.nodes.get(id)).toMatchObject({
+        hostname: 'h',
+        comment: 'keep',
+        ip: '192.0.2.1',
+        externalId: 'srv-1',
+        state: 1,
+        stateTime: 1_484_159_265,
+      });
       await expect(db.nodes.update(id, { bogus: 1 } as never)).rejects.toThrow(TypeError);
     });
 
@@ -63,7 +83,9 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
         ['p2', 'l1', ids[0]],
         ['p2', 'l1', ids[3]],
       ]);
-      expect((await db.nodes.list({ provider: 'p2', state: 'hold' })).map((n) => n.id)).toEqual([ids[3]]);
+      expect((await db.nodes.list({ provider: 'p2', state: 'hold' })).map((n) => n.id)).toEqual([
+        ids[3],
+      ]);
       expect((await db.nodes.list({ label: 'l2' })).map((n) => n.id)).toEqual([ids[1]]);
       expect(await db.nodes.list({ target: 'nope' })).toEqual([]);
       expect((await db.nodes.list({ labels: ['l2', 'nope'] })).map((n) => n.id)).toEqual([ids[1]]);
@@ -93,18 +115,28 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       await db.nodes.update(ids[0]!, { managerName: 'zuul-1' });
       await db.nodes.update(ids[2]!, { managerName: 'zuul-1' });
       // NULLs sort first on SQLite and MariaDB, last on PostgreSQL.
-      const byManager = (await db.nodes.countBy(['manager'])).sort((a, b) => (a.manager ?? '').localeCompare(b.manager ?? ''));
+      const byManager = (await db.nodes.countBy(['manager'])).sort((a, b) =>
+        (a.manager ?? '').localeCompare(b.manager ?? ''),
+      );
       expect(byManager).toEqual([
         { manager: null, count: 2 },
         { manager: 'zuul-1', count: 2 },
       ]);
-      const config = { labels: [{ name: 'l1', subnodes: 1 }], targets: [{ name: 'fake-target' }], providers: [{ name: 'p1', maxServers: 5 }] } as never;
-      expect(computeGauges(config, await gaugeGroups(db))).toEqual(computeGauges(config, await db.nodes.list()));
+      const config = {
+        labels: [{ name: 'l1', subnodes: 1 }],
+        targets: [{ name: 'fake-target' }],
+        providers: [{ name: 'p1', maxServers: 5 }],
+      } as never;
+      expect(computeGauges(config, await gaugeGroups(db))).toEqual(
+        computeGauges(config, await db.nodes.list()),
+      );
     });
 
     it('finds nodes by nodename, hostname and provider server id', async () => {
       const { db } = get();
-      const a = await db.nodes.create(node('p', 'l', { hostname: 'h.example.org', nodename: 'h', externalId: 'uuid-1' }));
+      const a = await db.nodes.create(
+        node('p', 'l', { hostname: 'h.example.org', nodename: 'h', externalId: 'uuid-1' }),
+      );
       expect((await db.nodes.getByNodename('h'))?.id).toBe(a.id);
       expect((await db.nodes.getByHostname('h.example.org'))?.id).toBe(a.id);
       expect((await db.nodes.getByExternalId('p', 'uuid-1'))?.id).toBe(a.id);
@@ -139,7 +171,9 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
 
     it('reads back state codes it does not know and prints them as numbers', async () => {
       const { db, tdb } = get();
-      await tdb.knex('node').insert({ provider_name: 'p', label_name: 'l', target_name: 't', state: 9, state_time: 1 });
+      await tdb
+        .knex('node')
+        .insert({ provider_name: 'p', label_name: 'l', target_name: 't', state: 9, state_time: 1 });
       const [n] = await db.nodes.list();
       expect(n?.state).toBe(9);
       expect(stateName(n?.state)).toBe('9');
@@ -155,7 +189,12 @@ export function defineRepoTests(get: () => SqlSuiteEnv): void {
       expect(s1).toMatchObject({ nodeId: parent.id, state: 1, stateTime: 1_484_159_265, ip: null });
       clock.now += 7;
       await db.subnodes.update(s1.id, { ip: '192.0.2.9', state: 'ready' });
-      expect(await db.subnodes.get(s1.id)).toMatchObject({ ip: '192.0.2.9', state: 2, stateTime: 1_484_159_272, hostname: 'sub-1' });
+      expect(await db.subnodes.get(s1.id)).toMatchObject({
+        ip: '192.0.2.9',
+        state: 2,
+        stateTime: 1_484_159_272,
+        hostname: 'sub-1',
+      });
       await db.subnodes.setState(s2.id, 'delete');
       expect((await db.subnodes.listByState('delete')).map((s) => s.id)).toEqual([s2.id]);
       expect((await db.subnodes.listByState('ready')).map((s) => s.id)).toEqual([s1.id]);

@@ -1,12 +1,20 @@
 /** Schema part of the SQL conformance suite: identical to upstream, never altered. */
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS_TABLE, openDatabase, UPSTREAM_TABLES, upstreamDdl } from '../../../src/db/index.js';
+import {
+  MIGRATIONS_TABLE,
+  openDatabase,
+  UPSTREAM_TABLES,
+  upstreamDdl,
+} from '../../../src/db/index.js';
 import { createTestDatabase, introspect, listTables, runSqlFile } from '../../support/sql-db.js';
 import type { TestDatabase } from '../../support/sql-db.js';
 import type { SqlSuiteEnv } from '../sql.suite.js';
 import { FIXTURE_TABLES, upstreamSqlFile } from './fixtures.js';
 
-async function withUpstreamDb<T>(env: SqlSuiteEnv, fn: (up: TestDatabase) => Promise<T>): Promise<T> {
+async function withUpstreamDb<T>(
+  env: SqlSuiteEnv,
+  fn: (up: TestDatabase) => Promise<T>,
+): Promise<T> {
   const up = await createTestDatabase(env.backend);
   try {
     await runSqlFile(up.knex, upstreamSqlFile(up.dialect));
@@ -92,7 +100,9 @@ export function defineSchemaTests(get: () => SqlSuiteEnv): void {
         }
         expect(await introspect(up.knex, up.dialect, FIXTURE_TABLES)).toEqual(shapeBefore);
         expect(await rowCounts(up)).toEqual(countsBefore);
-        expect(await listTables(up.knex, up.dialect)).toEqual([...FIXTURE_TABLES, MIGRATIONS_TABLE].sort());
+        expect(await listTables(up.knex, up.dialect)).toEqual(
+          [...FIXTURE_TABLES, MIGRATIONS_TABLE].sort(),
+        );
       });
     });
 
@@ -101,13 +111,23 @@ export function defineSchemaTests(get: () => SqlSuiteEnv): void {
       const partial = await createTestDatabase(env.backend);
       try {
         for (const sql of upstreamDdl('node', partial.dialect)) await partial.knex.raw(sql);
-        await partial.knex('node').insert({ provider_name: 'p', label_name: 'l', target_name: 't', state: 2, state_time: 1 });
+        await partial.knex('node').insert({
+          provider_name: 'p',
+          label_name: 'l',
+          target_name: 't',
+          state: 2,
+          state_time: 1,
+        });
         const nodeShape = await introspect(partial.knex, partial.dialect, ['node']);
         const db = await openDatabase(partial.dburi);
         await db.close();
         expect(await introspect(partial.knex, partial.dialect, ['node'])).toEqual(nodeShape);
-        expect(await partial.knex('node').select('provider_name', 'state')).toEqual([{ provider_name: 'p', state: 2 }]);
-        expect(await listTables(partial.knex, partial.dialect)).toEqual(['job', 'node', MIGRATIONS_TABLE, 'subnode'].sort());
+        expect(await partial.knex('node').select('provider_name', 'state')).toEqual([
+          { provider_name: 'p', state: 2 },
+        ]);
+        expect(await listTables(partial.knex, partial.dialect)).toEqual(
+          ['job', 'node', MIGRATIONS_TABLE, 'subnode'].sort(),
+        );
       } finally {
         await partial.drop();
       }

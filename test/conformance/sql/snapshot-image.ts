@@ -23,7 +23,13 @@ export function defineSnapshotImageTests(get: () => SqlSuiteEnv): void {
           expect(await db.snapshotImages.current('p', 'i')).toBeUndefined();
           expect(await listTables(fresh.knex, fresh.dialect)).not.toContain(SNAPSHOT_IMAGE_TABLE);
           const row = await db.snapshotImages.create('p', 'i');
-          expect(row).toMatchObject({ id: 1, providerName: 'p', imageName: 'i', state: 1, stateTime: 1_500_000_000 });
+          expect(row).toMatchObject({
+            id: 1,
+            providerName: 'p',
+            imageName: 'i',
+            state: 1,
+            stateTime: 1_500_000_000,
+          });
           expect(await db.snapshotImages.ensureTable()).toBe(false);
         } finally {
           await db.close();
@@ -46,11 +52,30 @@ export function defineSnapshotImageTests(get: () => SqlSuiteEnv): void {
         const db = await openDatabase(up.dburi, { now: () => 1_500_000_000 });
         try {
           const [old] = await db.snapshotImages.list();
-          expect(old).toMatchObject({ providerName: 'fake-provider', imageName: 'fake-image', hostname: 'fake-image-1', version: 1, externalId: 'img-1', serverExternalId: 'srv-1', state: 2, stateTime: 1_400_000_000 });
+          expect(old).toMatchObject({
+            providerName: 'fake-provider',
+            imageName: 'fake-image',
+            hostname: 'fake-image-1',
+            version: 1,
+            externalId: 'img-1',
+            serverExternalId: 'srv-1',
+            state: 2,
+            stateTime: 1_400_000_000,
+          });
           const next = await db.snapshotImages.create('fake-provider', 'fake-image');
-          await db.snapshotImages.update(next.id, { version: 2, externalId: 'img-2', state: 'ready' });
-          expect((await db.snapshotImages.listReady('fake-provider', 'fake-image')).map((r) => r.externalId)).toEqual(['img-2', 'img-1']);
-          expect((await db.snapshotImages.current('fake-provider', 'fake-image'))?.externalId).toBe('img-2');
+          await db.snapshotImages.update(next.id, {
+            version: 2,
+            externalId: 'img-2',
+            state: 'ready',
+          });
+          expect(
+            (await db.snapshotImages.listReady('fake-provider', 'fake-image')).map(
+              (r) => r.externalId,
+            ),
+          ).toEqual(['img-2', 'img-1']);
+          expect((await db.snapshotImages.current('fake-provider', 'fake-image'))?.externalId).toBe(
+            'img-2',
+          );
           await db.snapshotImages.update(old!.id, { state: 'delete' });
           expect((await db.snapshotImages.get(old!.id))?.state).toBe(4);
           expect(await db.snapshotImages.delete(old!.id)).toBe(true);

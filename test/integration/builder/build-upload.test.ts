@@ -112,7 +112,9 @@ describe.skipIf(address === null)('NodePoolBuilder builds and uploads', () => {
     await fx.waitForImageDeletion('fake-provider2', 'fake-image');
     // The record leaves `ready` (to `deleting`) before the cloud delete call: wait for that.
     expect(gone.externalId).toBeTruthy();
-    await waitFor(() => !fx.cloud.store.images.has(gone.externalId ?? ''), { what: "the removed provider's cloud image to be deleted" });
+    await waitFor(() => !fx.cloud.store.images.has(gone.externalId ?? ''), {
+      what: "the removed provider's cloud image to be deleted",
+    });
     const still = await fx.images.getMostRecentUpload('fake-image', 'fake-provider');
     expect(still).toEqual(kept);
   });

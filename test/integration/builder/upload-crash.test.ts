@@ -162,7 +162,10 @@ describe.skipIf(address === null)('NodePoolBuilder killed during an upload', () 
     await fx.useConfig('node.yaml');
     const config = await loadConfig(fx.configPath);
     const log = createLogger({ level: 'silent' });
-    const providers = new ProviderSet({ log, stats: createNoopStats() }, { registry: fakeCloudDrivers(fx.cloud) });
+    const providers = new ProviderSet(
+      { log, stats: createNoopStats() },
+      { registry: fakeCloudDrivers(fx.cloud) },
+    );
     fx.zk.defer(() => providers.stop());
     await providers.reconfigure(config.providers);
     const cloud = providers.get('fake-provider');

@@ -121,7 +121,9 @@ describe.skipIf(address === null)('NodePoolBuilder upload races', () => {
 
     const d = deleter(fx);
     expect(await d.removeIfAbandoned(stale!, AbortSignal.timeout(WAIT_MS))).toBe(false);
-    expect(await fx.images.getUpload('fake-image', build, 'fake-provider', id)).toMatchObject(ready);
+    expect(await fx.images.getUpload('fake-image', build, 'fake-provider', id)).toMatchObject(
+      ready,
+    );
     expect(d.removed).toBe(0);
   });
 

@@ -33,18 +33,28 @@ const cache = createRequire(process.execPath).cache;
 process.on('exit', () => appendFileSync(process.env.NP_RESOLVE_LOG, Object.keys(cache).join('\\n') + '\\n'));`;
 
 /** Runs `nodepool ARGS` and returns the exit status and the resolved module URLs. */
-function traced(args: string[], name: string): Promise<{ code: number | null; stderr: string; urls: string[] }> {
+function traced(
+  args: string[],
+  name: string,
+): Promise<{ code: number | null; stderr: string; urls: string[] }> {
   const log = join(dir, `${name}.log`);
   writeFileSync(log, '');
   const child = spawn(
     process.execPath,
-    ['--import', 'data:text/javascript,' + encodeURIComponent(REGISTER), ...nodepoolCommand(), ...args],
+    [
+      '--import',
+      'data:text/javascript,' + encodeURIComponent(REGISTER),
+      ...nodepoolCommand(),
+      ...args,
+    ],
     { cwd: dir, env: { ...process.env, NP_RESOLVE_LOG: log }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code, stderr, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean) })),
+    child.on('close', (code) =>
+      resolve({ code, stderr, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean) }),
+    ),
   );
 }
 
@@ -53,14 +63,29 @@ function loaded(urls: string[]): Set<string> {
   const out = new Set<string>();
   for (const u of urls) {
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u);
-    if (pkg?.[1] !== undefined && pkg[1] !== 'tsx' && pkg[1] !== 'esbuild' && pkg[1] !== 'get-tsconfig') out.add(pkg[1]);
+    if (
+      pkg?.[1] !== undefined &&
+      pkg[1] !== 'tsx' &&
+      pkg[1] !== 'esbuild' &&
+      pkg[1] !== 'get-tsconfig'
+    )
+      out.add(pkg[1]);
     const area = /\/(?:src|dist)\/([^/]+)\/[^/]+$/.exec(u);
     if (area?.[1] !== undefined && !u.includes('/node_modules/')) out.add(`area:${area[1]}`);
   }
   return out;
 }
 
-const HEAVY = ['knex', 'node-zookeeper-client', 'ssh2', 'zeromq', 'mysql2', 'pg', 'better-sqlite3', 'hot-shots'];
+const HEAVY = [
+  'knex',
+  'node-zookeeper-client',
+  'ssh2',
+  'zeromq',
+  'mysql2',
+  'pg',
+  'better-sqlite3',
+  'hot-shots',
+];
 
 describe('nodepool start-up', () => {
   it('loads no database, ZooKeeper, cloud, config or logging code for --help', async () => {
@@ -69,18 +94,33 @@ describe('nodepool start-up', () => {
     expect(r.urls.length).toBeGreaterThan(0);
     const mods = loaded(r.urls);
     expect(mods.has('commander')).toBe(true);
-    for (const m of [...HEAVY, 'pino', 'yaml', 'area:config', 'area:db', 'area:zk', 'area:provider', 'area:launcher', 'area:builder', 'area:log']) {
+    for (const m of [
+      ...HEAVY,
+      'pino',
+      'yaml',
+      'area:config',
+      'area:db',
+      'area:zk',
+      'area:provider',
+      'area:launcher',
+      'area:builder',
+      'area:log',
+    ]) {
       expect(mods, m).not.toContain(m);
     }
   });
 
   it('loads the database but no cloud, launcher or builder code for list', async () => {
     writeFileSync(join(dir, 'nodepool.yaml'), 'providers: []\nlabels: []\n');
-    writeFileSync(join(dir, 'secure.conf'), `[database]\ndburi=sqlite:///${join(dir, 'np.sqlite')}\n`);
+    writeFileSync(
+      join(dir, 'secure.conf'),
+      `[database]\ndburi=sqlite:///${join(dir, 'np.sqlite')}\n`,
+    );
     const r = await traced(['-c', 'nodepool.yaml', '-s', 'secure.conf', 'list'], 'list');
     expect(r.code, r.stderr).toBe(0);
     const mods = loaded(r.urls);
-    for (const m of ['knex', 'better-sqlite3', 'area:db', 'area:config']) expect(mods, m).toContain(m);
+    for (const m of ['knex', 'better-sqlite3', 'area:db', 'area:config'])
+      expect(mods, m).toContain(m);
     const notNeeded = ['node-zookeeper-client', 'ssh2', 'zeromq', 'hot-shots', 'mysql2', 'pg'];
     for (const m of [...notNeeded, 'area:provider', 'area:launcher', 'area:builder', 'area:ssh']) {
       expect(mods, m).not.toContain(m);

@@ -239,7 +239,10 @@ describe('nodepoold', () => {
     });
     expect(launcher!.diagnostics.config.loads).toBeGreaterThanOrEqual(1);
     // The fake cloud of `auth-url: fake` starts only for such a provider: none here.
-    expect(services.find((s) => s.service === 'FakeCloudDriver')).toMatchObject({ state: 'running', diagnostics: { cloud: null } });
+    expect(services.find((s) => s.service === 'FakeCloudDriver')).toMatchObject({
+      state: 'running',
+      diagnostics: { cloud: null },
+    });
     r.child.kill('SIGINT');
     expect(await r.exit).toBe(0);
   });
@@ -372,7 +375,10 @@ describe('nodepool-builder', () => {
       uploadWorkers: 3,
     });
     r.child.kill('SIGUSR2');
-    const services = (await logged('Diagnostic report')).diagnostics.services as Array<{ service: string; diagnostics: any }>;
+    const services = (await logged('Diagnostic report')).diagnostics.services as Array<{
+      service: string;
+      diagnostics: any;
+    }>;
     const service = services.find((s) => s.service === 'NodePoolBuilder')!;
     expect(service).toMatchObject({
       service: 'NodePoolBuilder',

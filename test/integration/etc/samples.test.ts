@@ -16,7 +16,12 @@ import { loadConfig, validateConfig } from '../../../src/config/index.js';
 import { readLogConfig } from '../../../src/log/index.js';
 import { ROOT, runNodepool } from '../../support/cli.js';
 import { substitute } from '../../support/compat-fixtures.js';
-import { parseTimeSpanMs, parseUnitFile, splitCommandLine, unitValue } from '../../support/unit-file.js';
+import {
+  parseTimeSpanMs,
+  parseUnitFile,
+  splitCommandLine,
+  unitValue,
+} from '../../support/unit-file.js';
 import type { UnitFile } from '../../support/unit-file.js';
 
 const ETC = join(ROOT, 'etc');
@@ -43,21 +48,31 @@ describe('etc/nodepool.yaml.sample', () => {
   });
 
   it('loads with the sample secure.conf and clouds.yaml', async () => {
-    const config = await loadConfig(SAMPLE_YAML, { securePath: SAMPLE_SECURE, env, retryMissing: false });
+    const config = await loadConfig(SAMPLE_YAML, {
+      securePath: SAMPLE_SECURE,
+      env,
+      retryMissing: false,
+    });
     expect(config.warnings).toEqual([]);
     expect(config.providers.map((p) => p.name)).toEqual(['cloud-east', 'cloud-west']);
     expect(config.labels.map((l) => [l.name, l.minReady])).toEqual([
       ['ubuntu-xenial', 4],
       ['ubuntu-xenial-2node', 1],
     ]);
-    expect(config.diskimages.map((d) => [d.name, d.imageTypes])).toEqual([['ubuntu-xenial', ['qcow2']]]);
+    expect(config.diskimages.map((d) => [d.name, d.imageTypes])).toEqual([
+      ['ubuntu-xenial', ['qcow2']],
+    ]);
     expect(config.zookeeperServers).toHaveLength(3);
   });
 });
 
 describe('etc/secure.conf.sample', () => {
   it('gives the database URL and the Jenkins credentials of the sample target', async () => {
-    const config = await loadConfig(SAMPLE_YAML, { securePath: SAMPLE_SECURE, env, retryMissing: false });
+    const config = await loadConfig(SAMPLE_YAML, {
+      securePath: SAMPLE_SECURE,
+      env,
+      retryMissing: false,
+    });
     expect(config.dburi).toBe('mysql+pymysql://nodepool:CHANGE-ME@db.example.org/nodepool');
     const jenkins = config.targets.find((t) => t.name === 'jenkins01')?.jenkins;
     expect(jenkins).toMatchObject({
@@ -71,10 +86,21 @@ describe('etc/secure.conf.sample', () => {
 
 describe('etc/clouds.yaml.sample', () => {
   it('resolves both sample clouds through the loader', async () => {
-    const config = await loadConfig(SAMPLE_YAML, { securePath: SAMPLE_SECURE, env, retryMissing: false });
+    const config = await loadConfig(SAMPLE_YAML, {
+      securePath: SAMPLE_SECURE,
+      env,
+      retryMissing: false,
+    });
     const [east, west] = config.providers;
-    expect(east?.cloud).toMatchObject({ cloudName: 'example-east', regionName: 'RegionOne', imageFormat: 'qcow2' });
-    expect(east?.cloud.auth).toMatchObject({ auth_url: 'https://keystone.east.example.org:5000/v3', password: 'CHANGE-ME' });
+    expect(east?.cloud).toMatchObject({
+      cloudName: 'example-east',
+      regionName: 'RegionOne',
+      imageFormat: 'qcow2',
+    });
+    expect(east?.cloud.auth).toMatchObject({
+      auth_url: 'https://keystone.east.example.org:5000/v3',
+      password: 'CHANGE-ME',
+    });
     expect(west?.cloud).toMatchObject({ cloudName: 'example-west', regionName: 'west-1' });
   });
 });
@@ -96,7 +122,13 @@ describe('etc samples', () => {
 describe('etc/logging.conf.sample', () => {
   it('is read by the logging config reader with its loggers and file handlers', () => {
     const config = readLogConfig(SAMPLE_LOGGING);
-    expect([...config.loggers.keys()].sort()).toEqual(['', 'kazoo', 'nodepool', 'nodepool.builder', 'requests']);
+    expect([...config.loggers.keys()].sort()).toEqual([
+      '',
+      'kazoo',
+      'nodepool',
+      'nodepool.builder',
+      'requests',
+    ]);
     expect(config.loggers.get('kazoo')?.propagate).toBe(false);
     expect(config.handlers.get('debug')?.target).toEqual({
       kind: 'file',
@@ -118,17 +150,25 @@ describe('etc/quickstart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nodepool-quickstart-'));
     const path = join(dir, 'nodepool.yaml');
     const text = read(join(ETC, 'quickstart/nodepool.yaml'));
-    writeFileSync(path, substitute(text, { images_dir: join(dir, 'images'), zookeeper_port: '2181' }));
-    expect(await validateConfig(path)).toEqual([]);
-    expect(substitute(read(join(ETC, 'quickstart/secure.conf')), { work_dir: '/srv/qs' })).toContain(
-      'dburi=sqlite:////srv/qs/nodepool.db',
+    writeFileSync(
+      path,
+      substitute(text, { images_dir: join(dir, 'images'), zookeeper_port: '2181' }),
     );
+    expect(await validateConfig(path)).toEqual([]);
+    expect(
+      substitute(read(join(ETC, 'quickstart/secure.conf')), { work_dir: '/srv/qs' }),
+    ).toContain('dburi=sqlite:////srv/qs/nodepool.db');
   });
 });
 
 const UNITS = [
   { file: 'nodepoold.service', bin: 'nodepoold', runtimeDir: 'nodepool', main: nodepooldMain },
-  { file: 'nodepool-builder.service', bin: 'nodepool-builder', runtimeDir: 'nodepool-builder', main: builderMain },
+  {
+    file: 'nodepool-builder.service',
+    bin: 'nodepool-builder',
+    runtimeDir: 'nodepool-builder',
+    main: builderMain,
+  },
 ] as const;
 
 /** The `--help` text of a daemon, from its `main()` run in this process. */
@@ -149,7 +189,8 @@ async function daemonHelp(main: (argv: readonly string[]) => Promise<number>): P
 describe.each(UNITS)('etc/systemd/$file', ({ file, bin, runtimeDir, main }) => {
   const unit: UnitFile = parseUnitFile(read(join(ETC, 'systemd', file)));
   const service = (key: string): string | undefined => unitValue(unit, 'Service', key);
-  const bins = (JSON.parse(read(join(ROOT, 'package.json'))) as { bin: Record<string, string> }).bin;
+  const bins = (JSON.parse(read(join(ROOT, 'package.json'))) as { bin: Record<string, string> })
+    .bin;
 
   it('runs the daemon in the foreground as a dedicated user with a runtime directory', () => {
     expect(unitValue(unit, 'Unit', 'Description')).toBeTruthy();
@@ -166,7 +207,10 @@ describe.each(UNITS)('etc/systemd/$file', ({ file, bin, runtimeDir, main }) => {
     expect(argv[0]).toBe(`/usr/bin/${bin}`);
     expect(Object.keys(bins)).toContain(basename(argv[0]!));
     expect(argv).toContain('-d');
-    expect(argv.slice(argv.indexOf('-c'), argv.indexOf('-c') + 2)).toEqual(['-c', '/etc/nodepool/nodepool.yaml']);
+    expect(argv.slice(argv.indexOf('-c'), argv.indexOf('-c') + 2)).toEqual([
+      '-c',
+      '/etc/nodepool/nodepool.yaml',
+    ]);
     // -l only through the drop-in its comments show: a missing logging.conf would be exit 2.
     expect(argv).not.toContain('-l');
     expect(read(join(ETC, 'systemd', file))).toMatch(
@@ -197,7 +241,9 @@ describe('etc/systemd (builder stop)', () => {
     expect(unitValue(unit, 'Service', 'KillSignal')).toBe('SIGINT');
     // Hardened; the drop-in for dib through sudo lifts what sudo needs.
     expect(unitValue(unit, 'Service', 'NoNewPrivileges')).toBe('yes');
-    const dropIn = parseUnitFile(read(join(ETC, 'systemd/nodepool-builder.service.d/dib-sudo.conf.sample')));
+    const dropIn = parseUnitFile(
+      read(join(ETC, 'systemd/nodepool-builder.service.d/dib-sudo.conf.sample')),
+    );
     expect(unitValue(dropIn, 'Service', 'NoNewPrivileges')).toBe('no');
   });
 
@@ -210,16 +256,20 @@ describe('etc/systemd (builder stop)', () => {
 describe('secure.conf mode', () => {
   it('is the same in the sample and in the installation guide', () => {
     const sample = /chmod (0\d{3}) \/etc\/nodepool\/secure\.conf/.exec(read(SAMPLE_SECURE))?.[1];
-    const guide = /^\| `secure\.conf\.sample` \| `\/etc\/nodepool\/secure\.conf` \| (0\d{3})\b/m.exec(
-      read(join(ROOT, 'docs/installation.md')),
-    )?.[1];
+    const guide =
+      /^\| `secure\.conf\.sample` \| `\/etc\/nodepool\/secure\.conf` \| (0\d{3})\b/m.exec(
+        read(join(ROOT, 'docs/installation.md')),
+      )?.[1];
     expect(sample).toBe('0640');
     expect(guide).toBe(sample);
     expect(read(SAMPLE_SECURE)).toContain('chown root:nodepool /etc/nodepool/secure.conf');
   });
 });
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: 60_000 }, (err, stdout, stderr) => {
       const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 127;
@@ -230,12 +280,22 @@ function run(cmd: string, args: string[]): Promise<{ code: number; stdout: strin
 
 const analyze = await run('systemd-analyze', ['--version']);
 const analyzeSkip = analyze.code === 0 ? null : 'systemd-analyze is not installed';
-if (analyzeSkip !== null) process.stderr.write(`\n*** SKIPPED: systemd-analyze verify of etc/systemd: ${analyzeSkip} ***\n\n`);
+if (analyzeSkip !== null)
+  process.stderr.write(
+    `\n*** SKIPPED: systemd-analyze verify of etc/systemd: ${analyzeSkip} ***\n\n`,
+  );
 
 describe.skipIf(analyzeSkip !== null)('systemd-analyze security', () => {
   it.each(UNITS)('rates $file at an exposure of 4.0 or less', async ({ file }) => {
-    const result = await run('systemd-analyze', ['security', '--offline=yes', '--no-pager', join(ETC, 'systemd', file)]);
-    const level = /Overall exposure level for [\w.-]+: (\d+\.\d)/.exec(result.stdout + result.stderr)?.[1];
+    const result = await run('systemd-analyze', [
+      'security',
+      '--offline=yes',
+      '--no-pager',
+      join(ETC, 'systemd', file),
+    ]);
+    const level = /Overall exposure level for [\w.-]+: (\d+\.\d)/.exec(
+      result.stdout + result.stderr,
+    )?.[1];
     expect(level).toBeDefined();
     expect(Number(level)).toBeLessThanOrEqual(4.0);
   });

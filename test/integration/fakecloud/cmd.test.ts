@@ -7,7 +7,9 @@ import { waitFor } from './helpers.js';
 const MAIN = new URL('../../../src/cmd/nodepool-fake-cloud-main.ts', import.meta.url).pathname;
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -17,9 +19,21 @@ function start(args: string[]) {
 
 describe('nodepool-fake-cloud', () => {
   it('prints its auth URL and a clouds.yaml, serves the knobs given, and stops on SIGTERM', async () => {
-    const p = start(['--port', '0', '--quota', '3', '--build-delay', '0.5', '--region', 'fake-region']);
+    const p = start([
+      '--port',
+      '0',
+      '--quota',
+      '3',
+      '--build-delay',
+      '0.5',
+      '--region',
+      'fake-region',
+    ]);
     try {
-      const authUrl = await waitFor(async () => /auth URL (http:\/\/127\.0\.0\.1:\d+\/v3)/.exec(p.out())?.[1], { timeoutMs: 30_000, what: 'the auth URL' });
+      const authUrl = await waitFor(
+        async () => /auth URL (http:\/\/127\.0\.0\.1:\d+\/v3)/.exec(p.out())?.[1],
+        { timeoutMs: 30_000, what: 'the auth URL' },
+      );
       expect(p.out()).toContain(`auth_url: ${authUrl}`);
       expect(p.out()).toContain('region_name: fake-region');
       const knobs: any = await (await fetch(authUrl.replace(/\/v3$/, '/_fake/knobs'))).json();

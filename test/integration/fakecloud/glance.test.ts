@@ -12,9 +12,20 @@ describe('FakeCloud Glance', () => {
   const cloud = new FakeCloud();
   let token = '';
   let dir = '';
-  const glance = (method: string, path: string, opts: Parameters<typeof request>[3] = {}) => request(cloud, method, `/image${path}`, { token, ...opts });
+  const glance = (method: string, path: string, opts: Parameters<typeof request>[3] = {}) =>
+    request(cloud, method, `/image${path}`, { token, ...opts });
   const create = (extra: Record<string, unknown> = {}) =>
-    glance('POST', '/v2/images', { body: { name: 'img', disk_format: 'qcow2', container_format: 'bare', visibility: 'private', nodepool_build_id: '0000000001', SHOULD_FAIL: 'no', ...extra } });
+    glance('POST', '/v2/images', {
+      body: {
+        name: 'img',
+        disk_format: 'qcow2',
+        container_format: 'bare',
+        visibility: 'private',
+        nodepool_build_id: '0000000001',
+        SHOULD_FAIL: 'no',
+        ...extra,
+      },
+    });
   const upload = (id: string, data: Buffer | Readable) =>
     glance('PUT', `/v2/images/${id}/file`, {
       raw: data instanceof Readable ? (Readable.toWeb(data) as ReadableStream) : data,
@@ -34,7 +45,11 @@ describe('FakeCloud Glance', () => {
   it('creates an image with properties as top-level fields, queued, like Glance', async () => {
     const res = await create();
     expectLikeReal(res, 'glance-image-create');
-    expect(res.body).toMatchObject({ status: 'queued', nodepool_build_id: '0000000001', visibility: 'private' });
+    expect(res.body).toMatchObject({
+      status: 'queued',
+      nodepool_build_id: '0000000001',
+      visibility: 'private',
+    });
     expect(res.headers.get('location')).toBe(`${cloud.origin}/image/v2/images/${res.body.id}`);
   });
 
@@ -66,7 +81,8 @@ describe('FakeCloud Glance', () => {
 
   it('lists with filters and limit/marker pagination like Glance', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await create({ name: 'paged', nodepool_upload_id: String(i) })).body.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await create({ name: 'paged', nodepool_upload_id: String(i) })).body.id);
     const first = await glance('GET', '/v2/images?name=paged&limit=2');
     expectLikeReal(first, 'glance-images-list', ['images[]']);
     expect(first.body.images.map((i: any) => i.id)).toEqual([ids[2], ids[1]]);
@@ -102,7 +118,9 @@ describe('FakeCloud Glance', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ extra: 'x', name: 'renamed' });
     expect(res.body.SHOULD_FAIL).toBeUndefined();
-    expect((await glance('POST', '/v2/images', { body: { name: 'x', status: 'active' } })).status).toBe(403);
+    expect(
+      (await glance('POST', '/v2/images', { body: { name: 'x', status: 'active' } })).status,
+    ).toBe(403);
   });
 
   it('injects upload failures on demand and recovers after', async () => {

@@ -32,7 +32,13 @@ export async function request(
   cloud: FakeCloud,
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; raw?: RequestInit['body']; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  opts: {
+    token?: string;
+    body?: unknown;
+    raw?: RequestInit['body'];
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   if (opts.token !== undefined) headers['X-Auth-Token'] = opts.token;
@@ -42,7 +48,8 @@ export async function request(
     headers['Content-Type'] ??= 'application/json';
   }
   const init: RequestInit & { duplex?: 'half' } = { method, headers, body, signal: opts.signal };
-  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) init.duplex = 'half';
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array))
+    init.duplex = 'half';
   const res = await fetch(cloud.origin + path, init);
   const text = await res.text();
   let parsed: unknown = null;
@@ -57,8 +64,15 @@ export async function request(
 }
 
 /** Password-authenticates (Keystone v3) and returns the token. */
-export async function login(cloud: FakeCloud, project = 'demo', user = 'demo', password = 'secret'): Promise<string> {
-  const res = await request(cloud, 'POST', '/v3/auth/tokens', { body: v3Auth(user, password, project) });
+export async function login(
+  cloud: FakeCloud,
+  project = 'demo',
+  user = 'demo',
+  password = 'secret',
+): Promise<string> {
+  const res = await request(cloud, 'POST', '/v3/auth/tokens', {
+    body: v3Auth(user, password, project),
+  });
   expect(res.status).toBe(201);
   const token = res.headers.get('x-subject-token');
   expect(token).toBeTruthy();
@@ -69,7 +83,10 @@ export async function login(cloud: FakeCloud, project = 'demo', user = 'demo', p
 export function v3Auth(user: string, password: string, project: string): unknown {
   return {
     auth: {
-      identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
+      identity: {
+        methods: ['password'],
+        password: { user: { name: user, domain: { name: 'Default' }, password } },
+      },
       scope: { project: { name: project, domain: { name: 'Default' } } },
     },
   };
@@ -87,7 +104,12 @@ function kind(v: unknown): string {
  * type. Paths in `free` (dotted, `[]` for array elements) are maps with caller-chosen keys
  * and are not compared.
  */
-export function shapeDiff(actual: unknown, expected: unknown, free: string[] = [], path = ''): string[] {
+export function shapeDiff(
+  actual: unknown,
+  expected: unknown,
+  free: string[] = [],
+  path = '',
+): string[] {
   if (free.includes(path)) return [];
   const a = kind(actual);
   const e = kind(expected);
@@ -118,7 +140,12 @@ export function expectLikeReal(res: Answer, name: string, free: string[] = []): 
   const real = recorded(name);
   expect(res.status, `status of ${name}`).toBe(real.status);
   expect(shapeDiff(res.body, real.body, free), `shape of ${name}`).toEqual([]);
-  for (const h of ['x-openstack-request-id', 'x-compute-request-id', 'openstack-api-version', 'x-openstack-nova-api-version']) {
+  for (const h of [
+    'x-openstack-request-id',
+    'x-compute-request-id',
+    'openstack-api-version',
+    'x-openstack-nova-api-version',
+  ]) {
     if (h in real.headers) expect(res.headers.get(h), `header ${h} of ${name}`).toBeTruthy();
   }
   if ('openstack-api-version' in real.headers) {
@@ -127,12 +154,16 @@ export function expectLikeReal(res: Answer, name: string, free: string[] = []): 
 }
 
 /** Polls `fn` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
   for (;;) {
     const v = await fn();
     if (v !== null && v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${opts.what ?? 'a condition'}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${opts.what ?? 'a condition'}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -6,7 +6,11 @@ describe('FakeCloud knobs', () => {
   const cloud = new FakeCloud({ buildDelayMs: 10 });
   let token = '';
   let imageId = '';
-  const boot = (name = 'k') => request(cloud, 'POST', '/compute/v2.1/servers', { token, body: { server: { name, imageRef: imageId, flavorRef: '1' } } });
+  const boot = (name = 'k') =>
+    request(cloud, 'POST', '/compute/v2.1/servers', {
+      token,
+      body: { server: { name, imageRef: imageId, flavorRef: '1' } },
+    });
   const show = (id: string) => request(cloud, 'GET', `/compute/v2.1/servers/${id}`, { token });
 
   beforeAll(async () => {
@@ -21,20 +25,28 @@ describe('FakeCloud knobs', () => {
     try {
       const id = (await boot()).body.server.id;
       const res = await show(id);
-      expect(res.body.server).toMatchObject({ status: 'BUILD', 'OS-EXT-STS:vm_state': 'building', addresses: {} });
+      expect(res.body.server).toMatchObject({
+        status: 'BUILD',
+        'OS-EXT-STS:vm_state': 'building',
+        addresses: {},
+      });
     } finally {
       cloud.setKnobs({ buildDelayMs: 10 });
     }
   });
 
   it('takes its own floating IP back with the server, and gives none to a server being deleted', async () => {
-    const fips = async () => (await request(cloud, 'GET', '/network/v2.0/floatingips', { token })).body.floatingips as Array<{ id: string }>;
+    const fips = async () =>
+      (await request(cloud, 'GET', '/network/v2.0/floatingips', { token })).body
+        .floatingips as Array<{ id: string }>;
     const before = (await fips()).length;
     // Deleted while still building: the build finishing later must not assign an address.
     cloud.setKnobs({ buildDelayMs: 200, deleteDelayMs: 600 });
     try {
       const early = (await boot('early')).body.server.id;
-      expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${early}`, { token })).status).toBe(204);
+      expect(
+        (await request(cloud, 'DELETE', `/compute/v2.1/servers/${early}`, { token })).status,
+      ).toBe(204);
       await waitFor(async () => (await show(early)).status === 404);
       expect((await fips()).length).toBe(before);
       // Deleted once ACTIVE with its auto-assigned address: the address goes too.
@@ -42,7 +54,9 @@ describe('FakeCloud knobs', () => {
       const late = (await boot('late')).body.server.id;
       await waitFor(async () => (await show(late)).body.server?.status === 'ACTIVE');
       expect((await fips()).length).toBe(before + 1);
-      expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${late}`, { token })).status).toBe(204);
+      expect(
+        (await request(cloud, 'DELETE', `/compute/v2.1/servers/${late}`, { token })).status,
+      ).toBe(204);
       await waitFor(async () => (await show(late)).status === 404);
       expect((await fips()).length).toBe(before);
     } finally {
@@ -54,7 +68,9 @@ describe('FakeCloud knobs', () => {
     cloud.setKnobs({ deleteDelayMs: 600_000 });
     try {
       const id = (await boot()).body.server.id;
-      expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(204);
+      expect(
+        (await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status,
+      ).toBe(204);
       expect((await show(id)).body.server['OS-EXT-STS:task_state']).toBe('deleting');
     } finally {
       cloud.setKnobs({ deleteDelayMs: 0 });
@@ -76,20 +92,34 @@ describe('FakeCloud knobs', () => {
       const r = await show(id);
       return r.body.server.status === 'ERROR' ? r : null;
     });
-    expect(res.body.server.fault).toMatchObject({ code: 500, message: expect.stringContaining('No valid host') });
+    expect(res.body.server.fault).toMatchObject({
+      code: 500,
+      message: expect.stringContaining('No valid host'),
+    });
     expect(res.body.server.addresses).toEqual({});
-    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(204);
+    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(
+      204,
+    );
     expect((await show(id)).status).toBe(404);
   });
 
   it('fails deletes either with 500 or by leaving the server in ERROR', async () => {
     const id = (await boot()).body.server.id;
     cloud.failNext('delete', 1, 'http');
-    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(500);
+    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(
+      500,
+    );
     cloud.failNext('delete', 1, 'error');
-    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(204);
-    expect((await show(id)).body.server).toMatchObject({ status: 'ERROR', 'OS-EXT-STS:task_state': null });
-    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(204);
+    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(
+      204,
+    );
+    expect((await show(id)).body.server).toMatchObject({
+      status: 'ERROR',
+      'OS-EXT-STS:task_state': null,
+    });
+    expect((await request(cloud, 'DELETE', `/compute/v2.1/servers/${id}`, { token })).status).toBe(
+      204,
+    );
     expect((await show(id)).status).toBe(404);
   });
 
@@ -106,7 +136,9 @@ describe('FakeCloud knobs', () => {
   it('delays answers by the latency knob', async () => {
     cloud.setKnobs({ latencyMs: 600_000 });
     try {
-      await expect(request(cloud, 'GET', '/compute/v2.1/flavors', { token, signal: AbortSignal.timeout(200) })).rejects.toThrow();
+      await expect(
+        request(cloud, 'GET', '/compute/v2.1/flavors', { token, signal: AbortSignal.timeout(200) }),
+      ).rejects.toThrow();
     } finally {
       cloud.setKnobs({ latencyMs: 0 });
     }
@@ -114,11 +146,15 @@ describe('FakeCloud knobs', () => {
 
   it('refuses a bad knob with a message naming it', () => {
     expect(() => cloud.setKnobs({ createFailureRate: 2 })).toThrow(RangeError);
-    expect(() => cloud.setKnobs({ createFailureRate: 2 })).toThrow('Cannot set fake cloud knob "createFailureRate": must be a number from 0 to 1: current value is 2');
+    expect(() => cloud.setKnobs({ createFailureRate: 2 })).toThrow(
+      'Cannot set fake cloud knob "createFailureRate": must be a number from 0 to 1: current value is 2',
+    );
   });
 
   it('is driven over the /_fake control API: knobs, failures, dump with call counts, reset', async () => {
-    const patched = await request(cloud, 'PATCH', '/_fake/knobs', { body: { quota: { instances: 0 } } });
+    const patched = await request(cloud, 'PATCH', '/_fake/knobs', {
+      body: { quota: { instances: 0 } },
+    });
     expect(patched.body.knobs.quota.instances).toBe(0);
     expect((await boot()).status).toBe(403);
     const bad = await request(cloud, 'PATCH', '/_fake/knobs', { body: { nope: 1 } });

@@ -16,7 +16,8 @@ import { startScenario, waitGone, waitLogged, waitState } from './scenario.js';
 import type { Running } from './scenario.js';
 
 const zk = sharedZooKeeper();
-if (zk.address === null) process.stderr.write(`SKIPPED launcher Jenkins event tests: ${zk.reason}\n`);
+if (zk.address === null)
+  process.stderr.write(`SKIPPED launcher Jenkins event tests: ${zk.reason}\n`);
 
 describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () => {
   let run: Running | null = null;
@@ -28,7 +29,9 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     pub = null;
   });
 
-  async function setup(options: { statsd?: boolean; delayMs?: number } = {}): Promise<Running & { pub: ZmqPublisher }> {
+  async function setup(
+    options: { statsd?: boolean; delayMs?: number } = {},
+  ): Promise<Running & { pub: ZmqPublisher }> {
     pub = await ZmqPublisher.start();
     run = await startScenario(
       zk.address!,
@@ -73,7 +76,9 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     const { h, pub: p, integration } = await setup({ delayMs: 1500 });
     const [node] = await h.waitReady({ 'fake-label': 1 });
     await p.send('onFinalized', { node: node!.nodename!, job: 'job1', status: 'SUCCESS' });
-    await waitFor(() => integration.status().jenkinsPendingDeletions === 1, { what: 'a pending deletion' });
+    await waitFor(() => integration.status().jenkinsPendingDeletions === 1, {
+      what: 'a pending deletion',
+    });
     expect(stateName((await h.db.nodes.get(node!.id))!.state)).toBe('ready');
     await waitGone(h, node!);
   });
@@ -82,7 +87,9 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     const { h, pub: p, integration } = await setup({ delayMs: 600_000 });
     const [node] = await h.waitReady({ 'fake-label': 1 });
     await p.send('onFinalized', { node: node!.nodename!, job: 'job1', status: 'FAILURE' });
-    await waitFor(() => integration.status().jenkinsPendingDeletions === 1, { what: 'a pending deletion' });
+    await waitFor(() => integration.status().jenkinsPendingDeletions === 1, {
+      what: 'a pending deletion',
+    });
     await h.stopLauncher();
     expect(stateName((await h.db.nodes.get(node!.id))!.state)).toBe('delete');
   });
@@ -111,7 +118,13 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     const { h, pub: p } = await setup();
     await h.db.jobs.create('job-fail', 1);
     // An operator's held node without comment (upstream crashed on it).
-    const manual = await h.db.nodes.create({ providerName: 'fake-provider', labelName: 'fake-label', targetName: 'fake-target', state: 'hold', comment: null });
+    const manual = await h.db.nodes.create({
+      providerName: 'fake-provider',
+      labelName: 'fake-label',
+      targetName: 'fake-target',
+      state: 'hold',
+      comment: null,
+    });
     const [first] = (await h.waitReady({ 'fake-label': 1 })).filter((n) => n.id !== manual.id);
     await p.send('onStarted', { node: first!.nodename!, job: 'job-fail' });
     await p.send('onFinalized', { node: first!.nodename!, job: 'job-fail', status: 'FAILURE' });
@@ -134,17 +147,34 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     const [node] = await h.waitReady({ 'fake-label': 1 });
     await p.send('onStarted', { node: node!.nodename!, job: 'tempest' });
     await waitState(h, node!.id, 'used');
-    await p.send('onFinalized', { node: node!.nodename!, job: 'tempest', status: 'SUCCESS', parameters: { ZUUL_BRANCH: 'stable/newton' } });
-    const prefixes = ['nodepool.job.tempest', 'nodepool.job.tempest.stable/newton', 'nodepool.job.tempest.stable/newton.fake-label', 'nodepool.job.tempest.stable/newton.fake-label.fake-provider'];
+    await p.send('onFinalized', {
+      node: node!.nodename!,
+      job: 'tempest',
+      status: 'SUCCESS',
+      parameters: { ZUUL_BRANCH: 'stable/newton' },
+    });
+    const prefixes = [
+      'nodepool.job.tempest',
+      'nodepool.job.tempest.stable/newton',
+      'nodepool.job.tempest.stable/newton.fake-label',
+      'nodepool.job.tempest.stable/newton.fake-label.fake-provider',
+    ];
     for (const key of prefixes) {
       await h.statsd!.waitForLine(new RegExp(`^${escape(key)}\\.runtime:\\d+\\|ms$`));
       expect(await h.statsd!.waitForLine(`${key}.builds`)).toBe(`${key}.builds:1|c`);
     }
     // No branch parameter: upstream's unknown_branch.
     const [next] = await h.waitReady({ 'fake-label': 1 });
-    await p.send('onFinalized', { node: next!.nodename!, job: 'pep8', status: 'SUCCESS', parameters: null });
+    await p.send('onFinalized', {
+      node: next!.nodename!,
+      job: 'pep8',
+      status: 'SUCCESS',
+      parameters: null,
+    });
     await h.statsd!.waitForLine('nodepool.job.pep8.unknown_branch.builds');
-    expect(h.statsd!.lines.filter((l) => l.startsWith('nodepool.job.tempest.builds'))).toHaveLength(1);
+    expect(h.statsd!.lines.filter((l) => l.startsWith('nodepool.job.tempest.builds'))).toHaveLength(
+      1,
+    );
   });
 
   it('follows zmq-publishers on config reload', async () => {
@@ -154,7 +184,10 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     try {
       const text = await readFile(h.configPath, 'utf8');
       await writeFile(h.configPath, text.replace(p.address, other.address));
-      await waitFor(() => integration.status().publishers.join() === other.address, { what: 'the new publisher list', timeoutMs: 20_000 });
+      await waitFor(() => integration.status().publishers.join() === other.address, {
+        what: 'the new publisher list',
+        timeoutMs: 20_000,
+      });
       await waitFor(
         async () => {
           await other.send('onStarted', { node: node!.nodename!, job: 'job1' });
@@ -171,18 +204,31 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
   it("reports each publisher's connection state in the launcher's diagnostics, across a publisher restart", async () => {
     const { pub: p, launcher } = await setup();
     const zmqOf = (): Array<{ address: string; isConnected: boolean; received: number }> =>
-      (launcher.diagnostics().integrations['jenkins-zuul'] as { zmq: Array<{ address: string; isConnected: boolean; received: number }> }).zmq;
+      (
+        launcher.diagnostics().integrations['jenkins-zuul'] as {
+          zmq: Array<{ address: string; isConnected: boolean; received: number }>;
+        }
+      ).zmq;
     expect(zmqOf()).toEqual([expect.objectContaining({ address: p.address, isConnected: true })]);
     expect(zmqOf()[0]!.received).toBeGreaterThanOrEqual(1);
     p.close();
-    await waitFor(() => zmqOf()[0]?.isConnected === false, { what: 'the publisher to show as disconnected' });
+    await waitFor(() => zmqOf()[0]?.isConnected === false, {
+      what: 'the publisher to show as disconnected',
+    });
     await p.restart();
-    await waitFor(() => zmqOf()[0]?.isConnected === true, { what: 'ZeroMQ to reconnect', timeoutMs: 20_000 });
+    await waitFor(() => zmqOf()[0]?.isConnected === true, {
+      what: 'ZeroMQ to reconnect',
+      timeoutMs: 20_000,
+    });
   });
 
   it('opens no ZeroMQ socket under --no-deletes', async () => {
     pub = await ZmqPublisher.start();
-    run = await startScenario(zk.address!, { publishers: [pub.address] }, { integration: { noDeletes: true } });
+    run = await startScenario(
+      zk.address!,
+      { publishers: [pub.address] },
+      { integration: { noDeletes: true } },
+    );
     await run.h.waitReady({ 'fake-label': 1 });
     expect(run.integration.status()).toMatchObject({ publishers: [], events: null });
   });
@@ -194,7 +240,9 @@ describe.skipIf(zk.address === null)('Jenkins build events in the launcher', () 
     await p.sendRaw('onStarted {not json');
     await p.sendRaw('onSomething {"name":"x","build":{"node_name":"y"}}');
     await p.sendRaw('onStarted {"name":"x","build":{}}');
-    await waitFor(() => integration.status().events!.dropped >= before + 2, { what: 'two dropped messages' });
+    await waitFor(() => integration.status().events!.dropped >= before + 2, {
+      what: 'two dropped messages',
+    });
     await p.send('onStarted', { node: node!.nodename!, job: 'job1' });
     await waitState(h, node!.id, 'used');
   });

@@ -20,7 +20,11 @@ if (reason !== null) process.stderr.write(`SKIPPED launcher Gearman tests: ${rea
 
 /** The ready node once its assignment is stored. */
 async function assigned(h: Running['h']): Promise<NodeRecord> {
-  return waitFor(async () => (await h.nodes()).find((n) => stateName(n.state) === 'ready' && n.managerName !== null), { what: 'an assigned ready node', timeoutMs: 20_000 });
+  return waitFor(
+    async () =>
+      (await h.nodes()).find((n) => stateName(n.state) === 'ready' && n.managerName !== null),
+    { what: 'an assigned ready node', timeoutMs: 20_000 },
+  );
 }
 
 describe.skipIf(reason !== null)('Gearman in the launcher', () => {
@@ -43,9 +47,14 @@ describe.skipIf(reason !== null)('Gearman in the launcher', () => {
 
   it('launches nodes for queued Zuul jobs beyond min-ready, and keeps going when Gearman goes away', async () => {
     const g = await gearmand();
-    const { h, integration, launcher } = await start(zk.address!, { gearman: [g.entry], minReady: 1 });
+    const { h, integration, launcher } = await start(zk.address!, {
+      gearman: [g.entry],
+      minReady: 1,
+    });
     await h.waitReady({ 'fake-label': 1 });
-    await waitFor(() => integration.status().gearmanConnected === 1, { what: 'a Gearman connection' });
+    await waitFor(() => integration.status().gearmanConnected === 1, {
+      what: 'a Gearman connection',
+    });
     // 3 queued jobs for the label (plain build:JOB counts go to the job's first label).
     await g.queue('build:job1:fake-label', 2);
     await g.queue('build:job1', 1);
@@ -53,7 +62,9 @@ describe.skipIf(reason !== null)('Gearman in the launcher', () => {
 
     // Gearman disappears: the launcher carries on, with no demand and no new launches.
     await g.kill();
-    await waitFor(() => integration.status().gearmanConnected === 0, { what: 'the Gearman connection to drop' });
+    await waitFor(() => integration.status().gearmanConnected === 0, {
+      what: 'the Gearman connection to drop',
+    });
     const passes = launcher.passes;
     await waitFor(() => launcher.passes >= passes + 2, { what: 'two more passes' });
     expect(launcher.state).toBe('running');
@@ -61,7 +72,10 @@ describe.skipIf(reason !== null)('Gearman in the launcher', () => {
 
     // It comes back (empty): the client reconnects and new jobs count again.
     await g.restart();
-    await waitFor(() => integration.status().gearmanConnected === 1, { what: 'the Gearman connection to come back', timeoutMs: 20_000 });
+    await waitFor(() => integration.status().gearmanConnected === 1, {
+      what: 'the Gearman connection to come back',
+      timeoutMs: 20_000,
+    });
     await g.queue('build:job2:fake-label', 5);
     await h.waitReady({ 'fake-label': 6 });
   });
@@ -70,26 +84,37 @@ describe.skipIf(reason !== null)('Gearman in the launcher', () => {
     const g1 = await gearmand();
     const g2 = await gearmand();
     const { h, integration } = await start(zk.address!, { gearman: [g1.entry], minReady: 0 });
-    await waitFor(() => integration.status().gearmanConnected === 1, { what: 'a Gearman connection' });
+    await waitFor(() => integration.status().gearmanConnected === 1, {
+      what: 'a Gearman connection',
+    });
     await g2.queue('build:job:fake-label', 2);
     // Only g2 has demand, and it is not configured yet.
     const text = await readFile(h.configPath, 'utf8');
     await writeFile(h.configPath, text.replace(`port: ${g1.port}`, `port: ${g2.port}`));
-    await waitFor(() => integration.status().gearmanServers.join() === `127.0.0.1:${g2.port}`, { what: 'the new server list', timeoutMs: 20_000 });
+    await waitFor(() => integration.status().gearmanServers.join() === `127.0.0.1:${g2.port}`, {
+      what: 'the new server list',
+      timeoutMs: 20_000,
+    });
     await h.waitReady({ 'fake-label': 2 });
   });
 
   it('assigns ready nodes of assign-via-gearman targets to a manager and revokes them on deletion', async () => {
     const g = await gearmand();
     const revoked: string[] = [];
-    const assigner = await TestWorker.start(g.entry, ['node_assign:fake-target'], () => ({ complete: '{"manager": "zuul-manager-1"}' }));
+    const assigner = await TestWorker.start(g.entry, ['node_assign:fake-target'], () => ({
+      complete: '{"manager": "zuul-manager-1"}',
+    }));
     cleanup.push(() => assigner.stop());
     const revoker = await TestWorker.start(g.entry, ['node_revoke:zuul-manager-1'], (job) => {
       revoked.push(job.data);
       return { complete: '' };
     });
     cleanup.push(() => revoker.stop());
-    const { h, launcher } = await start(zk.address!, { gearman: [g.entry], assignViaGearman: true, jenkins: null });
+    const { h, launcher } = await start(zk.address!, {
+      gearman: [g.entry],
+      assignViaGearman: true,
+      jenkins: null,
+    });
     // The node is ready before it is assigned (as upstream): wait for the manager.
     const node = await assigned(h);
     expect(node.managerName).toBe('zuul-manager-1');
@@ -110,9 +135,15 @@ describe.skipIf(reason !== null)('Gearman in the launcher', () => {
   it('fails the launch cleanly when the assignment fails', async () => {
     const g = await gearmand();
     let fail = true;
-    const assigner = await TestWorker.start(g.entry, ['node_assign:fake-target'], () => (fail ? { fail: true } : { complete: '{"manager": "m2"}' }));
+    const assigner = await TestWorker.start(g.entry, ['node_assign:fake-target'], () =>
+      fail ? { fail: true } : { complete: '{"manager": "m2"}' },
+    );
     cleanup.push(() => assigner.stop());
-    const { h, logs } = await start(zk.address!, { gearman: [g.entry], assignViaGearman: true, jenkins: null });
+    const { h, logs } = await start(zk.address!, {
+      gearman: [g.entry],
+      assignViaGearman: true,
+      jenkins: null,
+    });
     await waitLogged(logs, 'Cannot launch node');
     await h.waitConsistent();
     fail = false;

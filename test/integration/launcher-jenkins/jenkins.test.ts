@@ -21,7 +21,8 @@ import { startScenario, waitGone, waitLogged, waitState } from './scenario.js';
 import type { Running, Scenario } from './scenario.js';
 
 const zk = sharedZooKeeper();
-if (zk.address === null) process.stderr.write(`SKIPPED launcher Jenkins target tests: ${zk.reason}\n`);
+if (zk.address === null)
+  process.stderr.write(`SKIPPED launcher Jenkins target tests: ${zk.reason}\n`);
 
 const AUTH = { user: 'nodepool', apikey: 's3cret' };
 
@@ -41,9 +42,15 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
     run = jenkins = pub = null;
   });
 
-  async function setup(scenario: Omit<Scenario, 'jenkins'> = {}, extra: { credentials?: string } = {}): Promise<Running & { jenkins: FakeJenkins }> {
+  async function setup(
+    scenario: Omit<Scenario, 'jenkins'> = {},
+    extra: { credentials?: string } = {},
+  ): Promise<Running & { jenkins: FakeJenkins }> {
     jenkins = await FakeJenkins.start({ requireCrumb: true, credentials: AUTH });
-    run = await startScenario(zk.address!, { ...scenario, jenkins: { url: jenkins.url, ...AUTH, ...extra } });
+    run = await startScenario(zk.address!, {
+      ...scenario,
+      jenkins: { url: jenkins.url, ...AUTH, ...extra },
+    });
     return { ...run, jenkins };
   }
 
@@ -73,7 +80,9 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
     const post = j.callsTo('POST', '/computer/doCreateItem')[0]!;
     expect(post.query.get('type')).toBe('hudson.slaves.DumbSlave$DescriptorImpl');
     expect(post.headers['jenkins-crumb']).toMatch(/^crumb-s\d+$/);
-    expect(post.headers.authorization).toBe(`Basic ${Buffer.from('nodepool:s3cret').toString('base64')}`);
+    expect(post.headers.authorization).toBe(
+      `Basic ${Buffer.from('nodepool:s3cret').toString('base64')}`,
+    );
     // The online check runs every pass.
     expect(j.callsTo('GET', '/api/json').length).toBeGreaterThan(0);
 
@@ -121,7 +130,9 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
 
   it('launches nothing for a target whose Jenkins is quieting down', async () => {
     jenkins = await FakeJenkins.start({ quietingDown: true });
-    run = await startScenario(zk.address!, { jenkins: { url: jenkins.url, user: 'u', apikey: 'k' } });
+    run = await startScenario(zk.address!, {
+      jenkins: { url: jenkins.url, user: 'u', apikey: 'k' },
+    });
     const { h, launcher } = run;
     const start = launcher.passes;
     await waitFor(() => launcher.passes >= start + 3, { what: 'three passes' });
@@ -154,7 +165,10 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
     expect(stateName((await h.db.nodes.get(second!.id))!.state)).toBe('delete');
     expect(h.servers().map((s) => s.id)).toContain(second!.externalId);
     const passes = launcher.passes;
-    await waitFor(() => launcher.passes >= passes + 2, { what: 'two more passes', timeoutMs: 20_000 });
+    await waitFor(() => launcher.passes >= passes + 2, {
+      what: 'two more passes',
+      timeoutMs: 20_000,
+    });
     expect((await h.nodes()).map((n) => n.id)).toEqual([second!.id]);
     expect(launcher.state).toBe('running');
 
@@ -181,7 +195,10 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
 
     it('registers the node unlabelled, runs the test job, and makes the node ready when it passes', async () => {
       const { h, jenkins: j, pub: p } = await setupTestJob();
-      const node = await waitFor(async () => (await h.nodes()).find((n) => stateName(n.state) === 'test'), { what: 'a node in test', timeoutMs: 20_000 });
+      const node = await waitFor(
+        async () => (await h.nodes()).find((n) => stateName(n.state) === 'test'),
+        { what: 'a node in test', timeoutMs: 20_000 },
+      );
       await waitFor(() => j.builds.length > 0, { what: 'the test job to start' });
       expect(j.builds[0]).toEqual({ job: 'node-test', params: { NODE: node.nodename } });
       expect(j.nodes.get(node.nodename!)!.json.labelString).toBeNull();
@@ -198,13 +215,22 @@ describe.skipIf(zk.address === null)('Jenkins targets in the launcher', () => {
 
     it('deletes the node when its test job fails', async () => {
       const { h, jenkins: j, pub: p } = await setupTestJob();
-      const node = await waitFor(async () => (await h.nodes()).find((n) => stateName(n.state) === 'test'), { what: 'a node in test', timeoutMs: 20_000 });
+      const node = await waitFor(
+        async () => (await h.nodes()).find((n) => stateName(n.state) === 'test'),
+        { what: 'a node in test', timeoutMs: 20_000 },
+      );
       await waitFor(() => j.builds.length > 0, { what: 'the test job to start' });
       await p.send('onFinalized', { node: node.nodename!, job: 'node-test', status: 'FAILURE' });
       await waitGone(h, node);
       expect(j.nodes.has(node.nodename!)).toBe(false);
       // A new node comes up for its own test.
-      await waitFor(async () => (await h.nodes()).find((n) => stateName(n.state) === 'test' && n.externalId !== node.externalId), { what: 'a new node in test', timeoutMs: 20_000 });
+      await waitFor(
+        async () =>
+          (await h.nodes()).find(
+            (n) => stateName(n.state) === 'test' && n.externalId !== node.externalId,
+          ),
+        { what: 'a new node in test', timeoutMs: 20_000 },
+      );
     });
   });
 });

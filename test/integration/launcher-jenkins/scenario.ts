@@ -41,7 +41,10 @@ export function scenarioYaml(h: LauncherHarness, s: Scenario): string {
     lines.push('zmq-publishers:', ...s.publishers.map((p) => `  - ${p}`));
   }
   if (s.gearman !== undefined && s.gearman.length > 0) {
-    lines.push('gearman-servers:', ...s.gearman.flatMap((g) => [`  - host: ${g.host}`, `    port: ${g.port}`]));
+    lines.push(
+      'gearman-servers:',
+      ...s.gearman.flatMap((g) => [`  - host: ${g.host}`, `    port: ${g.port}`]),
+    );
   }
   lines.push(
     'zookeeper-servers:',
@@ -102,9 +105,18 @@ export interface Running {
 export async function startScenario(
   zookeeper: ZooKeeperAddress,
   s: Scenario,
-  options: { timing?: Partial<LauncherTiming>; integration?: Partial<JenkinsZuulOptions>; statsd?: boolean; onHarness?: (h: LauncherHarness) => void } = {},
+  options: {
+    timing?: Partial<LauncherTiming>;
+    integration?: Partial<JenkinsZuulOptions>;
+    statsd?: boolean;
+    onHarness?: (h: LauncherHarness) => void;
+  } = {},
 ): Promise<Running> {
-  const h = await LauncherHarness.create({ backend: { name: 'sqlite', available: true }, zookeeper, statsd: options.statsd === true });
+  const h = await LauncherHarness.create({
+    backend: { name: 'sqlite', available: true },
+    zookeeper,
+    statsd: options.statsd === true,
+  });
   options.onHarness?.(h);
   await h.writeConfig(scenarioYaml(h, s));
   await writeFile(h.securePath, scenarioSecure(h, s));
@@ -119,14 +131,26 @@ export async function startScenario(
   const logs = captureLog(process.env['LAUNCHER_TEST_LOG'] ?? 'debug');
   const launcher = await h.start({
     log: logs.log.child({ name: 'nodepool.NodePool' }),
-    timing: { intervalMs: 1000, deleteTimeoutMs: 30_000, subnodePollMs: 100, stopGraceMs: 5000, jobDeleteDelayMs: 0, ...options.timing },
+    timing: {
+      intervalMs: 1000,
+      deleteTimeoutMs: 30_000,
+      subnodePollMs: 100,
+      stopGraceMs: 5000,
+      jobDeleteDelayMs: 0,
+      ...options.timing,
+    },
     ...integration.launcherOptions(),
   });
   return { h, launcher, integration, logs };
 }
 
 /** Waits until the node with `id` is in `state`. */
-export async function waitState(h: LauncherHarness, id: number, state: string, timeoutMs = 20_000): Promise<NodeRecord> {
+export async function waitState(
+  h: LauncherHarness,
+  id: number,
+  state: string,
+  timeoutMs = 20_000,
+): Promise<NodeRecord> {
   return waitFor(
     async () => {
       const n = await h.db.nodes.get(id);
@@ -140,17 +164,34 @@ export async function waitState(h: LauncherHarness, id: number, state: string, t
  * Waits until `node` is deleted. SQLite reuses the highest id after a delete, so a
  * replacement may have the same id: the server id tells them apart.
  */
-export async function waitGone(h: LauncherHarness, node: NodeRecord, timeoutMs = 20_000): Promise<void> {
+export async function waitGone(
+  h: LauncherHarness,
+  node: NodeRecord,
+  timeoutMs = 20_000,
+): Promise<void> {
   await waitFor(
     async () => {
       const n = await h.db.nodes.get(node.id);
-      return n === undefined || (n.externalId !== node.externalId && stateName(n.state) !== 'delete');
+      return (
+        n === undefined || (n.externalId !== node.externalId && stateName(n.state) !== 'delete')
+      );
     },
-    { timeoutMs, what: `node ${node.id} (server ${node.externalId}) to be deleted`, intervalMs: 50 },
+    {
+      timeoutMs,
+      what: `node ${node.id} (server ${node.externalId}) to be deleted`,
+      intervalMs: 50,
+    },
   );
 }
 
 /** Waits for a log line whose message or fields (e.g. `err.message`) contain `text`. */
-export async function waitLogged(logs: CapturedLog, text: string, timeoutMs = 20_000): Promise<void> {
-  await waitFor(() => logs.lines.some((l) => JSON.stringify(l).includes(text)), { timeoutMs, what: `log line "${text}"` });
+export async function waitLogged(
+  logs: CapturedLog,
+  text: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  await waitFor(() => logs.lines.some((l) => JSON.stringify(l).includes(text)), {
+    timeoutMs,
+    what: `log line "${text}"`,
+  });
 }

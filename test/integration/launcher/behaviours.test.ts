@@ -195,7 +195,11 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     await t.stopLauncher();
     const config = await loadConfig(t.configPath, { securePath: t.securePath });
     const log = pino({ level: 'silent' });
-    const targets = new JenkinsTargets({ log, stats: createNoopStats(), connect: connectFakeJenkins });
+    const targets = new JenkinsTargets({
+      log,
+      stats: createNoopStats(),
+      connect: connectFakeJenkins,
+    });
     const jenkins = (signal: () => AbortSignal) => targets.hooks(signal);
     const deleted = await deleteNodeInForeground(config, t.db, node!.id, {
       log,
@@ -205,8 +209,6 @@ describe.skipIf(zk.address === null)('Launcher behaviours', () => {
     expect(deleted).toBe(true);
     expect(await t.nodes()).toEqual([]);
     expect(t.servers()).toEqual([]);
-    expect(
-      await deleteNodeInForeground(config, t.db, node!.id, { log }),
-    ).toBe(false);
+    expect(await deleteNodeInForeground(config, t.db, node!.id, { log })).toBe(false);
   });
 });

@@ -12,7 +12,8 @@ import { LauncherHarness } from './harness.js';
 const zk = sharedZooKeeper();
 const backends = inject('sqlBackends');
 if (zk.address === null) process.stderr.write(`SKIPPED launcher fill tests: ${zk.reason}\n`);
-for (const b of backends.filter((x) => !x.available)) process.stderr.write(`SKIPPED launcher fill tests on ${b.name}: ${b.reason}\n`);
+for (const b of backends.filter((x) => !x.available))
+  process.stderr.write(`SKIPPED launcher fill tests on ${b.name}: ${b.reason}\n`);
 
 for (const backend of backends.filter((b) => b.available)) {
   describe.skipIf(zk.address === null)(`Launcher fill and delete (${backend.name})`, () => {
@@ -32,13 +33,21 @@ for (const backend of backends.filter((b) => b.available)) {
       await t.addUpload('fake-image', ['fake-provider']);
       await t.start();
       const [node] = await t.waitReady({ 'fake-label': 1 });
-      expect(node).toMatchObject({ providerName: 'fake-provider', labelName: 'fake-label', targetName: 'fake-target' });
+      expect(node).toMatchObject({
+        providerName: 'fake-provider',
+        labelName: 'fake-label',
+        targetName: 'fake-target',
+      });
       expect(node!.hostname).toBe(`fake-label-fake-provider-${node!.id}`);
       expect(node!.nodename).toBe(node!.hostname);
       expect(node!.ip).toMatch(/^127\./);
       expect(node!.externalId).not.toBeNull();
       const server = t.servers().find((s) => s.id === node!.externalId)!;
-      expect(JSON.parse(server.metadata['nodepool']!)).toEqual({ provider_name: 'fake-provider', node_id: node!.id, image_name: 'fake-image' });
+      expect(JSON.parse(server.metadata['nodepool']!)).toEqual({
+        provider_name: 'fake-provider',
+        node_id: node!.id,
+        image_name: 'fake-image',
+      });
       expect(JSON.parse(server.metadata['groups']!)).toEqual(['fake-provider', 'fake-image']);
       await t.waitConsistent();
     });
@@ -66,7 +75,9 @@ for (const backend of backends.filter((b) => b.available)) {
 
     it('fills min-ready over two providers', async () => {
       const t = await harness();
-      await t.writeConfig('node_two_provider.yaml', (y) => y.replace('min-ready: 1', 'min-ready: 2').replaceAll('max-servers: 96', 'max-servers: 1'));
+      await t.writeConfig('node_two_provider.yaml', (y) =>
+        y.replace('min-ready: 1', 'min-ready: 2').replaceAll('max-servers: 96', 'max-servers: 1'),
+      );
       await t.addUpload('fake-image', ['fake-provider', 'fake-provider2']);
       await t.start();
       const ready = await t.waitReady({ 'fake-label': 2 });

@@ -19,7 +19,10 @@ const LONG_AGO = Math.floor(Date.now() / 1000) - 3600;
 describe.skipIf(zk.address === null)('Launcher orphans', () => {
   let h: LauncherHarness | null = null;
   const harness = async (): Promise<LauncherHarness> => {
-    h = await LauncherHarness.create({ backend: { name: 'sqlite', available: true }, zookeeper: zk.address! });
+    h = await LauncherHarness.create({
+      backend: { name: 'sqlite', available: true },
+      zookeeper: zk.address!,
+    });
     return h;
   };
   afterEach(async () => {
@@ -34,12 +37,26 @@ describe.skipIf(zk.address === null)('Launcher orphans', () => {
     const launcher = await t.start();
     await t.waitReady({ 'fake-label': 1 });
     // Two orphans: one whose server id was recorded, one known only by our metadata.
-    const spec = { providerName: 'fake-provider', labelName: 'fake-label', targetName: 'fake-target' };
+    const spec = {
+      providerName: 'fake-provider',
+      labelName: 'fake-label',
+      targetName: 'fake-target',
+    };
     const recorded = await t.db.nodes.create(spec);
     const unrecorded = await t.db.nodes.create(spec);
-    const meta = (id: number): Record<string, string> => ({ nodepool: JSON.stringify({ provider_name: 'fake-provider', node_id: id, image_name: 'fake-image' }) });
+    const meta = (id: number): Record<string, string> => ({
+      nodepool: JSON.stringify({
+        provider_name: 'fake-provider',
+        node_id: id,
+        image_name: 'fake-image',
+      }),
+    });
     const recordedServer = await createForeignServer(t.cloud, 'orphan-recorded', meta(recorded.id));
-    const unrecordedServer = await createForeignServer(t.cloud, 'orphan-unrecorded', meta(unrecorded.id));
+    const unrecordedServer = await createForeignServer(
+      t.cloud,
+      'orphan-unrecorded',
+      meta(unrecorded.id),
+    );
     await t.db.nodes.update(recorded.id, { externalId: recordedServer });
     // A fresh orphan is within the grace: the cron leaves it.
     await launcher.runCron('cleanup');
@@ -52,7 +69,10 @@ describe.skipIf(zk.address === null)('Launcher orphans', () => {
     expect(await t.states()).toEqual({ ready: 1, building: 2 });
     expect(launcher.diagnostics().launchesInFlight).toEqual([]);
 
-    await t.db.knex('node').whereIn('id', [recorded.id, unrecorded.id]).update({ state_time: LONG_AGO });
+    await t.db
+      .knex('node')
+      .whereIn('id', [recorded.id, unrecorded.id])
+      .update({ state_time: LONG_AGO });
     await launcher.runCron('cleanup');
     await t.waitReady({ 'fake-label': 3 });
     await t.waitConsistent();
@@ -94,12 +114,17 @@ describe.skipIf(zk.address === null)('Launcher orphans', () => {
     t.cloud.failNext('create', 1, 'error');
     const captured = captureLog('info');
     const launcher = await t.start({ log: captured.log.child({ name: 'nodepool.NodePool' }) });
-    const [line] = await waitFor(() => {
-      const found = captured.find('Cannot delete node');
-      return found.length > 0 ? found : null;
-    }, { what: 'the failed deletion' });
+    const [line] = await waitFor(
+      () => {
+        const found = captured.find('Cannot delete node');
+        return found.length > 0 ? found : null;
+      },
+      { what: 'the failed deletion' },
+    );
     const [node] = await t.nodes();
-    expect(line!.msg).toBe(`Cannot delete node ${node!.id}: it stays in state building; the next cleanup retries`);
+    expect(line!.msg).toBe(
+      `Cannot delete node ${node!.id}: it stays in state building; the next cleanup retries`,
+    );
     expect(stateName(node!.state)).toBe('building');
     expect(node!.externalId).not.toBeNull();
     const failedServer = node!.externalId!;
@@ -129,10 +154,17 @@ describe.skipIf(zk.address === null)('Launcher orphans', () => {
     await t.db.subnodes.setState(orphan!.id, 'building');
     await t.db.knex('subnode').where('id', orphan!.id).update({ state_time: LONG_AGO });
     await launcher.runCron('cleanup');
-    const subs = await waitFor(async () => {
-      const rows = await t.subnodes(parent.id);
-      return rows.length === 2 && rows.every((s) => stateName(s.state) === 'ready') && !rows.some((s) => s.externalId === orphan!.externalId) ? rows : null;
-    }, { what: 'a ready replacement subnode' });
+    const subs = await waitFor(
+      async () => {
+        const rows = await t.subnodes(parent.id);
+        return rows.length === 2 &&
+          rows.every((s) => stateName(s.state) === 'ready') &&
+          !rows.some((s) => s.externalId === orphan!.externalId)
+          ? rows
+          : null;
+      },
+      { what: 'a ready replacement subnode' },
+    );
     expect(subs.map((s) => s.externalId)).not.toContain(orphan!.externalId);
     await t.waitConsistent();
     expect(t.servers().map((s) => s.id)).not.toContain(orphan!.externalId);

@@ -15,7 +15,11 @@ if (zk.address === null) process.stderr.write(`SKIPPED launcher recovery tests: 
 describe.skipIf(zk.address === null)('Launcher recovery', () => {
   let h: LauncherHarness | null = null;
   const harness = async (statsd = false): Promise<LauncherHarness> => {
-    h = await LauncherHarness.create({ backend: { name: 'sqlite', available: true }, zookeeper: zk.address!, statsd });
+    h = await LauncherHarness.create({
+      backend: { name: 'sqlite', available: true },
+      zookeeper: zk.address!,
+      statsd,
+    });
     return h;
   };
   afterEach(async () => {
@@ -34,9 +38,17 @@ describe.skipIf(zk.address === null)('Launcher recovery', () => {
     await t.stopLauncher();
     expect(await t.states()).toEqual({ building: 3 });
     // A crash between the create call and recording its id: a row without external_id.
-    const orphan = await t.db.nodes.create({ providerName: 'fake-provider', labelName: 'fake-label', targetName: 'fake-target' });
+    const orphan = await t.db.nodes.create({
+      providerName: 'fake-provider',
+      labelName: 'fake-label',
+      targetName: 'fake-target',
+    });
     const orphanServer = await createForeignServer(t.cloud, 'orphan', {
-      nodepool: JSON.stringify({ provider_name: 'fake-provider', node_id: orphan.id, image_name: 'fake-image' }),
+      nodepool: JSON.stringify({
+        provider_name: 'fake-provider',
+        node_id: orphan.id,
+        image_name: 'fake-image',
+      }),
     });
     t.cloud.setKnobs({ buildDelayMs: 20 });
     await t.start();
@@ -61,7 +73,9 @@ describe.skipIf(zk.address === null)('Launcher recovery', () => {
 
   it('reports upstream statsd names and drains a provider set to max-servers -1', async () => {
     const t = await harness(true);
-    await t.writeConfig('node_two_provider.yaml', (y) => y.replace('min-ready: 1', 'min-ready: 2').replaceAll('max-servers: 96', 'max-servers: 1'));
+    await t.writeConfig('node_two_provider.yaml', (y) =>
+      y.replace('min-ready: 1', 'min-ready: 2').replaceAll('max-servers: 96', 'max-servers: 1'),
+    );
     await t.addUpload('fake-image', ['fake-provider', 'fake-provider2']);
     const launcher = await t.start();
     const ready = await t.waitReady({ 'fake-label': 2 });
@@ -77,7 +91,9 @@ describe.skipIf(zk.address === null)('Launcher recovery', () => {
     await s.waitForLine(/^nodepool\.provider\.fake-provider\.max_servers:1\|g$/);
     expect(s.lines.some((l) => /^nodepool\.launch\.ready:\d+\|ms$/.test(l))).toBe(true);
     expect(s.lines.some((l) => l === 'nodepool.launch.ready:1|c')).toBe(true);
-    expect(s.lines.some((l) => l.startsWith('nodepool.task.fake-provider.ServerCreate:'))).toBe(true);
+    expect(s.lines.some((l) => l.startsWith('nodepool.task.fake-provider.ServerCreate:'))).toBe(
+      true,
+    );
 
     // Remove fake-provider2 the documented way: off the label, max-servers -1.
     await t.writeConfig('node_two_provider_remove.yaml', (y) =>
@@ -89,10 +105,14 @@ describe.skipIf(zk.address === null)('Launcher recovery', () => {
     await t.db.nodes.setState(onP2.id, 'delete');
     await launcher.runCron('cleanup');
     await s.waitForLine('nodepool.delete.fake-image.fake-provider2.fake-target');
-    await waitFor(async () => (await t.nodes()).every((n) => n.providerName === 'fake-provider'), { what: 'the node on fake-provider2 to go' });
+    await waitFor(async () => (await t.nodes()).every((n) => n.providerName === 'fake-provider'), {
+      what: 'the node on fake-provider2 to go',
+    });
     await s.waitForLine(/^nodepool\.provider\.fake-provider2\.max_servers:-1\|g$/);
     const packet = s.packets.find((p) => p.includes('fake-provider2.max_servers:-1'))!;
-    expect(packet).toContain('nodepool.provider.fake-provider2.max_servers:0|g\nnodepool.provider.fake-provider2.max_servers:-1|g');
+    expect(packet).toContain(
+      'nodepool.provider.fake-provider2.max_servers:0|g\nnodepool.provider.fake-provider2.max_servers:-1|g',
+    );
     launcher.wake();
     await waitFor(() => launcher.passes >= 3, { what: 'more passes' });
     expect((await t.nodes()).filter((n) => n.providerName === 'fake-provider2')).toEqual([]);

@@ -110,9 +110,14 @@ describe('OpenStackProvider with the fake cloud only', () => {
     const driver = new FakeCloudDriver();
     await driver.start();
     expect(driver.diagnostics()).toEqual({ cloud: null });
-    const set = new ProviderSet({ log, stats: createNoopStats() }, { registry: new DriverRegistry([...BUILTIN_DRIVERS, driver]) });
+    const set = new ProviderSet(
+      { log, stats: createNoopStats() },
+      { registry: new DriverRegistry([...BUILTIN_DRIVERS, driver]) },
+    );
     const base = config({ name: 'fake-provider', regionName: 'my-region' }, 'fake');
-    await set.reconfigure([{ ...base, cloud: { ...base.cloud, regionName: 'my-region', isFake: true } }]);
+    await set.reconfigure([
+      { ...base, cloud: { ...base.cloud, regionName: 'my-region', isFake: true } },
+    ]);
     const p = set.get('fake-provider') as OpenStackProvider;
     expect((await p.listServers()).length).toBeGreaterThanOrEqual(0);
     expect((await p.getQuota()).maxInstances).toBeGreaterThan(0);
@@ -123,13 +128,17 @@ describe('OpenStackProvider with the fake cloud only', () => {
     await set.stop();
     await driver.stop();
     expect(own.state).toBe('stopped');
-    await expect(driver.ownCloud()).rejects.toThrow('Cannot start the fake cloud of auth-url "fake": the fake cloud driver is not running: state is "stopped"');
+    await expect(driver.ownCloud()).rejects.toThrow(
+      'Cannot start the fake cloud of auth-url "fake": the fake cloud driver is not running: state is "stopped"',
+    );
   });
 
   it('refuses auth-url: fake when the program registers no fake cloud driver', async () => {
     const set = new ProviderSet({ log, stats: createNoopStats() });
     const base = config({ name: 'fake-provider' }, 'fake');
-    await expect(set.reconfigure([{ ...base, cloud: { ...base.cloud, isFake: true } }])).rejects.toThrow(
+    await expect(
+      set.reconfigure([{ ...base, cloud: { ...base.cloud, isFake: true } }]),
+    ).rejects.toThrow(
       'Cannot use provider "fake-provider": auth-url "fake" needs the fake cloud driver, which this program does not register: available drivers are "openstack"',
     );
     expect(set.all()).toEqual([]);

@@ -14,10 +14,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledProvider } from '../../../src/config/index.js';
 import { FakeCloud } from '../../../src/fakecloud/index.js';
-import {
-  ProviderError,
-  ProviderSet,
-} from '../../../src/provider/index.js';
+import { ProviderError, ProviderSet } from '../../../src/provider/index.js';
 import type { OpenStackProvider } from '../../../src/provider/index.js';
 import { httpRequest } from '../../../src/provider/openstack/http.js';
 import type { HttpContext } from '../../../src/provider/openstack/http.js';
@@ -48,12 +45,23 @@ describe('uploadImage against the fake cloud', () => {
   beforeAll(async () => {
     cloud = new FakeCloud({ buildDelayMs: 0 });
     await cloud.start();
-    set = new ProviderSet({ log: pino({ level: 'silent' }), stats: createNoopStats(), tuning: { imagePollMs: 20 } });
+    set = new ProviderSet({
+      log: pino({ level: 'silent' }),
+      stats: createNoopStats(),
+      tuning: { imagePollMs: 20 },
+    });
     const config: CompiledProvider = {
       name: 'up',
       driver: 'openstack',
       cloud: {
-        auth: { auth_url: cloud.authUrl, username: 'demo', password: 'secret', project_name: 'demo', user_domain_name: 'Default', project_domain_name: 'Default' },
+        auth: {
+          auth_url: cloud.authUrl,
+          username: 'demo',
+          password: 'secret',
+          project_name: 'demo',
+          user_domain_name: 'Default',
+          project_domain_name: 'Default',
+        },
         regionName: 'RegionOne',
         interface: 'public',
         identityApiVersion: '3',
@@ -83,7 +91,11 @@ describe('uploadImage against the fake cloud', () => {
   });
 
   it('streams every byte of the file', async () => {
-    const img = await provider.uploadImage({ name: 'streamed', filename: file, diskFormat: 'qcow2' });
+    const img = await provider.uploadImage({
+      name: 'streamed',
+      filename: file,
+      diskFormat: 'qcow2',
+    });
     expect(img.status).toBe('active');
     expect(cloud.store.images.get(img.id)).toMatchObject({ size: SIZE, checksum: md5 });
   });
@@ -99,18 +111,28 @@ describe('uploadImage against the fake cloud', () => {
 
   it('reports a refused upload as ProviderError with the request id and deletes the image', async () => {
     cloud.failNext('upload', 1);
-    const err = await provider.uploadImage({ name: 'refused', filename: file, diskFormat: 'qcow2' }).catch((e: unknown) => e);
+    const err = await provider
+      .uploadImage({ name: 'refused', filename: file, diskFormat: 'qcow2' })
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_PROVIDER_SERVER' });
     expect(err).toMatchObject({ status: 500, requestId: expect.stringMatching(/^req-/) });
-    expect((err as Error).message).toMatch(/^Cannot upload data of image "[^"]+" in provider "up": image answered 500: /);
+    expect((err as Error).message).toMatch(
+      /^Cannot upload data of image "[^"]+" in provider "up": image answered 500: /,
+    );
     expect([...cloud.store.images.values()].filter((i) => i.name === 'refused')).toEqual([]);
   });
 
   it('names the file it cannot read', async () => {
     const missing = path.join(dir, 'missing.qcow2');
-    const err = await provider.uploadImage({ name: 'missing', filename: missing, diskFormat: 'qcow2' }).catch((e: unknown) => e);
+    const err = await provider
+      .uploadImage({ name: 'missing', filename: missing, diskFormat: 'qcow2' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
-    expect(err).toMatchObject({ code: 'ERR_PROVIDER_UPLOAD_FILE', provider: 'up', service: 'image' });
+    expect(err).toMatchObject({
+      code: 'ERR_PROVIDER_UPLOAD_FILE',
+      provider: 'up',
+      service: 'image',
+    });
     expect((err as Error).message).toContain(`Cannot read "${missing}": ENOENT`);
   });
 });
@@ -128,7 +150,9 @@ describe('httpRequest with bodyFile against a bare server', () => {
     }
   });
 
-  async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  async function serve(
+    handler: (req: IncomingMessage, res: ServerResponse) => void,
+  ): Promise<string> {
     const s = createServer(handler);
     server = s;
     await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
@@ -146,7 +170,10 @@ describe('httpRequest with bodyFile against a bare server', () => {
       });
       req.on('end', () => {
         seen = { headers: req.headers, md5: hash.digest('hex'), size };
-        res.writeHead(200, { 'Content-Type': 'application/json', 'X-Openstack-Request-Id': 'req-ok' });
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          'X-Openstack-Request-Id': 'req-ok',
+        });
         res.end('{"ok":true}');
       });
     });
@@ -168,10 +195,19 @@ describe('httpRequest with bodyFile against a bare server', () => {
 
   it('hears a 413 sent before the body was read, as ProviderError', async () => {
     const url = await serve((_req, res) => {
-      res.writeHead(413, { 'Content-Type': 'application/json', 'X-Openstack-Request-Id': 'req-413', Connection: 'close' });
+      res.writeHead(413, {
+        'Content-Type': 'application/json',
+        'X-Openstack-Request-Id': 'req-413',
+        Connection: 'close',
+      });
       res.end('{"overLimit": {"message": "Image storage media is full"}}');
     });
-    const err = await httpRequest(ctx, { method: 'PUT', url, action: 'upload data of image "x"', bodyFile: file }).catch((e: unknown) => e);
+    const err = await httpRequest(ctx, {
+      method: 'PUT',
+      url,
+      action: 'upload data of image "x"',
+      bodyFile: file,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_PROVIDER_QUOTA' });
     expect(err).toMatchObject({ status: 413, requestId: 'req-413' });
     expect((err as Error).message).toBe(
@@ -181,16 +217,30 @@ describe('httpRequest with bodyFile against a bare server', () => {
 
   it('gives up after the timeout with ApiTimeoutError', async () => {
     const url = await serve(() => undefined); // reads nothing, answers nothing
-    const err = await httpRequest(ctx, { method: 'PUT', url, action: 'upload data of image "x"', bodyFile: file, timeoutMs: 300 }).catch((e: unknown) => e);
+    const err = await httpRequest(ctx, {
+      method: 'PUT',
+      url,
+      action: 'upload data of image "x"',
+      bodyFile: file,
+      timeoutMs: 300,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_PROVIDER_TIMEOUT' });
-    expect((err as Error).message).toBe('Cannot upload data of image "x" in provider "bare": image did not answer within 300 ms');
+    expect((err as Error).message).toBe(
+      'Cannot upload data of image "x" in provider "bare": image did not answer within 300 ms',
+    );
   });
 
   it("rejects with the caller's abort reason", async () => {
     const url = await serve(() => undefined);
     const ac = new AbortController();
     const reason = new Error('builder stopping');
-    const p = httpRequest(ctx, { method: 'PUT', url, action: 'upload data of image "x"', bodyFile: file, signal: ac.signal });
+    const p = httpRequest(ctx, {
+      method: 'PUT',
+      url,
+      action: 'upload data of image "x"',
+      bodyFile: file,
+      signal: ac.signal,
+    });
     ac.abort(reason);
     await expect(p).rejects.toBe(reason);
   });
@@ -200,8 +250,15 @@ describe('httpRequest with bodyFile against a bare server', () => {
     const s = server!;
     server = null;
     await new Promise<void>((resolve) => s.close(() => resolve()));
-    const err = await httpRequest(ctx, { method: 'PUT', url, action: 'upload data of image "x"', bodyFile: file }).catch((e: unknown) => e);
+    const err = await httpRequest(ctx, {
+      method: 'PUT',
+      url,
+      action: 'upload data of image "x"',
+      bodyFile: file,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_PROVIDER_CONNECTION' });
-    expect((err as Error).message).toMatch(/^Cannot upload data of image "x" in provider "bare": image at "http:\/\/127\.0\.0\.1:\d+" is unreachable: connect ECONNREFUSED/);
+    expect((err as Error).message).toMatch(
+      /^Cannot upload data of image "x" in provider "bare": image at "http:\/\/127\.0\.0\.1:\d+" is unreachable: connect ECONNREFUSED/,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStatsFromEnv, launchMetrics, providerMaxServersGauge, taskMetric, TASK } from '../../../src/stats/index.js';
+import {
+  createStatsFromEnv,
+  launchMetrics,
+  providerMaxServersGauge,
+  taskMetric,
+  TASK,
+} from '../../../src/stats/index.js';
 import type { Stats } from '../../../src/stats/index.js';
 import { StatsdCapture } from '../../support/statsd.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -34,7 +40,9 @@ describe('statsd client', () => {
   it('sends a negative gauge as zero then the value in one packet', async () => {
     stats.gauge(providerMaxServersGauge('old'), -1);
     await waitFor(() => capture.packets.length >= 1);
-    expect(capture.packets[0]).toBe('nodepool.provider.old.max_servers:0|g\nnodepool.provider.old.max_servers:-1|g');
+    expect(capture.packets[0]).toBe(
+      'nodepool.provider.old.max_servers:0|g\nnodepool.provider.old.max_servers:-1|g',
+    );
   });
 
   it('is a no-op without STATSD_HOST and rejects a bad STATSD_PORT', () => {
@@ -56,6 +64,8 @@ describe('launchMetrics', () => {
       'nodepool.launch.ready',
       'nodepool.launch.target.t.ready',
     ]);
-    expect(launchMetrics({ provider: 'p', image: 'i', manager: 'm', target: 't' }, 'error.ssh').at(-1)).toBe('nodepool.launch.manager.m.error.ssh');
+    expect(
+      launchMetrics({ provider: 'p', image: 'i', manager: 'm', target: 't' }, 'error.ssh').at(-1),
+    ).toBe('nodepool.launch.manager.m.error.ssh');
   });
 });

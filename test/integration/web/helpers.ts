@@ -44,7 +44,12 @@ const SNAPSHOT_IMAGE_YAML = `      - name: snap-image
  * nodepool.yaml of the web tests: two providers, two labels, ZooKeeper at `chroot`
  * (unless `noZooKeeper`), and with `snapshotImage` a snapshot image in fake-provider.
  */
-export function nodepoolYaml(host: string, port: number, chroot: string, options: WorldOptions = {}): string {
+export function nodepoolYaml(
+  host: string,
+  port: number,
+  chroot: string,
+  options: WorldOptions = {},
+): string {
   const provider = (name: string, max: number): string => `  - name: ${name}
     region-name: fake-region
     username: fake
@@ -56,7 +61,10 @@ export function nodepoolYaml(host: string, port: number, chroot: string, options
       - name: fake-image
         min-ram: 8192
 ${options.snapshotImage === true && name === 'fake-provider' ? SNAPSHOT_IMAGE_YAML : ''}`;
-  const zk = options.noZooKeeper === true ? '' : `zookeeper-servers:
+  const zk =
+    options.noZooKeeper === true
+      ? ''
+      : `zookeeper-servers:
   - host: ${host}
     port: ${port}
     chroot: ${chroot}
@@ -108,7 +116,10 @@ export async function createWorld(
   options: WorldOptions = {},
 ): Promise<WebWorld> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nodepool-web-'));
-  const files = { configPath: path.join(dir, 'nodepool.yaml'), securePath: path.join(dir, 'secure.conf') };
+  const files = {
+    configPath: path.join(dir, 'nodepool.yaml'),
+    securePath: path.join(dir, 'secure.conf'),
+  };
   const dburi = `sqlite:///${path.join(dir, 'nodepool.db')}`;
   await writeFile(files.configPath, nodepoolYaml(zk.host, zk.port, fx.chroot.path, options));
   await writeFile(files.securePath, `[database]\ndburi=${dburi}\n`);
@@ -160,16 +171,33 @@ export async function createWorld(
 /** Seeds two builds (one ready with two uploads, one building) and nodes in several states. */
 export async function seed(world: WebWorld): Promise<void> {
   const { images, db } = world;
-  const ready = await images.storeBuild('fake-image', { state: 'ready', stateTime: NOW_S - 3723, builder: 'nb01', formats: ['qcow2', 'vhd'] });
-  await images.storeBuild('fake-image', { state: 'building', stateTime: NOW_S - 4, builder: 'nb01' });
+  const ready = await images.storeBuild('fake-image', {
+    state: 'ready',
+    stateTime: NOW_S - 3723,
+    builder: 'nb01',
+    formats: ['qcow2', 'vhd'],
+  });
+  await images.storeBuild('fake-image', {
+    state: 'building',
+    stateTime: NOW_S - 4,
+    builder: 'nb01',
+  });
   await images.storeUpload('fake-image', ready, 'fake-provider', {
     state: 'ready',
     stateTime: NOW_S - 600,
     externalId: 'a1b2',
     externalName: 'template-fake-image-1484159265',
   });
-  await images.storeUpload('fake-image', ready, 'other-provider', { state: 'uploading', stateTime: NOW_S - 7 });
-  const node = (provider: string, label: string, n: number, state: 'ready' | 'building' | 'used' | 'hold') =>
+  await images.storeUpload('fake-image', ready, 'other-provider', {
+    state: 'uploading',
+    stateTime: NOW_S - 7,
+  });
+  const node = (
+    provider: string,
+    label: string,
+    n: number,
+    state: 'ready' | 'building' | 'used' | 'hold',
+  ) =>
     db.nodes.create({
       providerName: provider,
       labelName: label,
@@ -204,12 +232,22 @@ export function http(
   options: { method?: string; headers?: Record<string, string> } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -223,7 +261,12 @@ export async function seedSnapshotImages(world: WebWorld): Promise<void> {
   const rows = world.db.snapshotImages;
   world.clock = NOW_MS - 7_200_000;
   const old = await rows.create('fake-provider', 'snap-image');
-  await rows.update(old.id, { hostname: 'fake-provider-snap-image-1484150000', version: 1484150000, externalId: 'img-old', state: 'delete' });
+  await rows.update(old.id, {
+    hostname: 'fake-provider-snap-image-1484150000',
+    version: 1484150000,
+    externalId: 'img-old',
+    state: 'delete',
+  });
   world.clock = NOW_MS - 3_723_000;
   const ready = await rows.create('fake-provider', 'snap-image');
   await rows.update(ready.id, {
@@ -235,6 +278,10 @@ export async function seedSnapshotImages(world: WebWorld): Promise<void> {
   });
   world.clock = NOW_MS - 42_000;
   const building = await rows.create('fake-provider', 'snap-image');
-  await rows.update(building.id, { hostname: 'fake-provider-snap-image-1484161158', version: 1484161158, serverExternalId: 'srv-template-2' });
+  await rows.update(building.id, {
+    hostname: 'fake-provider-snap-image-1484161158',
+    version: 1484161158,
+    serverExternalId: 'srv-template-2',
+  });
   world.clock = NOW_MS;
 }

@@ -71,7 +71,11 @@ describe.skipIf(address === null)('GET /metrics', () => {
     await seed(world);
     world.counters.countLaunch({ provider: 'fake-provider', label: 'fake-label', result: 'ready' });
     world.counters.countLaunch({ provider: 'fake-provider', label: 'fake-label', result: 'ready' });
-    world.counters.countLaunch({ provider: 'other-provider', label: 'small-label', result: 'error.quota' });
+    world.counters.countLaunch({
+      provider: 'other-provider',
+      label: 'small-label',
+      result: 'error.quota',
+    });
     world.counters.countDelete({ provider: 'fake-provider', label: 'fake-label' });
     const app = await world.start();
     const r = await http(app.url + '/metrics');
@@ -86,12 +90,24 @@ describe.skipIf(address === null)('GET /metrics', () => {
     expect(samples.get('nodepool_provider_nodes{provider=other-provider,state=used}')).toBe(1);
     expect(samples.get('nodepool_label_min_ready{label=fake-label}')).toBe(3);
     expect(samples.get('nodepool_provider_max_servers{provider=other-provider}')).toBe(2);
-    expect(samples.get('nodepool_launches_total{label=fake-label,provider=fake-provider,result=ready}')).toBe(2);
-    expect(samples.get('nodepool_launches_total{label=small-label,provider=other-provider,result=error.quota}')).toBe(1);
+    expect(
+      samples.get('nodepool_launches_total{label=fake-label,provider=fake-provider,result=ready}'),
+    ).toBe(2);
+    expect(
+      samples.get(
+        'nodepool_launches_total{label=small-label,provider=other-provider,result=error.quota}',
+      ),
+    ).toBe(1);
     expect(samples.get('nodepool_deletes_total{label=fake-label,provider=fake-provider}')).toBe(1);
     expect(samples.get('nodepool_image_builds{image=fake-image,state=ready}')).toBe(1);
-    expect(samples.get('nodepool_image_uploads{image=fake-image,provider=fake-provider,state=ready}')).toBe(1);
-    expect(samples.get('nodepool_image_uploads{image=fake-image,provider=other-provider,state=uploading}')).toBe(1);
+    expect(
+      samples.get('nodepool_image_uploads{image=fake-image,provider=fake-provider,state=ready}'),
+    ).toBe(1);
+    expect(
+      samples.get(
+        'nodepool_image_uploads{image=fake-image,provider=other-provider,state=uploading}',
+      ),
+    ).toBe(1);
     expect(samples.get('nodepool_status_source_up{source=database}')).toBe(1);
     expect(samples.get('nodepool_status_source_up{source=zookeeper}')).toBe(1);
   });
@@ -100,7 +116,9 @@ describe.skipIf(address === null)('GET /metrics', () => {
     world.counters.countLaunch({ provider: 'p"1\\x', label: 'line\nbreak', result: 'ready' });
     const app = await world.start({ source: world.source({ withZk: false }) });
     const r = await http(app.url + '/metrics');
-    expect(r.body).toContain('nodepool_launches_total{provider="p\\"1\\\\x",label="line\\nbreak",result="ready"} 1');
+    expect(r.body).toContain(
+      'nodepool_launches_total{provider="p\\"1\\\\x",label="line\\nbreak",result="ready"} 1',
+    );
     const { samples } = parseExposition(r.body);
     expect(samples.get('nodepool_status_source_up{source=zookeeper}')).toBe(0);
     expect(samples.get('nodepool_status_source_up{source=database}')).toBe(1);

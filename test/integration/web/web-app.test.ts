@@ -39,7 +39,9 @@ describe.skipIf(address === null)('WebApp', () => {
       expect(web.body.endsWith('\n')).toBe(false);
     }
     const table = (await http(app.url + '/dib-image-list')).body;
-    expect(table).toContain('| fake-image-0000000000 | fake-image | nb01    | qcow2,vhd | ready    | 00:01:02:03 |');
+    expect(table).toContain(
+      '| fake-image-0000000000 | fake-image | nb01    | qcow2,vhd | ready    | 00:01:02:03 |',
+    );
   });
 
   it('serves the JSON extras identical to the CLI --json output', async () => {
@@ -83,11 +85,43 @@ describe.skipIf(address === null)('WebApp', () => {
       const cells = web.body
         .split('\n')
         .filter((l) => l.startsWith('| '))
-        .map((l) => l.slice(1, -1).split('|').map((c) => c.trim()));
+        .map((l) =>
+          l
+            .slice(1, -1)
+            .split('|')
+            .map((c) => c.trim()),
+        );
       expect(cells.slice(-3)).toEqual([
-        ['snapshot', '1', 'fake-provider', 'snap-image', 'fake-provider-snap-image-1484150000', 'img-old', 'delete', '00:02:00:00'],
-        ['snapshot', '2', 'fake-provider', 'snap-image', 'fake-provider-snap-image-1484157000', 'img-ready', 'ready', '00:01:02:03'],
-        ['snapshot', '3', 'fake-provider', 'snap-image', 'fake-provider-snap-image-1484161158', 'None', 'building', '00:00:00:42'],
+        [
+          'snapshot',
+          '1',
+          'fake-provider',
+          'snap-image',
+          'fake-provider-snap-image-1484150000',
+          'img-old',
+          'delete',
+          '00:02:00:00',
+        ],
+        [
+          'snapshot',
+          '2',
+          'fake-provider',
+          'snap-image',
+          'fake-provider-snap-image-1484157000',
+          'img-ready',
+          'ready',
+          '00:01:02:03',
+        ],
+        [
+          'snapshot',
+          '3',
+          'fake-provider',
+          'snap-image',
+          'fake-provider-snap-image-1484161158',
+          'None',
+          'building',
+          '00:00:00:42',
+        ],
       ]);
       expect(cells[1]?.[0]).toBe('0000000000'); // the ZooKeeper uploads come first
 
@@ -98,7 +132,11 @@ describe.skipIf(address === null)('WebApp', () => {
         expect(r.body + '\n').toBe(cliJson.stdout);
       }
       const rows = JSON.parse(cliJson.stdout) as Array<Record<string, unknown>>;
-      expect(rows.filter((r) => r['kind'] === 'snapshot').map((r) => [r['id'], r['state'], r['externalId']])).toEqual([
+      expect(
+        rows
+          .filter((r) => r['kind'] === 'snapshot')
+          .map((r) => [r['id'], r['state'], r['externalId']]),
+      ).toEqual([
         [1, 'delete', 'img-old'],
         [2, 'ready', 'img-ready'],
         [3, 'building', null],
@@ -123,7 +161,11 @@ describe.skipIf(address === null)('WebApp', () => {
         expect(web.status).toBe(200);
         expect(web.body + '\n').toBe(cli.stdout);
       }
-      expect((await http(app.url + '/image-list')).body.split('\n').filter((l) => l.startsWith('| snapshot '))).toHaveLength(3);
+      expect(
+        (await http(app.url + '/image-list')).body
+          .split('\n')
+          .filter((l) => l.startsWith('| snapshot ')),
+      ).toHaveLength(3);
       expect((await http(app.url + '/dib-image-list')).status).toBe(503);
     } finally {
       await snap.close();
@@ -142,17 +184,24 @@ describe.skipIf(address === null)('WebApp', () => {
     expect(first.headers.expires).toBe('Wed, 11 Jan 2017 19:00:01 GMT');
     expect(first.headers['content-length']).toBe(String(Buffer.byteLength(first.body)));
 
-    const same = await http(app.url + '/image-list', { headers: { 'If-Modified-Since': 'Wed, 11 Jan 2017 19:00:00 GMT' } });
+    const same = await http(app.url + '/image-list', {
+      headers: { 'If-Modified-Since': 'Wed, 11 Jan 2017 19:00:00 GMT' },
+    });
     expect(same.status).toBe(304);
     expect(same.body).toBe('');
     expect(same.headers['last-modified']).toBe('Wed, 11 Jan 2017 19:00:00 GMT');
     expect(same.headers['content-type']).toBeUndefined();
 
-    const older = await http(app.url + '/image-list', { headers: { 'If-Modified-Since': 'Wed, 11 Jan 2017 18:59:59 GMT' } });
+    const older = await http(app.url + '/image-list', {
+      headers: { 'If-Modified-Since': 'Wed, 11 Jan 2017 18:59:59 GMT' },
+    });
     expect(older.status).toBe(200);
     expect(older.body).toBe(first.body);
     // WebOb answers conditionally only for GET and HEAD; any other method gets the table.
-    const post = await http(app.url + '/image-list', { method: 'POST', headers: { 'If-Modified-Since': 'Wed, 11 Jan 2017 19:00:00 GMT' } });
+    const post = await http(app.url + '/image-list', {
+      method: 'POST',
+      headers: { 'If-Modified-Since': 'Wed, 11 Jan 2017 19:00:00 GMT' },
+    });
     expect(post.status).toBe(200);
     expect(post.body).toBe(first.body);
     const head = await http(app.url + '/image-list', { method: 'HEAD' });
@@ -165,13 +214,19 @@ describe.skipIf(address === null)('WebApp', () => {
     await seed(world);
     const app = await world.start();
     const before = (await http(app.url + '/dib-image-list')).body;
-    await world.images.storeBuild('fake-image', { state: 'failed', stateTime: NOW_S, builder: 'nb02' });
+    await world.images.storeBuild('fake-image', {
+      state: 'failed',
+      stateTime: NOW_S,
+      builder: 'nb02',
+    });
     world.clock = NOW_MS + 1000;
     expect((await http(app.url + '/dib-image-list?x=1')).body).toBe(before);
     world.clock = NOW_MS + 1001;
     const after = await http(app.url + '/dib-image-list?x=2');
     expect(after.body).not.toBe(before);
-    expect(after.body).toContain('| fake-image-0000000002 | fake-image | nb02    |           | failed   | 00:00:00:01 |');
+    expect(after.body).toContain(
+      '| fake-image-0000000002 | fake-image | nb02    |           | failed   | 00:00:00:01 |',
+    );
     expect(after.headers['last-modified']).toBe('Wed, 11 Jan 2017 19:00:01 GMT');
   });
 
@@ -196,7 +251,9 @@ describe.skipIf(address === null)('WebApp', () => {
     for (const path of ['/image-list', '/dib-image-list.json']) {
       const r = await http(app.url + path);
       expect(r.status).toBe(503);
-      expect(r.body).toBe('Cannot list images: no ZooKeeper is configured: add "zookeeper-servers" to nodepool.yaml\n');
+      expect(r.body).toBe(
+        'Cannot list images: no ZooKeeper is configured: add "zookeeper-servers" to nodepool.yaml\n',
+      );
     }
     const nodes = await http(app.url + '/node-list');
     expect(nodes.status).toBe(503);
@@ -211,35 +268,100 @@ describe.skipIf(address === null)('WebApp', () => {
     const app = await world.start({
       source: {
         ...real,
-        listUploads: (o) => (isBroken ? Promise.reject(new Error('Cannot read "/nodepool/images": connection lost')) : real.listUploads(o)),
+        listUploads: (o) =>
+          isBroken
+            ? Promise.reject(new Error('Cannot read "/nodepool/images": connection lost'))
+            : real.listUploads(o),
       },
     });
     const r = await http(app.url + '/image-list');
     expect(r.status).toBe(500);
-    expect(r.body).toBe('Cannot answer GET /image-list: Cannot read "/nodepool/images": connection lost\n');
+    expect(r.body).toBe(
+      'Cannot answer GET /image-list: Cannot read "/nodepool/images": connection lost\n',
+    );
     isBroken = false;
     expect((await http(app.url + '/image-list')).status).toBe(200);
   });
 
   it('summarises labels and providers and returns the recorded history', async () => {
     await seed(world);
-    world.history.record({ building: 2, ready: 1, used: 0, delete: 0, hold: 0, test: 0 }, NOW_MS - 20_000);
+    world.history.record(
+      { building: 2, ready: 1, used: 0, delete: 0, hold: 0, test: 0 },
+      NOW_MS - 20_000,
+    );
     world.history.recordNodes(await world.db.nodes.list(), NOW_MS - 10_000);
     const app = await world.start();
-    const labels = JSON.parse((await http(app.url + '/label-list.json')).body) as Array<Record<string, unknown>>;
+    const labels = JSON.parse((await http(app.url + '/label-list.json')).body) as Array<
+      Record<string, unknown>
+    >;
     expect(labels).toEqual([
-      { label: 'fake-label', image: 'fake-image', minReady: 3, providers: ['fake-provider', 'other-provider'], building: 1, ready: 1, used: 1, delete: 0, hold: 1, test: 0, total: 4, deficit: 1 },
-      { label: 'small-label', image: 'fake-image', minReady: 1, providers: ['other-provider'], building: 0, ready: 1, used: 0, delete: 0, hold: 0, test: 0, total: 1, deficit: 0 },
+      {
+        label: 'fake-label',
+        image: 'fake-image',
+        minReady: 3,
+        providers: ['fake-provider', 'other-provider'],
+        building: 1,
+        ready: 1,
+        used: 1,
+        delete: 0,
+        hold: 1,
+        test: 0,
+        total: 4,
+        deficit: 1,
+      },
+      {
+        label: 'small-label',
+        image: 'fake-image',
+        minReady: 1,
+        providers: ['other-provider'],
+        building: 0,
+        ready: 1,
+        used: 0,
+        delete: 0,
+        hold: 0,
+        test: 0,
+        total: 1,
+        deficit: 0,
+      },
     ]);
-    const providers = JSON.parse((await http(app.url + '/provider-list?format=json')).body) as unknown;
+    const providers = JSON.parse(
+      (await http(app.url + '/provider-list?format=json')).body,
+    ) as unknown;
     expect(providers).toEqual([
-      { provider: 'fake-provider', maxServers: 4, building: 1, ready: 1, used: 0, delete: 0, hold: 1, test: 0, total: 3 },
-      { provider: 'other-provider', maxServers: 2, building: 0, ready: 1, used: 1, delete: 0, hold: 0, test: 0, total: 2 },
+      {
+        provider: 'fake-provider',
+        maxServers: 4,
+        building: 1,
+        ready: 1,
+        used: 0,
+        delete: 0,
+        hold: 1,
+        test: 0,
+        total: 3,
+      },
+      {
+        provider: 'other-provider',
+        maxServers: 2,
+        building: 0,
+        ready: 1,
+        used: 1,
+        delete: 0,
+        hold: 0,
+        test: 0,
+        total: 2,
+      },
     ]);
     const table = (await http(app.url + '/label-list')).body;
-    expect(table.split('\n')[1]).toBe('| Label       | Image      | Min Ready | Ready | Building | Used | Hold | Delete | Total | Deficit |');
-    expect(table).toContain('| fake-label  | fake-image | 3         | 1     | 1        | 1    | 1    | 0      | 4     | 1       |');
-    const history = JSON.parse((await http(app.url + '/node-history.json')).body) as Array<{ time: number; total: number }>;
+    expect(table.split('\n')[1]).toBe(
+      '| Label       | Image      | Min Ready | Ready | Building | Used | Hold | Delete | Total | Deficit |',
+    );
+    expect(table).toContain(
+      '| fake-label  | fake-image | 3         | 1     | 1        | 1    | 1    | 0      | 4     | 1       |',
+    );
+    const history = JSON.parse((await http(app.url + '/node-history.json')).body) as Array<{
+      time: number;
+      total: number;
+    }>;
     expect(history.map((s) => [s.time, s.total])).toEqual([
       [NOW_MS - 20_000, 3],
       [NOW_MS - 10_000, 5],

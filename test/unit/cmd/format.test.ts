@@ -14,7 +14,15 @@ describe('formatTable', () => {
   });
 
   it('left-aligns every cell and prints None for nulls', () => {
-    expect(formatTable(['ID', 'Name', 'Hold on Failure'], [[1, 'job-a', null], [12, 'b', 3]])).toBe(
+    expect(
+      formatTable(
+        ['ID', 'Name', 'Hold on Failure'],
+        [
+          [1, 'job-a', null],
+          [12, 'b', 3],
+        ],
+      ),
+    ).toBe(
       [
         '+----+-------+-----------------+',
         '| ID | Name  | Hold on Failure |',

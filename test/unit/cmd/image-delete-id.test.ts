@@ -4,7 +4,12 @@ import { uploadRefCandidates } from '../../../src/cmd/nodepool/image-delete.js';
 describe('uploadRefCandidates', () => {
   it('splits IMAGE-BUILD_ID-PROVIDER-UPLOAD_ID when names hold dashes', () => {
     expect(uploadRefCandidates('dib-centos-7-0000000001-my-cloud-0000000002')).toEqual([
-      { image: 'dib-centos-7', buildId: '0000000001', provider: 'my-cloud', uploadId: '0000000002' },
+      {
+        image: 'dib-centos-7',
+        buildId: '0000000001',
+        provider: 'my-cloud',
+        uploadId: '0000000002',
+      },
     ]);
   });
 

@@ -11,8 +11,11 @@ describe('VERBS', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each(VERBS.map((v) => [v.name, v] as const))('loads %s with a run function', async (_name, entry) => {
-    const module = await entry.load();
-    expect(typeof module.run).toBe('function');
-  });
+  it.each(VERBS.map((v) => [v.name, v] as const))(
+    'loads %s with a run function',
+    async (_name, entry) => {
+      const module = await entry.load();
+      expect(typeof module.run).toBe('function');
+    },
+  );
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isNodeState, NODE_STATES, stateCode, stateFromCode, stateName } from '../../../src/db/index.js';
+import {
+  isNodeState,
+  NODE_STATES,
+  stateCode,
+  stateFromCode,
+  stateName,
+} from '../../../src/db/index.js';
 
 describe('node states', () => {
   it('maps the six upstream codes both ways', () => {

@@ -50,7 +50,11 @@ describe('documentation links', () => {
         broken.push(`${link}: no such file`);
         continue;
       }
-      if (anchor !== undefined && target.endsWith('.md') && !anchors(readFileSync(target, 'utf8')).has(anchor))
+      if (
+        anchor !== undefined &&
+        target.endsWith('.md') &&
+        !anchors(readFileSync(target, 'utf8')).has(anchor)
+      )
         broken.push(`${link}: no such heading`);
     }
     expect(broken).toEqual([]);

@@ -11,7 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { JSON_SCHEMA_PATH, renderJsonSchema } from '../../../scripts/gen-json-schema.js';
 import { parseYaml11, toPlain } from '../../../src/config/yaml11.js';
 import { ROOT } from '../../support/cli.js';
-import { COMPAT_DIR, compatYamlFiles, substitute, upstreamVerdict } from '../../support/compat-fixtures.js';
+import {
+  COMPAT_DIR,
+  compatYamlFiles,
+  substitute,
+  upstreamVerdict,
+} from '../../support/compat-fixtures.js';
 import { validateJsonSchema } from '../../support/json-schema.js';
 
 const schema: unknown = JSON.parse(readFileSync(JSON_SCHEMA_PATH, 'utf8'));
@@ -28,7 +33,10 @@ describe('etc/nodepool.schema.json', () => {
   });
 
   it('declares JSON Schema draft 2020-12', () => {
-    expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });
+    expect(schema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'object',
+    });
   });
 
   const fixtures = compatYamlFiles().filter((f) => f !== 'config_validate/yaml_error.yaml');
@@ -40,7 +48,9 @@ describe('etc/nodepool.schema.json', () => {
   });
 
   it('rejects the schema-error fixture for its unknown key and missing sections', () => {
-    const doc = yamlDocument(readFileSync(join(COMPAT_DIR, 'config_validate/schema_error.yaml'), 'utf8'));
+    const doc = yamlDocument(
+      readFileSync(join(COMPAT_DIR, 'config_validate/schema_error.yaml'), 'utf8'),
+    );
     expect(validateJsonSchema(schema, doc)).toEqual([
       { at: '', message: 'missing required key "providers"' },
       { at: '', message: 'missing required key "labels"' },
@@ -49,7 +59,10 @@ describe('etc/nodepool.schema.json', () => {
   });
 
   it.each(['etc/nodepool.yaml.sample', 'etc/quickstart/nodepool.yaml'])('accepts %s', (path) => {
-    const text = substitute(readFileSync(join(ROOT, path), 'utf8'), { images_dir: '/tmp/images', zookeeper_port: '2181' });
+    const text = substitute(readFileSync(join(ROOT, path), 'utf8'), {
+      images_dir: '/tmp/images',
+      zookeeper_port: '2181',
+    });
     expect(validateJsonSchema(schema, yamlDocument(text))).toEqual([]);
   });
 
@@ -75,11 +88,17 @@ describe('etc/nodepool.schema.json', () => {
       ].join('\n'),
     );
     expect(validateJsonSchema(schema, doc)).toEqual([
-      { at: '/cron/cleanup', message: '"every minute" does not match ^\\s*\\S+(\\s+\\S+){4,5}\\s*$' },
+      {
+        at: '/cron/cleanup',
+        message: '"every minute" does not match ^\\s*\\S+(\\s+\\S+){4,5}\\s*$',
+      },
       { at: '/providers/0', message: 'missing required key "images"' },
       { at: '/providers/0/max-servers', message: 'expected integer or boolean, got string "ten"' },
       { at: '/providers/0/flavor', message: 'unknown key "flavor"' },
-      { at: '/providers/0/networks/0', message: 'expected exactly one of 2 shapes to match, 0 did' },
+      {
+        at: '/providers/0/networks/0',
+        message: 'expected exactly one of 2 shapes to match, 0 did',
+      },
     ]);
   });
 });
@@ -87,14 +106,20 @@ describe('etc/nodepool.schema.json', () => {
 describe('validateJsonSchema', () => {
   it('throws when the schema uses a keyword it does not implement', () => {
     expect(() => validateJsonSchema({ type: 'object', minProperties: 1 }, {})).toThrow(
-      new TypeError('Cannot validate with the schema at "#": keyword "minProperties" is not supported'),
+      new TypeError(
+        'Cannot validate with the schema at "#": keyword "minProperties" is not supported',
+      ),
     );
   });
 
   it('checks enum, additionalProperties schemas and integer versus number', () => {
     const s = {
       type: 'object',
-      properties: { driver: { enum: ['openstack'] }, rate: { type: 'number' }, n: { type: 'integer' } },
+      properties: {
+        driver: { enum: ['openstack'] },
+        rate: { type: 'number' },
+        n: { type: 'integer' },
+      },
       additionalProperties: { type: 'string' },
     };
     expect(validateJsonSchema(s, { driver: 'aws', rate: 1, n: 1.5, extra: 3 })).toEqual([

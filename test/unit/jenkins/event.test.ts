@@ -53,7 +53,7 @@ describe('parseJenkinsEvent', () => {
     );
   });
 
-  it('reports JSON syntax errors with the parser\'s message, located in the whole message', () => {
+  it("reports JSON syntax errors with the parser's message, located in the whole message", () => {
     const r = parseJenkinsEvent('onStarted {"name": }');
     expect(r.kind).toBe('error');
     if (r.kind !== 'error') return;

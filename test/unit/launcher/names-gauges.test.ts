@@ -6,12 +6,23 @@ describe('formatTemplate', () => {
   const provider = { name: 'fake-provider', regionName: 'region1' };
 
   it('formats the default templates like Python str.format', () => {
-    expect(formatTemplate('{label.name}-{provider.name}-{node_id}', { label, provider, node_id: 7 })).toBe('fake-label-fake-provider-7');
-    expect(formatTemplate('{label.name}-{provider.name}-{node_id}-{subnode_id}', { label, provider, node_id: 7, subnode_id: 3 })).toBe('fake-label-fake-provider-7-3');
+    expect(
+      formatTemplate('{label.name}-{provider.name}-{node_id}', { label, provider, node_id: 7 }),
+    ).toBe('fake-label-fake-provider-7');
+    expect(
+      formatTemplate('{label.name}-{provider.name}-{node_id}-{subnode_id}', {
+        label,
+        provider,
+        node_id: 7,
+        subnode_id: 3,
+      }),
+    ).toBe('fake-label-fake-provider-7-3');
   });
 
   it('reads snake_case attributes from the camelCase config and keeps doubled braces', () => {
-    expect(formatTemplate('{provider.region_name}.{timestamp}{{x}}', { provider, timestamp: '12' })).toBe('region1.12{x}');
+    expect(
+      formatTemplate('{provider.region_name}.{timestamp}{{x}}', { provider, timestamp: '12' }),
+    ).toBe('region1.12{x}');
   });
 
   it('names the unknown field when a template is wrong', () => {
@@ -32,7 +43,9 @@ describe('computeGauges', () => {
   } as never;
 
   it('zero-fills configured keys and counts each node as 1 + its label subnodes', () => {
-    const g = computeGauges(config, [{ state: 2, labelName: 'l1', targetName: 't1', providerName: 'p1', managerName: null }]);
+    const g = computeGauges(config, [
+      { state: 2, labelName: 'l1', targetName: 't1', providerName: 'p1', managerName: null },
+    ]);
     expect(g.get('nodepool.nodes.ready')).toBe(3);
     expect(g.get('nodepool.nodes.used')).toBe(0);
     expect(g.get('nodepool.target.t1.nodes.ready')).toBe(3);
@@ -41,7 +54,9 @@ describe('computeGauges', () => {
   });
 
   it('counts nodes of labels, targets and providers no longer configured instead of failing', () => {
-    const g = computeGauges(config, [{ state: 3, labelName: 'gone', targetName: 'old', providerName: 'px', managerName: 'm1' }]);
+    const g = computeGauges(config, [
+      { state: 3, labelName: 'gone', targetName: 'old', providerName: 'px', managerName: 'm1' },
+    ]);
     expect(g.get('nodepool.nodes.used')).toBe(1);
     expect(g.get('nodepool.label.gone.nodes.used')).toBe(1);
     expect(g.get('nodepool.manager.m1.nodes.used')).toBe(1);
@@ -50,8 +65,19 @@ describe('computeGauges', () => {
   });
 
   it('counts a group of nodes as many times as its count', () => {
-    const node = { state: 2, labelName: 'l1', targetName: 't1', providerName: 'p1', managerName: null };
+    const node = {
+      state: 2,
+      labelName: 'l1',
+      targetName: 't1',
+      providerName: 'p1',
+      managerName: null,
+    };
     const used = { ...node, state: 3, managerName: 'm1' };
-    expect(computeGauges(config, [{ ...node, count: 3 }, { ...used, count: 2 }])).toEqual(computeGauges(config, [node, node, node, used, used]));
+    expect(
+      computeGauges(config, [
+        { ...node, count: 3 },
+        { ...used, count: 2 },
+      ]),
+    ).toEqual(computeGauges(config, [node, node, node, used, used]));
   });
 });

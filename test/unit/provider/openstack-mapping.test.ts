@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { nodepoolMetadata, parseNodepoolMetadata, ResourceNotFoundError, UnauthorizedError } from '../../../src/provider/index.js';
+import {
+  nodepoolMetadata,
+  parseNodepoolMetadata,
+  ResourceNotFoundError,
+  UnauthorizedError,
+} from '../../../src/provider/index.js';
 import { cloudMessage, errorFromStatus } from '../../../src/provider/openstack/http.js';
 import { quotaInfo, quotaShortfall } from '../../../src/provider/openstack/quota.js';
 import { toServerInfo } from '../../../src/provider/openstack/server-info.js';
@@ -14,7 +19,11 @@ describe('nodepoolMetadata', () => {
       groups: '["rax", "trusty"]',
       nodepool: '{"provider_name": "rax", "node_id": 7, "image_name": "trusty"}',
     });
-    expect(parseNodepoolMetadata({ nodepool: '{"provider_name": "rax", "node_id": 7, "image_name": "trusty"}' })).toEqual({
+    expect(
+      parseNodepoolMetadata({
+        nodepool: '{"provider_name": "rax", "node_id": 7, "image_name": "trusty"}',
+      }),
+    ).toEqual({
       providerName: 'rax',
       nodeId: 7,
       imageName: 'trusty',
@@ -49,19 +58,45 @@ describe('errorFromStatus', () => {
     const nova404 = '{"itemNotFound": {"code": 404, "message": "Instance x could not be found."}}';
     const e = errorFromStatus(ctx, 'get server "x"', 404, nova404, 'req-1');
     expect(e).toBeInstanceOf(ResourceNotFoundError);
-    expect(e.message).toBe('Cannot get server "x" in provider "p": compute answered 404: Instance x could not be found. (request req-1)');
+    expect(e.message).toBe(
+      'Cannot get server "x" in provider "p": compute answered 404: Instance x could not be found. (request req-1)',
+    );
     expect(e.requestId).toBe('req-1');
-    const quota = '{"forbidden": {"code": 403, "message": "Quota exceeded for instances: Requested 1, but already used 2 of 2 instances"}}';
-    expect(errorFromStatus(ctx, 'a', 403, quota)).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
-    expect(errorFromStatus(ctx, 'a', 409, '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded", "detail": ""}}')).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
-    expect(errorFromStatus(ctx, 'a', 413, '')).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
-    expect(errorFromStatus(ctx, 'a', 401, '{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}')).toBeInstanceOf(UnauthorizedError);
-    expect(errorFromStatus(ctx, 'a', 409, '{"conflictingRequest": {"message": "busy"}}')).toMatchObject({ code: 'ERR_PROVIDER_CONFLICT' });
+    const quota =
+      '{"forbidden": {"code": 403, "message": "Quota exceeded for instances: Requested 1, but already used 2 of 2 instances"}}';
+    expect(errorFromStatus(ctx, 'a', 403, quota)).toMatchObject({
+      code: 'ERR_PROVIDER_QUOTA',
+      statsKey: 'error.quota',
+    });
+    expect(
+      errorFromStatus(
+        ctx,
+        'a',
+        409,
+        '{"NeutronError": {"type": "OverQuota", "message": "Quota exceeded", "detail": ""}}',
+      ),
+    ).toMatchObject({ code: 'ERR_PROVIDER_QUOTA', statsKey: 'error.quota' });
+    expect(errorFromStatus(ctx, 'a', 413, '')).toMatchObject({
+      code: 'ERR_PROVIDER_QUOTA',
+      statsKey: 'error.quota',
+    });
+    expect(
+      errorFromStatus(
+        ctx,
+        'a',
+        401,
+        '{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}',
+      ),
+    ).toBeInstanceOf(UnauthorizedError);
+    expect(
+      errorFromStatus(ctx, 'a', 409, '{"conflictingRequest": {"message": "busy"}}'),
+    ).toMatchObject({ code: 'ERR_PROVIDER_CONFLICT' });
     expect(errorFromStatus(ctx, 'a', 503, 'oops')).toMatchObject({ code: 'ERR_PROVIDER_SERVER' });
   });
 
   it('reads the text of Glance HTML error pages', () => {
-    const html = '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  No image found with ID abc<br /><br />\n </body>\n</html>';
+    const html =
+      '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  No image found with ID abc<br /><br />\n </body>\n</html>';
     expect(cloudMessage(html).message).toBe('404 Not Found No image found with ID abc');
   });
 });
@@ -70,21 +105,37 @@ describe('toServerInfo', () => {
   const base = { id: 'i', name: 'n', status: 'ACTIVE', metadata: { a: 'b' } };
   it('takes floating v4 as public and fixed v4 as private', () => {
     const s = toServerInfo(
-      { ...base, addresses: { private: [
-        { addr: '127.100.0.5', version: 4, 'OS-EXT-IPS:type': 'fixed' },
-        { addr: '127.200.0.9', version: 4, 'OS-EXT-IPS:type': 'floating' },
-      ] } },
+      {
+        ...base,
+        addresses: {
+          private: [
+            { addr: '127.100.0.5', version: 4, 'OS-EXT-IPS:type': 'fixed' },
+            { addr: '127.200.0.9', version: 4, 'OS-EXT-IPS:type': 'floating' },
+          ],
+        },
+      },
       { externalNetworks: new Set(['public']), ipv6Preferred: false },
     );
-    expect(s).toMatchObject({ status: 'active', publicIpv4: '127.200.0.9', privateIpv4: '127.100.0.5', publicIp: '127.200.0.9', privateIp: '127.100.0.5' });
+    expect(s).toMatchObject({
+      status: 'active',
+      publicIpv4: '127.200.0.9',
+      privateIpv4: '127.100.0.5',
+      publicIp: '127.200.0.9',
+      privateIp: '127.100.0.5',
+    });
   });
 
   it('uses fixed addresses on external networks as public and prefers v6 when asked', () => {
     const s = toServerInfo(
-      { ...base, addresses: { public: [
-        { addr: '127.200.0.3', version: 4 },
-        { addr: '2001:db8::3', version: 6 },
-      ] } },
+      {
+        ...base,
+        addresses: {
+          public: [
+            { addr: '127.200.0.3', version: 4 },
+            { addr: '2001:db8::3', version: 6 },
+          ],
+        },
+      },
       { externalNetworks: new Set(['public']), ipv6Preferred: true },
     );
     expect(s.publicIpv4).toBe('127.200.0.3');
@@ -95,7 +146,10 @@ describe('toServerInfo', () => {
   });
 
   it('classifies faults of servers in ERROR', () => {
-    const s = toServerInfo({ ...base, status: 'ERROR', fault: { code: 500, message: 'No valid host was found. ' } }, { externalNetworks: new Set(), ipv6Preferred: false });
+    const s = toServerInfo(
+      { ...base, status: 'ERROR', fault: { code: 500, message: 'No valid host was found. ' } },
+      { externalNetworks: new Set(), ipv6Preferred: false },
+    );
     expect(s.status).toBe('error');
     expect(s.fault).toEqual({ class: 'capacity', code: 500, message: 'No valid host was found. ' });
   });
@@ -103,14 +157,22 @@ describe('toServerInfo', () => {
 
 describe('quota', () => {
   it('counts listed servers and in-flight creates against the limits', () => {
-    const q = quotaInfo({ maxTotalInstances: 3, maxTotalCores: -1, maxTotalRAMSize: 4096, totalInstancesUsed: 1 }, [
-      { instances: 1, cores: 1, ramMb: 1024 },
-      { instances: 1, cores: 1, ramMb: 1024 },
-    ], [{ instances: 1, cores: 1, ramMb: 1024 }]);
+    const q = quotaInfo(
+      { maxTotalInstances: 3, maxTotalCores: -1, maxTotalRAMSize: 4096, totalInstancesUsed: 1 },
+      [
+        { instances: 1, cores: 1, ramMb: 1024 },
+        { instances: 1, cores: 1, ramMb: 1024 },
+      ],
+      [{ instances: 1, cores: 1, ramMb: 1024 }],
+    );
     expect(q).toMatchObject({ maxInstances: 3, usedInstances: 3, usedRamMb: 3072, maxCores: -1 });
-    expect(quotaShortfall(q, { instances: 1, cores: 1, ramMb: 512 })).toBe('the instances quota of 3 would be exceeded: 3 in use, 1 more needed');
+    expect(quotaShortfall(q, { instances: 1, cores: 1, ramMb: 512 })).toBe(
+      'the instances quota of 3 would be exceeded: 3 in use, 1 more needed',
+    );
     const roomy = { ...q, maxInstances: 10 };
-    expect(quotaShortfall(roomy, { instances: 1, cores: 8, ramMb: 2048 })).toBe('the RAM quota of 4096 MB would be exceeded: 3072 MB in use, 2048 MB more needed');
+    expect(quotaShortfall(roomy, { instances: 1, cores: 8, ramMb: 2048 })).toBe(
+      'the RAM quota of 4096 MB would be exceeded: 3072 MB in use, 2048 MB more needed',
+    );
     expect(quotaShortfall(roomy, { instances: 1, cores: 8, ramMb: 1024 })).toBeNull();
   });
 });

@@ -6,7 +6,10 @@ import {
   roundHalfAwayFromZero,
 } from '../../../../src/launcher/allocation/allocation.js';
 import { allocate } from '../../../../src/launcher/allocation/allocator.js';
-import type { AllocationInput, AllocatorLabel } from '../../../../src/launcher/allocation/allocator.js';
+import type {
+  AllocationInput,
+  AllocatorLabel,
+} from '../../../../src/launcher/allocation/allocator.js';
 
 function label(name: string, demand: number, providers: string[], subnodes = 0): AllocatorLabel {
   return { name, demand, subnodes, providers };

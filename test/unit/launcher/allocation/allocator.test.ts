@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AllocationHistory } from '../../../../src/launcher/allocation/allocation-history.js';
-import { AllocationProvider, AllocationRequest } from '../../../../src/launcher/allocation/allocation.js';
+import {
+  AllocationProvider,
+  AllocationRequest,
+} from '../../../../src/launcher/allocation/allocation.js';
 import type { GrantTarget } from '../../../../src/launcher/allocation/allocation.js';
 import { allocate } from '../../../../src/launcher/allocation/allocator.js';
 import type { AllocatorLabel, LaunchOrder } from '../../../../src/launcher/allocation/allocator.js';

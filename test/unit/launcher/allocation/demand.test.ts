@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { AllocationHistory } from '../../../../src/launcher/allocation/allocation-history.js';
-import { computeDemand, countNodes, subnodeDeficits } from '../../../../src/launcher/allocation/demand.js';
-import type { DemandConfig, NodeCount, NodeStateName } from '../../../../src/launcher/allocation/demand.js';
+import {
+  computeDemand,
+  countNodes,
+  subnodeDeficits,
+} from '../../../../src/launcher/allocation/demand.js';
+import type {
+  DemandConfig,
+  NodeCount,
+  NodeStateName,
+} from '../../../../src/launcher/allocation/demand.js';
 import { planLaunches } from '../../../../src/launcher/allocation/launch-plan.js';
 import type { LaunchPlanConfig } from '../../../../src/launcher/allocation/launch-plan.js';
 
