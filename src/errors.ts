@@ -30,34 +30,27 @@ export class NodepoolError extends Error {
   }
 }
 
-/** A command-line usage problem (bad argument, unknown id format). Exit status 2. */
-export class UsageError extends NodepoolError {
-  constructor(message: string, opts: { cause?: unknown } = {}) {
-    super(message, { code: 'ERR_USAGE', ...opts });
-  }
+/** A command-line usage problem (bad argument, unknown id format): ERR_USAGE, exit status 2. */
+export function usageError(message: string, opts: { cause?: unknown } = {}): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_USAGE', ...opts });
 }
 
-/** Something the operator asked for does not exist ("Node 7 not found."). Exit status 1. */
-export class NotFoundError extends NodepoolError {
-  constructor(message: string, opts: { cause?: unknown } = {}) {
-    super(message, { code: 'ERR_NOT_FOUND', ...opts });
-  }
+/** Something the operator asked for does not exist ("Node 7 not found."): ERR_NOT_FOUND, exit status 1. */
+export function notFoundError(message: string, opts: { cause?: unknown } = {}): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_NOT_FOUND', ...opts });
 }
 
-/** An operation is not allowed in the object's current state. */
-export class IllegalStateError extends NodepoolError {
-  readonly state: string;
-  constructor(message: string, state: string) {
-    super(message, { code: 'ERR_ILLEGAL_STATE' });
-    this.state = state;
-  }
+/**
+ * An operation is not allowed in the object's current state: ERR_ILLEGAL_STATE, with the state
+ * in `details.state`.
+ */
+export function illegalStateError(message: string, state: string): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_ILLEGAL_STATE', details: { state } });
 }
 
-/** The graceful stop took longer than allowed, or a second signal arrived. */
-export class ShutdownTimeoutError extends NodepoolError {
-  constructor(message: string) {
-    super(message, { code: 'ERR_SHUTDOWN_TIMEOUT' });
-  }
+/** The graceful stop took longer than allowed, or a second signal arrived: ERR_SHUTDOWN_TIMEOUT. */
+export function shutdownTimeoutError(message: string): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_SHUTDOWN_TIMEOUT' });
 }
 
 /** Returns a one-line description of any thrown value. */

@@ -5,7 +5,7 @@
  *
  * Signals: the stop signals (SIGINT everywhere, SIGUSR1 for nodepoold, and SIGTERM) stop the
  * services gracefully; a second stop signal, or the signal's force time elapsing, exits with
- * status 1 (`ShutdownTimeoutError`). SIGUSR2 logs a diagnostic report under
+ * status 1 (`ERR_SHUTDOWN_TIMEOUT`). SIGUSR2 logs a diagnostic report under
  * `nodepool.stack_dump`.
  */
 import { fstatSync } from 'node:fs';

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { UsageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { FakeCloud } from '../fakecloud/index.js';
 import { createLogger } from '../log/index.js';
 import { VERSION } from './version.js';
@@ -43,7 +43,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Parses `argv` (without node and script) into FakeCloud options. @throws UsageError */
+/** Parses `argv` (without node and script) into FakeCloud options. @throws NodepoolError (ERR_USAGE) */
 export function parseFakeCloudArgs(argv: readonly string[]): {
   cloud: FakeCloud;
   opts: FakeCloudCliOptions;
@@ -94,7 +94,7 @@ export function parseFakeCloudArgs(argv: readonly string[]): {
   program.parse([...argv], { from: 'user' });
   const opts = program.opts<FakeCloudCliOptions>();
   if (opts.failureMode !== 'error' && opts.failureMode !== 'http') {
-    throw new UsageError(
+    throw usageError(
       `Cannot start the fake cloud: --failure-mode must be "error" or "http": current value is "${opts.failureMode}"`,
     );
   }

@@ -7,26 +7,20 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { NodepoolError } from '../errors.js';
 
-/** The pid file names a running process. Exit status 1. */
-export class PidfileLockedError extends NodepoolError {
-  readonly path: string;
-  readonly pid: number;
-  constructor(path: string, pid: number) {
-    super(`Cannot start: pid file "${path}" names process ${pid}, which is running`, {
+/** The pid file names a running process (ERR_PIDFILE_LOCKED, exit status 1). */
+function pidfileLocked(path: string, pid: number): NodepoolError {
+  return new NodepoolError(
+    `Cannot start: pid file "${path}" names process ${pid}, which is running`,
+    {
       code: 'ERR_PIDFILE_LOCKED',
-    });
-    this.path = path;
-    this.pid = pid;
-  }
+      details: { path, pid },
+    },
+  );
 }
 
-/** The pid file cannot be written or read. */
-export class PidfileError extends NodepoolError {
-  readonly path: string;
-  constructor(message: string, path: string, opts: { cause?: unknown } = {}) {
-    super(message, { code: 'ERR_PIDFILE', ...opts });
-    this.path = path;
-  }
+/** The pid file cannot be written or read (ERR_PIDFILE). */
+function pidfileError(message: string, path: string, cause: unknown): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_PIDFILE', cause, details: { path } });
 }
 
 /** The pid in a pid file; `null` when the file is missing, empty or not a pid. */
@@ -36,9 +30,7 @@ export function readPidfile(path: string): number | null {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new PidfileError(`Cannot read pid file "${path}": ${(err as Error).message}`, path, {
-      cause: err,
-    });
+    throw pidfileError(`Cannot read pid file "${path}": ${(err as Error).message}`, path, err);
   }
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
@@ -57,22 +49,22 @@ export function isProcessAlive(pid: number): boolean {
 /**
  * Checks a pid file before starting: removes it when stale (or unreadable garbage) and
  * returns the stale pid, if any.
- * @throws PidfileLockedError when it names a live process other than `self`
+ * @throws NodepoolError (ERR_PIDFILE_LOCKED) when it names a live process other than `self`
  */
 export function clearStalePidfile(
   path: string,
   self: number = process.pid,
 ): { stalePid: number | null } {
   const pid = readPidfile(path);
-  if (pid !== null && pid !== self && isProcessAlive(pid)) throw new PidfileLockedError(path, pid);
+  if (pid !== null && pid !== self && isProcessAlive(pid)) throw pidfileLocked(path, pid);
   try {
     unlinkSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new PidfileError(
+      throw pidfileError(
         `Cannot remove stale pid file "${path}": ${(err as Error).message}`,
         path,
-        { cause: err },
+        err,
       );
     }
     return { stalePid: null };
@@ -93,8 +85,8 @@ export class Pidfile {
 
   /**
    * Creates the pid file exclusively, replacing a stale one.
-   * @throws PidfileLockedError when a live process holds it
-   * @throws PidfileError when it cannot be written
+   * @throws NodepoolError (ERR_PIDFILE_LOCKED) when a live process holds it
+   * @throws NodepoolError (ERR_PIDFILE) when it cannot be written
    */
   static acquire(path: string, pid: number = process.pid): Pidfile {
     let replaced: number | null = null;
@@ -107,10 +99,10 @@ export class Pidfile {
         const code = (err as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST' || attempt >= 3) {
           if (err instanceof NodepoolError) throw err;
-          throw new PidfileError(
+          throw pidfileError(
             `Cannot write pid file "${path}": ${(err as Error).message}`,
             path,
-            { cause: err },
+            err,
           );
         }
         // Another file is there: stale ones go, a live owner refuses us.

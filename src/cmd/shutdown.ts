@@ -1,10 +1,11 @@
 /**
  * Turns stop signals into one graceful stop. The first signal starts `stop()`; a second one,
- * or the force time of the first elapsing, gives up with a {@link ShutdownTimeoutError} and a
+ * or the force time of the first elapsing, gives up with a `ERR_SHUTDOWN_TIMEOUT` error and a
  * non-zero status. Kept free of `process` so it can be tested alone; `daemon.ts` wires it.
  */
 import type { Logger } from 'pino';
-import { ShutdownTimeoutError } from '../errors.js';
+import type { NodepoolError } from '../errors.js';
+import { shutdownTimeoutError } from '../errors.js';
 import { schedule } from '../util/index.js';
 
 /** Options of {@link ShutdownController}. */
@@ -42,7 +43,7 @@ export class ShutdownController {
     if (this.finished) return;
     if (this.trigger !== null) {
       this.force(
-        new ShutdownTimeoutError(
+        shutdownTimeoutError(
           `Cannot stop gracefully: received ${signal} while stopping after ${this.trigger}`,
         ),
       );
@@ -54,7 +55,7 @@ export class ShutdownController {
     if (forceMs !== undefined) {
       this.cancelForce = schedule(() => {
         this.force(
-          new ShutdownTimeoutError(
+          shutdownTimeoutError(
             `Cannot stop gracefully: still stopping ${forceMs} ms after ${signal}`,
           ),
         );
@@ -72,7 +73,7 @@ export class ShutdownController {
     );
   }
 
-  private force(err: ShutdownTimeoutError): void {
+  private force(err: NodepoolError): void {
     this.options.log.error({ err }, 'Forcing exit');
     this.finish(1);
   }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledProvider } from '../config/index.js';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import { FAKE_CLOUD_DRIVER, OpenStackProvider } from '../provider/index.js';
 import type { Provider, ProviderDeps, ProviderDriver } from '../provider/index.js';
 import { BaseService } from '../util/index.js';
@@ -66,12 +66,12 @@ export class FakeCloudDriver extends BaseService implements ProviderDriver {
 
   /**
    * The driver's own fake cloud, started on first use.
-   * @throws IllegalStateError when the driver is not running
+   * @throws NodepoolError (ERR_ILLEGAL_STATE) when the driver is not running
    */
   ownCloud(): Promise<FakeCloud> {
     if (this.state !== 'running') {
       return Promise.reject(
-        new IllegalStateError(
+        illegalStateError(
           `Cannot start the fake cloud of auth-url "fake": the fake cloud driver is not running: state is "${this.state}"`,
           this.state,
         ),

@@ -5,7 +5,7 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import { BaseService, TaskGroup } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { createControlService, failNext, snapshot } from './control.js';
@@ -77,11 +77,11 @@ export class FakeCloud extends BaseService {
     this.log?.info({ from, to }, 'Fake cloud %s', to);
   }
 
-  /** The port listened on. @throws IllegalStateError before start. */
+  /** The port listened on. @throws NodepoolError (ERR_ILLEGAL_STATE) before start. */
   get port(): number {
     const addr = this.server?.address();
     if (addr === null || addr === undefined || typeof addr === 'string') {
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot read the fake cloud's port: state is "${this.state}"`,
         this.state,
       );

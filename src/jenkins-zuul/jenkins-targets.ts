@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { CompiledTarget } from '../config/index.js';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import { JenkinsManager, JenkinsNotFoundError, nodeDescription } from '../jenkins/index.js';
 import type { CreateNodeSpec } from '../jenkins/index.js';
 import { getLogger } from '../log/index.js';
@@ -86,7 +86,7 @@ export class JenkinsTargets {
   async get(target: CompiledTarget): Promise<JenkinsTarget | null> {
     if (!hasJenkins(target)) return null;
     if (this.isStopped)
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot use Jenkins of target "${target.name}": the launcher is stopping`,
         'stopped',
       );
@@ -214,7 +214,7 @@ export class JenkinsTargets {
     const m = await this.get(target);
     if (m === null) return;
     if (node.nodename === null || node.ip === null) {
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot register node ${node.id} with Jenkins: it has no nodename or ip`,
         'incomplete',
       );

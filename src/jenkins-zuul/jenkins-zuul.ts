@@ -5,7 +5,7 @@
  * and the launcher attaches, configures and stops it.
  */
 import type { CompiledConfig } from '../config/index.js';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import { JenkinsEventListener } from '../jenkins/index.js';
 import type { JenkinsEventCounters, PublisherState } from '../jenkins/index.js';
 import { getLogger } from '../log/index.js';
@@ -97,7 +97,7 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
 
   attach(host: IntegrationHost): void {
     if (this.host !== null)
-      throw new IllegalStateError('Cannot attach the Jenkins/Zuul integration twice', 'attached');
+      throw illegalStateError('Cannot attach the Jenkins/Zuul integration twice', 'attached');
     const { ctx } = host;
     this.host = host;
     this.targets = new JenkinsTargets({ log: ctx.log, stats: ctx.stats, ...this.options.jenkins });
@@ -211,7 +211,7 @@ export class JenkinsZuulIntegration implements LauncherIntegration {
             ? this.events
             : this.gearmanLink;
     if (value === null)
-      throw new IllegalStateError(
+      throw illegalStateError(
         'Cannot use the Jenkins/Zuul integration: it is not attached to a launcher',
         'detached',
       );

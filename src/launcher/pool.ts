@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { CompiledConfig } from '../config/index.js';
 import type { Database } from '../db/index.js';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import type { Provider } from '../provider/index.js';
 import { createStatsFromEnv } from '../stats/index.js';
 import type { Stats } from '../stats/index.js';
@@ -321,7 +321,7 @@ export class LauncherPool extends BaseService implements LauncherService {
 
   async runCron(name: 'cleanup' | 'check'): Promise<void> {
     if (this.runtime.config === null)
-      throw new IllegalStateError(`Cannot run cron ${name}: no config loaded`, this.state);
+      throw illegalStateError(`Cannot run cron ${name}: no config loaded`, this.state);
     if (name === 'cleanup') await runCleanup(this.ctx, this.cleanupDeps(), this.work.signal);
     else await runCheck(this.ctx, this.deleter, this.work.signal);
   }
@@ -428,7 +428,7 @@ export class LauncherPool extends BaseService implements LauncherService {
 
 function required<T>(value: T | null, what: string): T {
   if (value === null)
-    throw new IllegalStateError(
+    throw illegalStateError(
       `Cannot use the ${what}: no configuration is in force yet`,
       'unconfigured',
     );

@@ -3,7 +3,7 @@ export { createLogger, basePinoOptions } from './logger.js';
 export type { LoggerOptions } from './logger.js';
 export { REDACT_PATHS, CENSORED, censor, maskUrlCredentials } from './redact.js';
 export { getLogger, LogRouter } from './router.js';
-export { setupLogging, readLogConfig, looksLikeIni, LogFormatEnvError } from './setup.js';
+export { setupLogging, readLogConfig, looksLikeIni, logFormatEnvError } from './setup.js';
 export {
   compileLineFormat,
   DEFAULT_TEXT_FORMAT,

@@ -59,21 +59,18 @@ export interface SetupLoggingOptions {
   formatOverride?: string;
 }
 
-/** `NODEPOOL_LOG_FORMAT` holds something other than json or text. Exit status 2. */
-export class LogFormatEnvError extends NodepoolError {
-  readonly value: string;
-  constructor(value: string) {
-    super(`Cannot use NODEPOOL_LOG_FORMAT="${value}": expected json or text`, {
-      code: 'ERR_CONFIG_INVALID',
-    });
-    this.value = value;
-  }
+/** `NODEPOOL_LOG_FORMAT` holds something other than json or text (ERR_CONFIG_INVALID, exit status 2). */
+export function logFormatEnvError(value: string): NodepoolError {
+  return new NodepoolError(`Cannot use NODEPOOL_LOG_FORMAT="${value}": expected json or text`, {
+    code: 'ERR_CONFIG_INVALID',
+    details: { value },
+  });
 }
 
 function overrideFormat(config: LogConfig, override: string | undefined): LogConfig {
   if (override === undefined || override.trim() === '') return config;
   const wanted = override.trim().toLowerCase();
-  if (wanted !== 'json' && wanted !== 'text') throw new LogFormatEnvError(override);
+  if (wanted !== 'json' && wanted !== 'text') throw logFormatEnvError(override);
   const handlers = new Map(
     [...config.handlers].map(([id, h]) => {
       const isJson = h.format === undefined || h.format.kind === 'json';

@@ -8,7 +8,7 @@ import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import type { Logger } from 'pino';
 import { BaseService, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import { SftpError, SshCommandError } from './errors.js';
 import type { HostKeyMismatchError } from './errors.js';
 import { checkHostKey, connectErrorFor, describeCredential } from './handshake.js';
@@ -82,7 +82,7 @@ export class SshConnection extends BaseService implements SshSession {
   /** The server's host key; available once started. */
   get hostKey(): SshHostKey {
     if (this.key === null)
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot read the host key of ${this.target}: not connected`,
         this.state,
       );
@@ -225,7 +225,7 @@ export class SshConnection extends BaseService implements SshSession {
 
   private requireClient(): Client {
     if (this.state !== 'running' || this.client === null) {
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot use the SSH connection to ${this.target}: state is "${this.state}"`,
         this.state,
       );

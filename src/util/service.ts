@@ -1,4 +1,4 @@
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 
 /** Life-cycle states of a {@link Service}. */
 export type ServiceState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -39,7 +39,7 @@ export abstract class BaseService implements Service {
 
   async start(): Promise<void> {
     if (this.current !== 'new') {
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot start a service twice: state is "${this.current}"`,
         this.current,
       );

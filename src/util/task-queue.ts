@@ -5,7 +5,7 @@
  * stopped queue rejects with.
  */
 import type { Logger } from 'pino';
-import { IllegalStateError } from '../errors.js';
+import { illegalStateError } from '../errors.js';
 import { onAbort } from './abort.js';
 import { delay } from './delay.js';
 import { BaseService } from './service.js';
@@ -147,7 +147,7 @@ export class TaskQueue extends BaseService {
   private stoppedError(): Error {
     const make = this.options.stoppedError;
     if (make !== undefined) return make(this.options.name);
-    return new IllegalStateError(
+    return illegalStateError(
       `Cannot run a call: queue "${this.options.name}" is stopped`,
       this.state,
     );

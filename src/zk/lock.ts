@@ -7,7 +7,7 @@
  * through {@link ZkLock.signal}.
  */
 import { randomUUID } from 'node:crypto';
-import { IllegalStateError, NodepoolError } from '../errors.js';
+import { illegalStateError, NodepoolError } from '../errors.js';
 import type { ZkClient, ZkSessionEvent } from './client.js';
 import { ConnectionLossError, NoNodeError, SessionExpiredError } from './errors.js';
 
@@ -94,12 +94,12 @@ export class ZkLock {
    * someone else holds it. Our contender node is removed whenever we do not end up holding.
    *
    * @throws `ERR_ZK_LOCK_TIMEOUT` when `timeoutMs` passes first; `signal.reason` on abort;
-   *   IllegalStateError when this object already holds or is acquiring.
+   *   NodepoolError ERR_ILLEGAL_STATE when this object already holds or is acquiring.
    */
   async acquire(options: LockAcquireOptions = {}): Promise<boolean> {
     const blocking = options.blocking ?? true;
     if (this.acquired || this.busy) {
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot acquire lock "${this.path}": this contender is already ${this.acquired ? 'holding' : 'acquiring'} it`,
         this.acquired ? 'held' : 'acquiring',
       );

@@ -4,7 +4,7 @@ import type { ImageInfo, Provider } from '../../provider/index.js';
 import { formatTable } from '../../status/index.js';
 import type { Cell } from '../../status/index.js';
 import type { ImageBuilds } from '../../zk/index.js';
-import { ProvidersFailedError, recordFailure, startCliProviders } from './cloud-helpers.js';
+import { providersFailedError, recordFailure, startCliProviders } from './cloud-helpers.js';
 import { openCliDatabase } from './db-helpers.js';
 import { hasSnapshotImages } from './snapshot-helpers.js';
 import type { CliContext } from './verb.js';
@@ -108,5 +108,5 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
     const rows: Cell[][] = aliens.map((a) => [a.provider, a.name, a.imageId]);
     ctx.out(formatTable(HEADERS, rows));
   }
-  if (failures.size > 0) throw new ProvidersFailedError(failures);
+  if (failures.size > 0) throw providersFailedError(failures);
 }

@@ -2,7 +2,7 @@ import type { Database } from '../../db/index.js';
 import type { Provider } from '../../provider/index.js';
 import { formatTable } from '../../status/index.js';
 import type { Cell } from '../../status/index.js';
-import { ProvidersFailedError, recordFailure, startCliProviders } from './cloud-helpers.js';
+import { providersFailedError, recordFailure, startCliProviders } from './cloud-helpers.js';
 import { openCliDatabase } from './db-helpers.js';
 import type { CliContext } from './verb.js';
 
@@ -67,5 +67,5 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
     const rows: Cell[][] = aliens.map((a) => [a.provider, a.hostname, a.serverId, a.ip]);
     ctx.out(formatTable(HEADERS, rows));
   }
-  if (failures.size > 0) throw new ProvidersFailedError(failures);
+  if (failures.size > 0) throw providersFailedError(failures);
 }

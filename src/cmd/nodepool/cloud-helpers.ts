@@ -3,22 +3,22 @@
  * the command line), started one by one so that one unusable provider does not hide the
  * others, and stopped when the command ends.
  */
-import { NodepoolError, UsageError } from '../../errors.js';
+import { NodepoolError, usageError } from '../../errors.js';
 import type { DriverRegistry, Provider } from '../../provider/index.js';
 import { createNoopStats } from '../../stats/index.js';
 import { stopAll } from '../../util/index.js';
 import { createProgramDrivers } from '../drivers.js';
 import type { CliContext } from './verb.js';
 
-/** Some providers could not be used or listed. Exit status 1, after the table of the others. */
-export class ProvidersFailedError extends NodepoolError {
-  readonly providers: readonly string[];
-  constructor(failures: ReadonlyMap<string, string>) {
-    super([...failures].map(([name, why]) => `Cannot list provider "${name}": ${why}`).join('\n'), {
-      code: 'ERR_PROVIDER_UNAVAILABLE',
-    });
-    this.providers = [...failures.keys()];
-  }
+/**
+ * Some providers could not be used or listed (ERR_PROVIDER_UNAVAILABLE, exit status 1, after
+ * the table of the others); `details.providers` names them, comma-separated.
+ */
+export function providersFailedError(failures: ReadonlyMap<string, string>): NodepoolError {
+  return new NodepoolError(
+    [...failures].map(([name, why]) => `Cannot list provider "${name}": ${why}`).join('\n'),
+    { code: 'ERR_PROVIDER_UNAVAILABLE', details: { providers: [...failures.keys()].join(',') } },
+  );
 }
 
 /** Started providers and the ones that failed (name → reason). */
@@ -42,14 +42,14 @@ export async function openCliDrivers(ctx: CliContext): Promise<DriverRegistry> {
 
 /**
  * Starts the providers of the config in config order, or only `only` when given.
- * @throws UsageError when `only` is not a configured provider
+ * @throws NodepoolError (ERR_USAGE) when `only` is not a configured provider
  */
 export async function startCliProviders(ctx: CliContext, only?: string): Promise<CliProviders> {
   const config = await ctx.config();
   const wanted = config.providers.filter((p) => only === undefined || p.name === only);
   if (only !== undefined && wanted.length === 0) {
     const names = config.providers.map((p) => p.name).join(', ') || 'none';
-    throw new UsageError(
+    throw usageError(
       `Cannot find provider "${only}" in the configuration: configured providers are ${names}`,
     );
   }
@@ -82,7 +82,7 @@ export async function openCliProviders(ctx: CliContext, only?: string): Promise<
   return providers;
 }
 
-/** Records a provider whose listing failed, for {@link ProvidersFailedError}. */
+/** Records a provider whose listing failed, for {@link providersFailedError}. */
 export function recordFailure(failures: Map<string, string>, name: string, err: unknown): void {
   failures.set(name, reason(err));
 }

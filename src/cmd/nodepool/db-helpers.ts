@@ -5,7 +5,7 @@
 import { ConfigError } from '../../config/index.js';
 import { acquireDatabase, DbUriError } from '../../db/index.js';
 import type { Database, JobRecord, NodeRecord } from '../../db/index.js';
-import { UsageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { NODE_LIST_HEADERS, formatTable, nodeJson, nodeListTable } from '../../status/index.js';
 import type { CliContext } from './verb.js';
 
@@ -41,11 +41,11 @@ const MAX_ID = 2 ** 31 - 1;
 
 /**
  * Parses a node or job id given on the command line.
- * @throws UsageError when it is not a positive integer.
+ * @throws NodepoolError (ERR_USAGE) when it is not a positive integer.
  */
 export function parseId(text: string, what: 'node' | 'job'): number {
   if (!/^\d+$/.test(text.trim())) {
-    throw new UsageError(
+    throw usageError(
       `Cannot find ${what}: ID must be a positive integer: current value is "${text}"`,
     );
   }

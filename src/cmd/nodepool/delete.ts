@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors.js';
+import { notFoundError } from '../../errors.js';
 import { JenkinsTargets, connectFakeJenkins } from '../../jenkins-zuul/index.js';
 import { deleteNodeInForeground } from '../../launcher/index.js';
 import { getLogger } from '../../log/index.js';
@@ -19,7 +19,7 @@ export async function run(
   const id = parseId(args[0] ?? '', 'node');
   const db = await openCliDatabase(ctx);
   const existing = isOutOfRange(id) ? undefined : await db.nodes.get(id);
-  if (!existing) throw new NotFoundError(`Node ${id} not found.`);
+  if (!existing) throw notFoundError(`Node ${id} not found.`);
   if (opts.now === true) {
     const config = await ctx.config();
     const log = getLogger(ctx.log, 'nodepool.NodeDeleter');
@@ -33,7 +33,7 @@ export async function run(
     try {
       const jenkins = (signal: () => AbortSignal) => targets.hooks(signal);
       if (!(await deleteNodeInForeground(config, db, id, { log, drivers, jenkins })))
-        throw new NotFoundError(`Node ${id} not found.`);
+        throw notFoundError(`Node ${id} not found.`);
     } finally {
       await targets.stop();
     }
@@ -41,6 +41,6 @@ export async function run(
   }
   const found = await db.nodes.setState(id, 'delete');
   const node = found ? await db.nodes.get(id) : undefined;
-  if (!node) throw new NotFoundError(`Node ${id} not found.`);
+  if (!node) throw notFoundError(`Node ${id} not found.`);
   printNodes(ctx, [node]);
 }

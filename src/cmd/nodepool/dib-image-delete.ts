@@ -1,4 +1,4 @@
-import { IllegalStateError, NotFoundError, UsageError } from '../../errors.js';
+import { illegalStateError, notFoundError, usageError } from '../../errors.js';
 import {
   BadVersionError,
   buildWithState,
@@ -16,16 +16,16 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   const id = args[0] ?? '';
   const parsed = parseBuildDisplayId(id);
   if (parsed === null)
-    throw new UsageError(`Invalid build id: expected IMAGE-BUILD_ID: current value is "${id}"`);
+    throw usageError(`Invalid build id: expected IMAGE-BUILD_ID: current value is "${id}"`);
   if (!isValidName(parsed.image) || !isValidName(parsed.buildId))
-    throw new NotFoundError(`Build ${id} not found`);
+    throw notFoundError(`Build ${id} not found`);
   const images = await openCliImageBuilds(ctx);
   // Re-read and retry when a builder rewrites the record between our read and write.
   for (let attempt = 0; ; attempt++) {
     const build = await images.getBuild(parsed.image, parsed.buildId);
-    if (build === null) throw new NotFoundError(`Build ${id} not found`);
+    if (build === null) throw notFoundError(`Build ${id} not found`);
     if (build.state === 'building')
-      throw new IllegalStateError('Cannot delete a build in progress', 'building');
+      throw illegalStateError('Cannot delete a build in progress', 'building');
     try {
       await images.storeBuild(parsed.image, buildWithState(build, 'deleting'), build.id, {
         version: build.version,

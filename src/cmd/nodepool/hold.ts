@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors.js';
+import { notFoundError } from '../../errors.js';
 import { isOutOfRange, openCliDatabase, parseId, printNodes } from './db-helpers.js';
 import type { CliContext, VerbOptions } from './verb.js';
 
@@ -17,6 +17,6 @@ export async function run(
     !isOutOfRange(id) &&
     (await db.nodes.setState(id, 'hold', reason !== undefined ? { comment: reason } : {}));
   const node = found ? await db.nodes.get(id) : undefined;
-  if (!node) throw new NotFoundError(`Node ${id} not found.`);
+  if (!node) throw notFoundError(`Node ${id} not found.`);
   printNodes(ctx, [node]);
 }

@@ -1,4 +1,4 @@
-import { IllegalStateError, NotFoundError } from '../../errors.js';
+import { illegalStateError, notFoundError } from '../../errors.js';
 import type { CliContext } from './verb.js';
 import { openCliImageBuilds } from './zk-helpers.js';
 
@@ -11,10 +11,10 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   const config = await ctx.config();
   const diskimage = config.diskimages.find((d) => d.name === name);
   if (diskimage === undefined) {
-    throw new NotFoundError(`Trying to build a non disk-image-builder image: ${name}`);
+    throw notFoundError(`Trying to build a non disk-image-builder image: ${name}`);
   }
   if (diskimage.pause) {
-    throw new IllegalStateError(`Skipping build request for image ${name}; paused`, 'paused');
+    throw illegalStateError(`Skipping build request for image ${name}; paused`, 'paused');
   }
   const images = await openCliImageBuilds(ctx);
   await images.submitBuildRequest(name);

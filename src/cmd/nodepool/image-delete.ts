@@ -1,4 +1,5 @@
-import { IllegalStateError, NotFoundError, UsageError } from '../../errors.js';
+import type { NodepoolError } from '../../errors.js';
+import { illegalStateError, notFoundError, usageError } from '../../errors.js';
 import { deleteSnapshotImage } from '../../snapshot/index.js';
 import { BadVersionError, isValidName, uploadWithState } from '../../zk/index.js';
 import type { ImageBuilds } from '../../zk/index.js';
@@ -40,16 +41,16 @@ export function padId(id: string): string {
 const list = (ids: readonly string[]): string => (ids.length === 0 ? 'none' : ids.join(', '));
 
 /** Upstream's "Image upload not found", with the ids that do exist. */
-async function notFound(images: ImageBuilds, ref: UploadRef): Promise<NotFoundError> {
+async function notFound(images: ImageBuilds, ref: UploadRef): Promise<NodepoolError> {
   const { image, buildId, provider } = ref;
   const builds = isValidName(image) ? await images.getBuildIds(image) : [];
   if (!builds.includes(buildId)) {
-    return new NotFoundError(
+    return notFoundError(
       `Image upload not found: build ids of image "${image}" are ${list(builds)}`,
     );
   }
   const uploads = isValidName(provider) ? await images.getUploadIds(image, buildId, provider) : [];
-  return new NotFoundError(
+  return notFoundError(
     `Image upload not found: upload ids of build ${buildId} of image "${image}" in provider "${provider}" are ${list(uploads)}`,
   );
 }
@@ -63,7 +64,7 @@ async function markUploadDeleting(images: ImageBuilds, ref: UploadRef): Promise<
       : null;
     if (upload === null) throw await notFound(images, ref);
     if (upload.state === 'uploading') {
-      throw new IllegalStateError('Cannot delete because image upload in progress', 'uploading');
+      throw illegalStateError('Cannot delete because image upload in progress', 'uploading');
     }
     try {
       await images.storeUpload(
@@ -88,9 +89,9 @@ async function deleteById(ctx: CliContext, id: string, force: boolean): Promise<
     const n = Number(id);
     const sctx = await openCliSnapshotContext(ctx);
     const row = isOutOfRange(n) ? undefined : await sctx.db().snapshotImages.get(n);
-    if (row === undefined) throw new NotFoundError(`No image '${id}' found.`);
+    if (row === undefined) throw notFoundError(`No image '${id}' found.`);
     if (!(await deleteSnapshotImage(sctx, row, { force }))) {
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot delete image ${id} completely: it stays in state delete for the next cleanup (use --force to ignore cloud errors)`,
         'delete',
       );
@@ -99,7 +100,7 @@ async function deleteById(ctx: CliContext, id: string, force: boolean): Promise<
   }
   const candidates = uploadRefCandidates(id);
   if (candidates.length === 0) {
-    throw new UsageError(
+    throw usageError(
       `Invalid image id: expected a snapshot image ID or IMAGE-BUILD_ID-PROVIDER-UPLOAD_ID: current value is "${id}"`,
     );
   }
@@ -113,11 +114,11 @@ async function deleteById(ctx: CliContext, id: string, force: boolean): Promise<
       found.push(c);
   }
   if (found.length > 1) {
-    throw new UsageError(
+    throw usageError(
       `Image id "${id}" is ambiguous: use --provider, --image, --build-id and --upload-id`,
     );
   }
-  if (found[0] === undefined) throw new NotFoundError('Image upload not found');
+  if (found[0] === undefined) throw notFoundError('Image upload not found');
   await markUploadDeleting(images, found[0]);
 }
 
@@ -145,7 +146,7 @@ export async function run(
   const id = args[0];
   if (id !== undefined && id !== '') {
     if (given.length > 0)
-      throw new UsageError(
+      throw usageError(
         'Cannot use an image ID together with --provider, --image, --build-id or --upload-id',
       );
     await deleteById(ctx, id, opts.force === true);
@@ -154,7 +155,7 @@ export async function run(
   // Compat: 0.4.0 requires all four options (argparse); keep commander's wording.
   const missing = FOUR.find((k) => typeof opts[k] !== 'string');
   if (missing !== undefined)
-    throw new UsageError(`error: required option '${FLAG[missing]}' not specified`);
+    throw usageError(`error: required option '${FLAG[missing]}' not specified`);
   const [provider, image, buildId, uploadId] = FOUR.map((k) => opts[k] as string) as [
     string,
     string,

@@ -1,5 +1,5 @@
 import type { CompiledConfig } from '../../config/index.js';
-import { NotFoundError, UsageError } from '../../errors.js';
+import { notFoundError, usageError } from '../../errors.js';
 import { updateSnapshotImage } from '../../snapshot/index.js';
 import { openCliSnapshotContext } from './snapshot-helpers.js';
 import type { CliContext } from './verb.js';
@@ -12,9 +12,9 @@ function pairsOf(
   image: string,
 ): Array<{ provider: string; isSnapshot: boolean; diskimage: string }> {
   const inUse = config.labels.some((l) => l.minReady >= 0 && l.image === image);
-  if (!inUse) throw new NotFoundError(`Image specified, ${image}, is not in use.`);
+  if (!inUse) throw notFoundError(`Image specified, ${image}, is not in use.`);
   if (provider !== 'all' && !config.providers.some((p) => p.name === provider)) {
-    throw new NotFoundError(`Provider ${provider} does not exist`);
+    throw notFoundError(`Provider ${provider} does not exist`);
   }
   const out = config.providers
     .filter((p) => provider === 'all' || p.name === provider)
@@ -27,8 +27,7 @@ function pairsOf(
           diskimage: i.diskimage,
         })),
     );
-  if (out.length === 0)
-    throw new NotFoundError(`Image ${image} not in use by provider ${provider}`);
+  if (out.length === 0) throw notFoundError(`Image ${image} not in use by provider ${provider}`);
   return out;
 }
 
@@ -41,7 +40,7 @@ function pairsOf(
 export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
   const [provider = '', image = ''] = args;
   if (provider === '' || image === '')
-    throw new UsageError('Cannot update an image: PROVIDER and IMAGE are required');
+    throw usageError('Cannot update an image: PROVIDER and IMAGE are required');
   const config = await ctx.config();
   const pairs = pairsOf(config, provider, image);
   const dib = [...new Set(pairs.filter((p) => !p.isSnapshot).map((p) => p.diskimage))];
@@ -49,7 +48,7 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
     const builds = await openCliImageBuilds(ctx);
     for (const d of dib) {
       if (!config.diskimages.some((x) => x.name === d)) {
-        throw new NotFoundError(`Trying to build a non disk-image-builder image: ${d}`);
+        throw notFoundError(`Trying to build a non disk-image-builder image: ${d}`);
       }
       await builds.submitBuildRequest(d);
       ctx.log.info('Requested a build of diskimage %s; the builders upload it when it is ready', d);

@@ -1,6 +1,6 @@
 import { findBuildFiles, formatImageName, readChecksums } from '../../builder/index.js';
 import type { CompiledProvider, CompiledProviderImage } from '../../config/index.js';
-import { IllegalStateError, NotFoundError } from '../../errors.js';
+import { illegalStateError, notFoundError } from '../../errors.js';
 import type { ImageBuild, ImageBuilds } from '../../zk/index.js';
 import { openCliProviders } from './cloud-helpers.js';
 import type { CliContext } from './verb.js';
@@ -19,7 +19,7 @@ async function uploadOne(
 ): Promise<void> {
   const [cloud] = await openCliProviders(ctx, provider.name);
   if (cloud?.uploadImage === undefined)
-    throw new IllegalStateError(
+    throw illegalStateError(
       `Cannot upload to provider "${provider.name}": it is not usable`,
       'unavailable',
     );
@@ -97,15 +97,15 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   const [providerName = '', imageName = ''] = args;
   const config = await ctx.config();
   const targets = config.providers.filter((p) => providerName === 'all' || p.name === providerName);
-  if (targets.length === 0) throw new NotFoundError(`Provider ${providerName} does not exist`);
+  if (targets.length === 0) throw notFoundError(`Provider ${providerName} does not exist`);
   const pairs = targets.flatMap((p) =>
     p.images.filter((i) => i.name === imageName).map((i) => ({ provider: p, image: i })),
   );
   if (pairs.length === 0)
-    throw new NotFoundError(`Image ${imageName} not in use by provider ${providerName}`);
+    throw notFoundError(`Image ${imageName} not in use by provider ${providerName}`);
   const snapshot = pairs.find((p) => p.image.baseImage !== undefined);
   if (snapshot !== undefined)
-    throw new IllegalStateError(
+    throw illegalStateError(
       `Trying to upload a non disk-image-builder image: ${imageName}`,
       'snapshot',
     );
@@ -113,12 +113,12 @@ export async function run(ctx: CliContext, args: readonly string[]): Promise<voi
   for (const { provider, image } of pairs) {
     const [build] = await images.getMostRecentBuilds(image.diskimage, { state: 'ready', count: 1 });
     if (build === undefined)
-      throw new NotFoundError(`No ready build of diskimage ${image.diskimage} to upload`);
+      throw notFoundError(`No ready build of diskimage ${image.diskimage} to upload`);
     const file = (
       await findBuildFiles(config.imagesDir ?? '', `${image.diskimage}-${build.id}`)
     ).find((f) => f.extension === provider.imageType);
     if (file === undefined) {
-      throw new NotFoundError(
+      throw notFoundError(
         `Cannot upload build ${image.diskimage}-${build.id}: no ${provider.imageType} file of it in images-dir "${config.imagesDir ?? ''}" on this host (run this on the builder that built it)`,
       );
     }

@@ -1,4 +1,4 @@
-import { UsageError } from '../../errors.js';
+import { usageError } from '../../errors.js';
 import { openCliDatabase, printJobs } from './db-helpers.js';
 import type { CliContext, VerbOptions } from './verb.js';
 
@@ -19,7 +19,7 @@ export async function run(
         ? opts.holdOnFailure
         : JSON.stringify(opts.holdOnFailure);
     if (!/^\d+$/.test(text.trim()) || Number(text.trim()) > MAX_COUNT) {
-      throw new UsageError(
+      throw usageError(
         `Cannot create job "${name}": --hold-on-failure must be an integer from 0 to ${MAX_COUNT}: current value is "${text}"`,
       );
     }

@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors.js';
+import { notFoundError } from '../../errors.js';
 import { isOutOfRange, openCliDatabase, parseId } from './db-helpers.js';
 import type { CliContext } from './verb.js';
 
@@ -6,6 +6,5 @@ import type { CliContext } from './verb.js';
 export async function run(ctx: CliContext, args: readonly string[]): Promise<void> {
   const id = parseId(args[0] ?? '', 'job');
   const db = await openCliDatabase(ctx);
-  if (isOutOfRange(id) || !(await db.jobs.delete(id)))
-    throw new NotFoundError(`Job ${id} not found.`);
+  if (isOutOfRange(id) || !(await db.jobs.delete(id))) throw notFoundError(`Job ${id} not found.`);
 }

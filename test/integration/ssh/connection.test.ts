@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { IllegalStateError } from '../../../src/errors.js';
 import {
   SftpError,
   SshCommandError,
@@ -181,7 +180,7 @@ describe.skipIf(skip !== null)('SshConnection lifecycle', () => {
     const err = await Promise.resolve()
       .then(() => conn.exec('true'))
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(IllegalStateError);
+    expect(err).toMatchObject({ code: 'ERR_ILLEGAL_STATE' });
     expect((err as Error).message).toBe(
       `Cannot use the SSH connection to ${conn.target}: state is "stopped"`,
     );
@@ -192,7 +191,7 @@ describe.skipIf(skip !== null)('SshConnection lifecycle', () => {
     const starting = conn.start().catch((e: unknown) => e);
     await conn.stop();
     expect(await starting).toBeInstanceOf(Error);
-    expect(() => conn.hostKey).toThrow(IllegalStateError);
+    expect(() => conn.hostKey).toThrow(expect.objectContaining({ code: 'ERR_ILLEGAL_STATE' }));
     await waitFor(async () => (await sshd.connectionCount()) === 0, {
       what: 'sshd sessions to end',
     });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalStateError } from '../../../src/errors.js';
 import { withLock, ZkLock } from '../../../src/zk/index.js';
 import { expireSession, sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -157,7 +156,7 @@ describe.skipIf(address === null)('ZkLock', () => {
   it('refuses a second acquire on the same object while held', async () => {
     const lock = new ZkLock(await fx.client(), LOCK);
     await lock.acquire();
-    await expect(lock.acquire()).rejects.toThrow(IllegalStateError);
+    await expect(lock.acquire()).rejects.toMatchObject({ code: 'ERR_ILLEGAL_STATE' });
     await lock.release();
     // Released objects can be acquired again.
     expect(await lock.acquire()).toBe(true);

@@ -3,7 +3,7 @@
  * order, and knobs for the failures the launcher must handle (a refused create, a server
  * that goes to ERROR, a wait that times out, a server without a public address).
  */
-import { IllegalStateError } from '../../../src/errors.js';
+import { illegalStateError } from '../../../src/errors.js';
 import type { CompiledProvider } from '../../../src/config/index.js';
 import {
   ProviderStoppedError,
@@ -96,7 +96,7 @@ export class MemoryProvider extends BaseService implements Provider {
     if (this.state === 'stopping' || this.state === 'stopped')
       throw new ProviderStoppedError(this.name);
     if (this.state !== 'running')
-      throw new IllegalStateError(
+      throw illegalStateError(
         `Cannot call provider "${this.name}": state is "${this.state}"`,
         this.state,
       );

@@ -2,12 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  clearStalePidfile,
-  Pidfile,
-  PidfileLockedError,
-  readPidfile,
-} from '../../../src/cmd/pidfile.js';
+import { clearStalePidfile, Pidfile, readPidfile } from '../../../src/cmd/pidfile.js';
 
 /** Above Linux's largest pid_max (2^22), so never a live process. */
 const DEAD_PID = 99_999_999;
@@ -46,7 +41,9 @@ describe('Pidfile', () => {
   it('refuses a pid file naming a live process', () => {
     const path = join(dir, 'nodepool.pid');
     writeFileSync(path, `${process.ppid}\n`);
-    expect(() => Pidfile.acquire(path)).toThrow(PidfileLockedError);
+    expect(() => Pidfile.acquire(path)).toThrow(
+      expect.objectContaining({ code: 'ERR_PIDFILE_LOCKED', details: { path, pid: process.ppid } }),
+    );
     expect(() => clearStalePidfile(path)).toThrow(
       `Cannot start: pid file "${path}" names process ${process.ppid}, which is running`,
     );

@@ -3,7 +3,6 @@
  * an idempotent stop that owns the final state, and failures of either step.
  */
 import { describe, expect, it } from 'vitest';
-import { IllegalStateError } from '../../../src/errors.js';
 import { BaseService } from '../../../src/util/index.js';
 import type { ServiceState } from '../../../src/util/index.js';
 
@@ -54,7 +53,7 @@ describe('BaseService', () => {
     const s = new TestService();
     await s.start();
     const err = await s.start().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(IllegalStateError);
+    expect(err).toMatchObject({ code: 'ERR_ILLEGAL_STATE' });
     expect((err as Error).message).toBe('Cannot start a service twice: state is "running"');
     expect(s.starts).toBe(1);
   });
@@ -74,7 +73,7 @@ describe('BaseService', () => {
     await s.stop();
     expect(s.state).toBe('stopped');
     expect(s.stops).toBe(0);
-    await expect(s.start()).rejects.toThrow(IllegalStateError);
+    await expect(s.start()).rejects.toMatchObject({ code: 'ERR_ILLEGAL_STATE' });
   });
 
   it('ends failed when its start step fails, and rethrows', async () => {

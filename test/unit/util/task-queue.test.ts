@@ -265,7 +265,7 @@ describe('TaskQueue', () => {
     await q.stop();
   });
 
-  it('rejects with an IllegalStateError naming the queue when no stopped error is given', async () => {
+  it('rejects with an ERR_ILLEGAL_STATE error naming the queue when no stopped error is given', async () => {
     const q = new TaskQueue({ name: 'jenkins-a', rateMs: 0, clock: fakeClock() });
     await q.start();
     await q.stop();
