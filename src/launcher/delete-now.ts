@@ -37,7 +37,7 @@ export interface DeleteNowOptions {
 /**
  * Deletes node `nodeId` now: Jenkins node, servers (waiting for them to go), subnode rows,
  * node row. Resolves false when the node does not exist.
- * @throws DeleteError or the cloud's error when it cannot; the node is then left in `delete`
+ * @throws NodepoolError ERR_DELETE* or the cloud's error when it cannot; the node is then left in `delete`
  */
 export async function deleteNodeInForeground(
   config: CompiledConfig,

@@ -16,4 +16,4 @@ export { deleteNodeInForeground } from './delete-now.js';
 export type { DeleteNowOptions } from './delete-now.js';
 export { computeGauges } from './gauges.js';
 export { formatTemplate, nodenameOf } from './names.js';
-export { LaunchError, DeleteError } from './errors.js';
+export { launchError, deleteError } from './errors.js';

@@ -12,7 +12,7 @@ import { ResourceNotFoundError, parseNodepoolMetadata } from '../provider/index.
 import type { Provider } from '../provider/index.js';
 import type { TaskGroup } from '../util/index.js';
 import type { LauncherContext } from './context.js';
-import { DeleteError } from './errors.js';
+import { deleteError } from './errors.js';
 import { reportDelete } from './metrics.js';
 
 /** Runs deletions in the background, one per node id. */
@@ -166,7 +166,7 @@ export interface DeleteNodeOptions {
 /**
  * The deletion procedure (docs/behaviour.md#deleting-a-node), in the foreground. Resolves false when the node was
  * already gone.
- * @throws DeleteError (or the cloud's or database's error) when the node could not be
+ * @throws NodepoolError ERR_DELETE* (or the cloud's or database's error) when the node could not be
  *   deleted; it stays `delete`, or in its previous state when the database could not be
  *   written (`options.progress` says which)
  */
@@ -198,7 +198,7 @@ export async function deleteNodeNow(
   const label = config.labels.find((l) => l.name === node.labelName);
   const cloud = ctx.provider(node.providerName);
   if (cloud === undefined) {
-    throw new DeleteError(
+    throw deleteError(
       `Cannot delete node ${nodeId}: provider "${node.providerName}" is not configured: keep it in nodepool.yaml (max-servers: -1) until its nodes are gone`,
       { nodeId, code: 'ERR_DELETE_NO_PROVIDER' },
     );
@@ -274,7 +274,7 @@ export async function deleteSubnodeNow(
 ): Promise<void> {
   const cloud = ctx.provider(parent.providerName);
   if (cloud === undefined) {
-    throw new DeleteError(
+    throw deleteError(
       `Cannot delete subnode ${subnode.id} of node ${parent.id}: provider "${parent.providerName}" is not configured`,
       { nodeId: parent.id, code: 'ERR_DELETE_NO_PROVIDER' },
     );

@@ -17,7 +17,7 @@ import { getLogger } from '../log/index.js';
 import { ServerFailedError } from '../provider/index.js';
 import { delay } from '../util/index.js';
 import type { LauncherContext } from './context.js';
-import { LaunchError, launchResultKey } from './errors.js';
+import { launchError, launchResultKey } from './errors.js';
 import { currentCloudImage } from './image-source.js';
 import { reportLaunch } from './metrics.js';
 import { formatTemplate, nodenameOf } from './names.js';
@@ -39,13 +39,13 @@ export type LaunchOutcome = 'ready' | 'failed' | 'abandoned';
 /** Callback to delete a node (deduplicated by the deleter). */
 export type RequestDelete = (nodeId: number, reason: string) => void;
 
-/** The provider image a label boots from, or a LaunchError (`error.nodepool`). */
+/** The provider image a label boots from, or an ERR_LAUNCH_* error (`error.nodepool`). */
 export function providerImageFor(
   spec: Pick<LaunchSpec, 'nodeId' | 'label' | 'provider'>,
 ): CompiledProviderImage {
   const image = spec.provider.images.find((i) => i.name === spec.label.image);
   if (image === undefined) {
-    throw new LaunchError(
+    throw launchError(
       `Cannot launch node ${spec.nodeId}: provider "${spec.provider.name}" has no image "${spec.label.image}" for label "${spec.label.name}"`,
       { nodeId: spec.nodeId, statsKey: 'error.nodepool', code: 'ERR_LAUNCH_NO_IMAGE' },
     );
@@ -53,7 +53,7 @@ export function providerImageFor(
   return image;
 }
 
-/** Step 2: the cloud image id of the current upload, or LaunchError(`error.nodepool`). */
+/** Step 2: the cloud image id of the current upload, or ERR_LAUNCH_* (`error.nodepool`). */
 export async function currentImageId(
   ctx: LauncherContext,
   nodeId: number,
@@ -62,7 +62,7 @@ export async function currentImageId(
 ): Promise<string> {
   const externalId = await currentCloudImage(ctx, image, provider);
   if (!externalId) {
-    throw new LaunchError(
+    throw launchError(
       `Cannot launch node ${nodeId}: no ready upload of image "${image}" in provider "${provider}"`,
       {
         nodeId,
@@ -170,10 +170,11 @@ async function runLaunch(
   });
   const ip = active.publicIp;
   if (!ip) {
-    throw new LaunchError(
-      `Cannot launch node ${nodeId}: server ${server.id} has no public address`,
-      { nodeId, statsKey: 'error.network', code: 'ERR_LAUNCH_NO_IP' },
-    );
+    throw launchError(`Cannot launch node ${nodeId}: server ${server.id} has no public address`, {
+      nodeId,
+      statsKey: 'error.network',
+      code: 'ERR_LAUNCH_NO_IP',
+    });
   }
   if (provider.ipv6Preferred && !active.publicIpv6)
     log.warn('Server %s of node %d has no public IPv6 address: using %s', server.id, nodeId, ip);
@@ -242,10 +243,11 @@ function requireProvider(
 ): NonNullable<ReturnType<LauncherContext['provider']>> {
   const p = ctx.provider(name);
   if (p === undefined) {
-    throw new LaunchError(
-      `Cannot launch node ${nodeId}: provider "${name}" is no longer configured`,
-      { nodeId, statsKey: 'error.nodepool', code: 'ERR_LAUNCH_NO_PROVIDER' },
-    );
+    throw launchError(`Cannot launch node ${nodeId}: provider "${name}" is no longer configured`, {
+      nodeId,
+      statsKey: 'error.nodepool',
+      code: 'ERR_LAUNCH_NO_PROVIDER',
+    });
   }
   return p;
 }
@@ -263,7 +265,7 @@ async function finishNode(
   const db = ctx.db();
   const current = await db.nodes.get(nodeId);
   if (current === undefined || current.state === stateCode('delete')) {
-    throw new LaunchError(`Cannot finish node ${nodeId}: it was deleted while building`, {
+    throw launchError(`Cannot finish node ${nodeId}: it was deleted while building`, {
       nodeId,
       statsKey: 'error.unknown',
       code: 'ERR_LAUNCH_DELETED',

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { getLogger } from '../log/index.js';
 import { ResourceNotFoundError } from '../provider/index.js';
 import type { LauncherContext } from './context.js';
-import { LaunchError, launchResultKey } from './errors.js';
+import { launchError, launchResultKey } from './errors.js';
 import { reportLaunch } from './metrics.js';
 import { formatTemplate } from './names.js';
 import { createRecorded, currentImageId, providerImageFor } from './node-launcher.js';
@@ -98,7 +98,7 @@ async function runSubnodeLaunch(
   const imageId = await currentImageId(ctx, nodeId, label.image, provider.name);
   const cloud = ctx.provider(provider.name);
   if (cloud === undefined)
-    throw new LaunchError(
+    throw launchError(
       `Cannot launch subnode ${subnodeId}: provider "${provider.name}" is no longer configured`,
       { nodeId, statsKey: 'error.nodepool' },
     );
@@ -133,7 +133,7 @@ async function runSubnodeLaunch(
   });
   const ip = active.publicIp;
   if (!ip)
-    throw new LaunchError(
+    throw launchError(
       `Cannot launch subnode ${subnodeId}: server ${server.id} has no public address`,
       { nodeId, statsKey: 'error.network' },
     );

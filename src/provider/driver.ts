@@ -9,7 +9,7 @@
  *
  * Every method that talks to the cloud may throw a `ProviderError` subclass
  * (`ERR_PROVIDER_QUOTA`, `ResourceNotFoundError`, `ERR_PROVIDER_TIMEOUT`, ...) and rejects with
- * `signal.reason` when its signal aborts, or with `ProviderStoppedError` once the provider
+ * `signal.reason` when its signal aborts, or with ERR_PROVIDER_STOPPED once the provider
  * is stopped.
  */
 import type { Logger } from 'pino';

@@ -91,13 +91,13 @@ export class ServerFailedError extends ProviderError {
   }
 }
 
-/** The provider (its task queue) was stopped before the call could run. */
-export class ProviderStoppedError extends NodepoolError {
-  readonly provider: string;
-  constructor(provider: string) {
-    super(`Cannot run a cloud call: provider "${provider}" is no longer running`, {
-      code: 'ERR_PROVIDER_STOPPED',
-    });
-    this.provider = provider;
-  }
+/**
+ * The provider (its task queue) was stopped before the call could run: ERR_PROVIDER_STOPPED,
+ * `details.provider` names it.
+ */
+export function providerStoppedError(provider: string): NodepoolError {
+  return new NodepoolError(`Cannot run a cloud call: provider "${provider}" is no longer running`, {
+    code: 'ERR_PROVIDER_STOPPED',
+    details: { provider },
+  });
 }

@@ -13,7 +13,6 @@ import { loadConfig } from '../../src/config/index.js';
 import type { CompiledProvider } from '../../src/config/index.js';
 import {
   OpenStackProvider,
-  ProviderStoppedError,
   ResourceNotFoundError,
   ServerFailedError,
   parseNodepoolMetadata,
@@ -314,15 +313,15 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       expect((await p.listFloatingIps()).map((f) => f.id)).not.toContain(fip.id);
     });
 
-    it('rejects queued calls with ProviderStoppedError when stopped', async () => {
+    it('rejects queued calls with ERR_PROVIDER_STOPPED when stopped', async () => {
       const p = await start({ rateMs: 2000 });
       const first = p.listImages();
       const queued = p.listFlavors();
       await first;
       const stopping = p.stop();
-      await expect(queued).rejects.toBeInstanceOf(ProviderStoppedError);
+      await expect(queued).rejects.toMatchObject({ code: 'ERR_PROVIDER_STOPPED' });
       await stopping;
-      await expect(p.listImages()).rejects.toBeInstanceOf(ProviderStoppedError);
+      await expect(p.listImages()).rejects.toMatchObject({ code: 'ERR_PROVIDER_STOPPED' });
     });
 
     it('drops a queued call whose signal aborts', async () => {

@@ -23,7 +23,7 @@ import type {
 } from '../driver.js';
 import {
   ProviderError,
-  ProviderStoppedError,
+  providerStoppedError,
   ServerFailedError,
   quotaExceeded,
 } from '../errors.js';
@@ -119,7 +119,7 @@ export class OpenStackProvider extends BaseService implements Provider {
       name: config.name,
       rateMs: config.rateMs,
       onTaskDone: taskTimer(this.stats, config.name),
-      stoppedError: (name) => new ProviderStoppedError(name),
+      stoppedError: (name) => providerStoppedError(name),
       log: this.log,
       clock: this.clock,
       maxInFlight: this.tuning.maxInFlight,
@@ -133,7 +133,7 @@ export class OpenStackProvider extends BaseService implements Provider {
 
   /** The service clients; set by start. */
   private get api(): OpenStackClients {
-    if (this.clients === null) throw new ProviderStoppedError(this.name);
+    if (this.clients === null) throw providerStoppedError(this.name);
     return this.clients;
   }
 

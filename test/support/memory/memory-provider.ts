@@ -6,7 +6,7 @@
 import { illegalStateError } from '../../../src/errors.js';
 import type { CompiledProvider } from '../../../src/config/index.js';
 import {
-  ProviderStoppedError,
+  providerStoppedError,
   ResourceNotFoundError,
   nodepoolMetadata,
 } from '../../../src/provider/index.js';
@@ -94,7 +94,7 @@ export class MemoryProvider extends BaseService implements Provider {
 
   private async enter(op: ProviderOp, arg: string, o: CallOptions = {}): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped')
-      throw new ProviderStoppedError(this.name);
+      throw providerStoppedError(this.name);
     if (this.state !== 'running')
       throw illegalStateError(
         `Cannot call provider "${this.name}": state is "${this.state}"`,

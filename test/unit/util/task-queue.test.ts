@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderStoppedError } from '../../../src/provider/index.js';
+import { providerStoppedError } from '../../../src/provider/index.js';
 import { taskTimer } from '../../../src/stats/index.js';
 import type { Stats } from '../../../src/stats/index.js';
 import { TaskQueue } from '../../../src/util/index.js';
@@ -130,7 +130,7 @@ describe('TaskQueue', () => {
       name: 'p',
       rateMs: 1000,
       onTaskDone: taskTimer(recordingStats(), 'p'),
-      stoppedError: (name) => new ProviderStoppedError(name),
+      stoppedError: (name) => providerStoppedError(name),
       clock,
     });
     await q.start();
@@ -139,7 +139,7 @@ describe('TaskQueue', () => {
     const queued = q.submit('B', async () => 'never');
     await Promise.resolve();
     const stopping = q.stop();
-    await expect(queued).rejects.toBeInstanceOf(ProviderStoppedError);
+    await expect(queued).rejects.toMatchObject({ code: 'ERR_PROVIDER_STOPPED' });
     let stopped = false;
     void stopping.then(() => (stopped = true));
     await Promise.resolve();
