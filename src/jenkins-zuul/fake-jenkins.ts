@@ -3,7 +3,7 @@
  * `fakeprovider.FakeJenkins`, used by upstream's tests and quick-start): nodes live in a
  * map, user `quiet` makes the master quiet down, user `down` makes it unreachable.
  */
-import { JenkinsUnreachableError, relabelConfig } from '../jenkins/index.js';
+import { JenkinsError, relabelConfig } from '../jenkins/index.js';
 import type { CreateNodeSpec } from '../jenkins/index.js';
 import type { Logger } from 'pino';
 import type { JenkinsTarget, TargetWithJenkins } from './jenkins-targets.js';
@@ -86,9 +86,9 @@ export class FakeJenkinsTarget implements JenkinsTarget {
 
   private throwIfDown(): void {
     if (this.isDown) {
-      throw new JenkinsUnreachableError(
+      throw new JenkinsError(
         `Cannot reach the fake Jenkins of target "${this.name}": its user is "down"`,
-        { url: 'fake' },
+        { url: 'fake', code: 'ERR_JENKINS_UNREACHABLE' },
       );
     }
   }

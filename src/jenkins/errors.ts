@@ -48,10 +48,3 @@ export class JenkinsNotFoundError extends JenkinsError {
     super(message, { ...opts, code: 'ERR_JENKINS_NOT_FOUND' });
   }
 }
-
-/** Jenkins could not be reached at all (refused, DNS, reset). */
-export class JenkinsUnreachableError extends JenkinsError {
-  constructor(message: string, opts: JenkinsErrorOptions) {
-    super(message, { ...opts, code: 'ERR_JENKINS_UNREACHABLE' });
-  }
-}

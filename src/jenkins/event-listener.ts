@@ -227,7 +227,11 @@ export class JenkinsEventListener extends BaseService {
     if (parsed.kind === 'error') {
       this.stats.dropped++;
       this.log.error(
-        { publisher: addr, at: parsed.error.at, message: frame.subarray(0, 200).toString('utf8') },
+        {
+          publisher: addr,
+          at: parsed.error.details,
+          message: frame.subarray(0, 200).toString('utf8'),
+        },
         'Dropping Jenkins event from %s: %s',
         addr,
         parsed.error.message,

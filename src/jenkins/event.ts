@@ -3,6 +3,7 @@
  * frame `<topic> <json>`. `parseJenkinsEvent` is pure and never throws: it returns a typed
  * event, a reason to ignore the message (no node name, as upstream), or a located error.
  */
+import { NodepoolError } from '../errors.js';
 
 /** Build phases the plugin publishes, by topic. */
 export const JENKINS_TOPICS = {
@@ -44,23 +45,19 @@ export interface EventErrorLocation {
   readonly path?: string;
 }
 
-/** A message that cannot be understood. */
-export class JenkinsEventError extends SyntaxError {
-  readonly code = 'ERR_JENKINS_EVENT';
-  constructor(
-    message: string,
-    readonly at: EventErrorLocation,
-  ) {
-    super(message);
-    this.name = 'JenkinsEventError';
-  }
+/**
+ * A message that cannot be understood: ERR_JENKINS_EVENT, with its {@link EventErrorLocation}
+ * in `details`.
+ */
+export function jenkinsEventError(message: string, at: EventErrorLocation): NodepoolError {
+  return new NodepoolError(message, { code: 'ERR_JENKINS_EVENT', details: { ...at } });
 }
 
 /** Result of {@link parseJenkinsEvent}. */
 export type JenkinsEventParse =
   | { readonly kind: 'event'; readonly event: JenkinsEvent }
   | { readonly kind: 'ignored'; readonly reason: string }
-  | { readonly kind: 'error'; readonly error: JenkinsEventError };
+  | { readonly kind: 'error'; readonly error: NodepoolError };
 
 const DECODER = new TextDecoder('utf-8', { fatal: true });
 
@@ -69,7 +66,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function fail(message: string, at: EventErrorLocation): JenkinsEventParse {
-  return { kind: 'error', error: new JenkinsEventError(message, at) };
+  return { kind: 'error', error: jenkinsEventError(message, at) };
 }
 
 /**

@@ -11,7 +11,7 @@ export type {
 } from './event-listener.js';
 export {
   JENKINS_TOPICS,
-  JenkinsEventError,
+  jenkinsEventError,
   formatJenkinsEvent,
   parseJenkinsEvent,
 } from './event.js';

@@ -6,12 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { createLogger, maskUrlCredentials } from '../log/index.js';
-import {
-  JenkinsAuthError,
-  JenkinsError,
-  JenkinsNotFoundError,
-  JenkinsUnreachableError,
-} from './errors.js';
+import { JenkinsAuthError, JenkinsError, JenkinsNotFoundError } from './errors.js';
 import type { JenkinsErrorOptions } from './errors.js';
 import { jobPath, normaliseBaseUrl, pyQuote, pyUrlencode } from './url.js';
 import { createNodeQuery } from './node-spec.js';
@@ -278,9 +273,9 @@ export class JenkinsClient {
           { ...this.where(what), code: 'ERR_JENKINS_TIMEOUT' },
         );
       }
-      throw new JenkinsUnreachableError(
+      throw new JenkinsError(
         `Cannot reach Jenkins ${maskUrlCredentials(this.url)} for ${what}: ${describeFetchError(err)}`,
-        this.where(what, undefined, err),
+        { ...this.where(what, undefined, err), code: 'ERR_JENKINS_UNREACHABLE' },
       );
     }
   }

@@ -11,11 +11,7 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ConfigError, loadConfig, validateConfig } from '../../../src/config/index.js';
 import { computeDemand, parseStatusReply } from '../../../src/gearman/index.js';
-import {
-  JenkinsEventError,
-  formatJenkinsEvent,
-  parseJenkinsEvent,
-} from '../../../src/jenkins/index.js';
+import { formatJenkinsEvent, parseJenkinsEvent } from '../../../src/jenkins/index.js';
 import {
   COMPAT_DIR,
   DEFAULT_SUBSTITUTIONS,
@@ -150,14 +146,17 @@ export function fuzzJenkins(seed: number, cases: number): Promise<FuzzReport> {
         ? 'accepted'
         : { finding: `event without node or job name: ${JSON.stringify(r.event)}` };
     if (r.kind === 'ignored') return 'rejected';
-    if (!(r.error instanceof JenkinsEventError))
-      return { finding: 'error is not a JenkinsEventError' };
-    const { offset, path: at } = r.error.at;
+    if (r.error.code !== 'ERR_JENKINS_EVENT')
+      return { finding: `error code is ${r.error.code}, not ERR_JENKINS_EVENT` };
+    const { offset, path: at } = r.error.details ?? {};
     const located =
-      (offset !== undefined && offset >= 0 && offset <= length) || (at !== undefined && at !== '');
+      (typeof offset === 'number' && offset >= 0 && offset <= length) ||
+      (typeof at === 'string' && at !== '');
     // Undecodable bytes have no character offset to give.
     if (!located && !/UTF-8/.test(r.error.message))
-      return { finding: `unlocated error: ${r.error.message} (at ${JSON.stringify(r.error.at)})` };
+      return {
+        finding: `unlocated error: ${r.error.message} (at ${JSON.stringify(r.error.details)})`,
+      };
     return 'rejected';
   });
 }

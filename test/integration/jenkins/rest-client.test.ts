@@ -4,7 +4,6 @@ import {
   JenkinsClient,
   JenkinsManager,
   JenkinsNotFoundError,
-  JenkinsUnreachableError,
 } from '../../../src/jenkins/index.js';
 import type { CreateNodeSpec } from '../../../src/jenkins/index.js';
 import { FakeJenkins } from '../../support/jenkins.js';
@@ -170,7 +169,7 @@ describe('JenkinsClient', () => {
     const port = await freePort();
     const c = new JenkinsClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 5_000 });
     const err = await c.getInfo().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(JenkinsUnreachableError);
+    expect(err).toMatchObject({ code: 'ERR_JENKINS_UNREACHABLE' });
     expect((err as Error).message).toContain('ECONNREFUSED');
   });
 

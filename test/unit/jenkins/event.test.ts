@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JenkinsEventError, parseJenkinsEvent } from '../../../src/jenkins/index.js';
+import { parseJenkinsEvent } from '../../../src/jenkins/index.js';
 
 const SAMPLE =
   'onFinalized {"name":"test","url":"job/test/","build":{"full_url":"http://localhost:8080/job/test/1/","number":1,' +
@@ -57,13 +57,13 @@ describe('parseJenkinsEvent', () => {
     const r = parseJenkinsEvent('onStarted {"name": }');
     expect(r.kind).toBe('error');
     if (r.kind !== 'error') return;
-    expect(r.error).toBeInstanceOf(JenkinsEventError);
-    expect(r.error.at.offset).toBe(10);
+    expect(r.error.code).toBe('ERR_JENKINS_EVENT');
+    expect(r.error.details?.offset).toBe(10);
     expect(r.error.message).toMatch(/^Cannot parse Jenkins onStarted event JSON: /);
     const trailing = parseJenkinsEvent('onStarted {"a": 1} x');
     if (trailing.kind !== 'error') throw new Error('expected an error');
     // V8 names the position here: 9 characters into the JSON, which starts at 10.
-    expect(trailing.error.at.offset).toBe(19);
+    expect(trailing.error.details?.offset).toBe(19);
   });
 
   it('names the bad field', () => {
@@ -91,7 +91,7 @@ describe('parseJenkinsEvent', () => {
     ];
     for (const [msg, path, text] of cases) {
       const r = parseJenkinsEvent(msg);
-      expect(r.kind === 'error' && [r.error.at.path, r.error.message]).toEqual([path, text]);
+      expect(r.kind === 'error' && [r.error.details?.path, r.error.message]).toEqual([path, text]);
     }
   });
 
