@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { BaseService, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { illegalStateError } from '../errors.js';
-import { SftpError, SshCommandError } from './errors.js';
+import { sftpError, SshCommandError } from './errors.js';
 import type { HostKeyMismatchError } from './errors.js';
 import { checkHostKey, connectErrorFor, describeCredential } from './handshake.js';
 import type { HandshakeContext } from './handshake.js';
@@ -274,7 +274,7 @@ export class SshConnection extends BaseService implements SshSession {
         if (!err) return resolve(sftp);
         const hint = 'the node\'s sshd needs an "sftp" Subsystem';
         reject(
-          new SftpError(`Cannot open an SFTP session to ${this.target}: ${err.message} (${hint})`, {
+          sftpError(`Cannot open an SFTP session to ${this.target}: ${err.message} (${hint})`, {
             host: this.host,
             path: '',
             operation: 'open session',

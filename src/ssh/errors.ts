@@ -147,33 +147,35 @@ export class SshCommandError extends NodepoolError {
   }
 }
 
-/** A remote command ran longer than its `timeoutMs`; it was closed. */
-export class SshCommandTimeoutError extends NodepoolError {
-  readonly host: string;
-  readonly command: string;
-  readonly timeoutMs: number;
-  constructor(message: string, opts: { host: string; command: string; timeoutMs: number }) {
-    super(message, { code: 'ERR_SSH_COMMAND_TIMEOUT', statsKey: 'error.unknown' });
-    this.host = opts.host;
-    this.command = opts.command;
-    this.timeoutMs = opts.timeoutMs;
-  }
+/**
+ * A remote command ran longer than its `timeoutMs`; it was closed (ERR_SSH_COMMAND_TIMEOUT;
+ * host, command and timeoutMs in `details`).
+ */
+export function sshCommandTimeoutError(
+  message: string,
+  opts: { host: string; command: string; timeoutMs: number },
+): NodepoolError {
+  return new NodepoolError(message, {
+    code: 'ERR_SSH_COMMAND_TIMEOUT',
+    statsKey: 'error.unknown',
+    details: { host: opts.host, command: opts.command, timeoutMs: opts.timeoutMs },
+  });
 }
 
-/** An SFTP operation (open, write, chmod, mkdir, stat) failed. */
-export class SftpError extends NodepoolError {
-  readonly host: string;
-  readonly path: string;
-  readonly operation: string;
-  constructor(
-    message: string,
-    opts: { host: string; path: string; operation: string; cause?: unknown },
-  ) {
-    super(message, { code: 'ERR_SSH_SFTP', cause: opts.cause, statsKey: 'error.unknown' });
-    this.host = opts.host;
-    this.path = opts.path;
-    this.operation = opts.operation;
-  }
+/**
+ * An SFTP operation (open, write, chmod, mkdir, stat) failed (ERR_SSH_SFTP; host, path and
+ * operation in `details`).
+ */
+export function sftpError(
+  message: string,
+  opts: { host: string; path: string; operation: string; cause?: unknown },
+): NodepoolError {
+  return new NodepoolError(message, {
+    code: 'ERR_SSH_SFTP',
+    cause: opts.cause,
+    statsKey: 'error.unknown',
+    details: { host: opts.host, path: opts.path, operation: opts.operation },
+  });
 }
 
 /** The private key file named by `private-key` cannot be read. */
@@ -185,19 +187,20 @@ export class SshKeyError extends NodepoolError {
   }
 }
 
-/** The node has no `/etc/nodepool` directory (the image must provide it; docs/behaviour.md#files-on-the-node). */
-export class NodepoolDirMissingError extends NodepoolError {
-  readonly host: string;
-  readonly dir: string;
-  constructor(message: string, opts: { host: string; dir: string; cause?: unknown }) {
-    super(message, {
-      code: 'ERR_NODEPOOL_DIR_MISSING',
-      cause: opts.cause,
-      statsKey: 'error.unknown',
-    });
-    this.host = opts.host;
-    this.dir = opts.dir;
-  }
+/**
+ * The node has no `/etc/nodepool` directory (the image must provide it;
+ * docs/behaviour.md#files-on-the-node): ERR_NODEPOOL_DIR_MISSING, host and dir in `details`.
+ */
+export function nodepoolDirMissingError(
+  message: string,
+  opts: { host: string; dir: string; cause?: unknown },
+): NodepoolError {
+  return new NodepoolError(message, {
+    code: 'ERR_NODEPOOL_DIR_MISSING',
+    cause: opts.cause,
+    statsKey: 'error.unknown',
+    details: { host: opts.host, dir: opts.dir },
+  });
 }
 
 /** What a script run on a node or template server left behind when it failed. */

@@ -3,7 +3,7 @@
  * or signal, and closes the channel on timeout or abort.
  */
 import type { Client, ClientChannel } from 'ssh2';
-import { SshCommandTimeoutError, SshConnectError } from './errors.js';
+import { sshCommandTimeoutError, SshConnectError } from './errors.js';
 import type { ExecOptions, ExecResult } from './session.js';
 
 /** Keeps the last `max` bytes written to it. */
@@ -116,7 +116,7 @@ export async function execOnClient(
       if (opts.signal?.aborted) reject(opts.signal.reason);
       else if (timeout?.aborted) {
         reject(
-          new SshCommandTimeoutError(
+          sshCommandTimeoutError(
             `Command timed out on ${opts.target} after ${opts.timeoutMs} ms: "${command}"`,
             {
               host: opts.host,

@@ -47,10 +47,10 @@ export {
   HostKeyMismatchError,
   SshAccessError,
   SshCommandError,
-  SshCommandTimeoutError,
-  SftpError,
+  sshCommandTimeoutError,
+  sftpError,
   SshKeyError,
-  NodepoolDirMissingError,
+  nodepoolDirMissingError,
   ReadyScriptError,
   SetupScriptError,
 } from './errors.js';

@@ -4,7 +4,7 @@
  */
 import { createPublicKey, generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
-import { NodepoolDirMissingError, SshCommandError } from './errors.js';
+import { nodepoolDirMissingError, SshCommandError } from './errors.js';
 import type { SshSession } from './session.js';
 import { generateEd25519KeyPair } from './openssh-key.js';
 import { shellQuote } from './shell.js';
@@ -160,8 +160,8 @@ export interface WriteNodepoolFilesOptions {
 /**
  * Writes {@link buildNodepoolFiles} into `/etc/nodepool` on the node behind `session`.
  * First checks that the directory exists (`ls`, as upstream): nodepool never creates it.
- * @throws NodepoolDirMissingError when the directory is missing
- * @throws SftpError when a file cannot be written
+ * @throws NodepoolError ERR_NODEPOOL_DIR_MISSING when the directory is missing
+ * @throws NodepoolError ERR_SSH_SFTP when a file cannot be written
  */
 export async function writeNodepoolFiles(
   session: SshSession,
@@ -174,7 +174,7 @@ export async function writeNodepoolFiles(
     await session.run(`ls ${shellQuote(dir)}`, { signal: options.signal });
   } catch (err) {
     if (!(err instanceof SshCommandError)) throw err;
-    throw new NodepoolDirMissingError(
+    throw nodepoolDirMissingError(
       `Cannot write node files on ${session.host}: directory "${dir}" is missing or unreadable (the image must create it): ${err.stderr.trim() || err.stdout.trim()}`,
       { host: session.host, dir, cause: err },
     );

@@ -9,7 +9,7 @@ import type { SshHostKey } from './host.js';
 export interface ExecOptions {
   /** Allocate a pseudo-terminal (stderr is then merged into stdout). @default false */
   pty?: boolean;
-  /** Close the command's channel after this long and throw `SshCommandTimeoutError`. */
+  /** Close the command's channel after this long and throw ERR_SSH_COMMAND_TIMEOUT. */
   timeoutMs?: number;
   /** Text sent to the command's stdin, then EOF. */
   stdin?: string;
@@ -63,13 +63,13 @@ export interface SshSession {
    * @throws SshCommandError
    */
   run(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** Writes `content` to `remotePath` over SFTP, replacing it. @throws SftpError */
+  /** Writes `content` to `remotePath` over SFTP, replacing it. @throws NodepoolError ERR_SSH_SFTP */
   writeFile(
     remotePath: string,
     content: string | Buffer,
     options?: WriteFileOptions,
   ): Promise<void>;
-  /** Creates `remotePath` and its missing parents over SFTP. @throws SftpError */
+  /** Creates `remotePath` and its missing parents over SFTP. @throws NodepoolError ERR_SSH_SFTP */
   mkdirp(remotePath: string, options?: MkdirOptions): Promise<void>;
   /**
    * Copies the regular files directly inside `localDir` (not subdirectories, as upstream's

@@ -1,16 +1,17 @@
 /**
  * Promise wrappers over the ssh2 SFTP calls the session needs. Each failure becomes an
- * {@link SftpError} naming the host, the path and the operation.
+ * ERR_SSH_SFTP error naming the host, the path and the operation.
  */
 import type { SFTPWrapper, Stats } from 'ssh2';
-import { SftpError } from './errors.js';
+import type { NodepoolError } from '../errors.js';
+import { sftpError } from './errors.js';
 
 /** Size of one SFTP write request; below ssh2's packet limit. */
 const CHUNK = 32 * 1024;
 
-function fail(host: string, op: string, remotePath: string, err: unknown): SftpError {
+function fail(host: string, op: string, remotePath: string, err: unknown): NodepoolError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new SftpError(`Cannot ${op} "${remotePath}" on ${host} over SFTP: ${reason}`, {
+  return sftpError(`Cannot ${op} "${remotePath}" on ${host} over SFTP: ${reason}`, {
     host,
     path: remotePath,
     operation: op,
@@ -77,8 +78,8 @@ export async function sftpStat(
   } catch (err) {
     // SFTP status 2 is "no such file".
     if (
-      (err as SftpError).cause instanceof Error &&
-      ((err as SftpError).cause as { code?: unknown }).code === 2
+      (err as NodepoolError).cause instanceof Error &&
+      ((err as NodepoolError).cause as { code?: unknown }).code === 2
     ) {
       return null;
     }

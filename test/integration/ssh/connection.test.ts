@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  SftpError,
-  SshCommandError,
-  SshCommandTimeoutError,
-  SshConnection,
-} from '../../../src/ssh/index.js';
+import { SshCommandError, SshConnection } from '../../../src/ssh/index.js';
 import { startSshd } from '../../support/sshd.js';
 import type { Sshd } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -58,7 +53,7 @@ describe.skipIf(skip !== null)('SshConnection', () => {
 
   it('closes a command that runs longer than timeoutMs and keeps the connection usable', async () => {
     const err = await conn.exec('sleep 30', { timeoutMs: 300 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SshCommandTimeoutError);
+    expect(err).toMatchObject({ code: 'ERR_SSH_COMMAND_TIMEOUT', details: { timeoutMs: 300 } });
     expect((err as Error).message).toBe(
       `Command timed out on ${conn.target} after 300 ms: "sleep 30"`,
     );
@@ -100,10 +95,10 @@ describe.skipIf(skip !== null)('SshConnection', () => {
       expect((await stat(path.join(dir, 'a/b/c'))).isDirectory()).toBe(true);
       await writeFile(path.join(dir, 'file'), '');
       const err = await conn.mkdirp(path.join(dir, 'file/sub')).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(SftpError);
+      expect(err).toMatchObject({ code: 'ERR_SSH_SFTP' });
       expect((err as Error).message).toContain(`"${path.join(dir, 'file')}" is not a directory`);
       const missing = await conn.writeFile(path.join(dir, 'nope/x'), 'x').catch((e: unknown) => e);
-      expect(missing).toBeInstanceOf(SftpError);
+      expect(missing).toMatchObject({ code: 'ERR_SSH_SFTP' });
       expect((missing as Error).message).toMatch(
         new RegExp(`^Cannot open "${path.join(dir, 'nope/x')}" on 127.0.0.1 over SFTP: `),
       );

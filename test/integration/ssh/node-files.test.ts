@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import {
-  NodepoolDirMissingError,
   ReadyScriptError,
   SetupScriptError,
   bootstrapTemplateServer,
@@ -176,7 +175,7 @@ describe.skipIf(skip !== null)('writeNodepoolFiles', () => {
     }
   });
 
-  it('fails with NodepoolDirMissingError and writes nothing when the directory is missing', async () => {
+  it('fails with ERR_NODEPOOL_DIR_MISSING and writes nothing when the directory is missing', async () => {
     const { dir, remove } = await tempDir('nodepool-etc-');
     try {
       const missing = path.join(dir, 'etc-nodepool');
@@ -193,7 +192,7 @@ describe.skipIf(skip !== null)('writeNodepoolFiles', () => {
         },
         { dir: missing },
       ).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(NodepoolDirMissingError);
+      expect(err).toMatchObject({ code: 'ERR_NODEPOOL_DIR_MISSING', details: { dir: missing } });
       expect((err as Error).message).toMatch(
         new RegExp(
           `^Cannot write node files on 127\\.0\\.0\\.1: directory "${missing}" is missing or unreadable \\(the image must create it\\): `,
