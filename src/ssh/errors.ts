@@ -38,16 +38,6 @@ export class SshConnectError extends NodepoolError {
   }
 }
 
-/** The server refused every key offered (wrong key, or the user does not exist yet). */
-export class SshAuthError extends SshConnectError {
-  constructor(
-    message: string,
-    opts: { host: string; port: number; username: string; cause?: unknown },
-  ) {
-    super(message, { ...opts, kind: 'auth', code: 'ERR_SSH_AUTH' });
-  }
-}
-
 /**
  * No SSH access or host key could be obtained from a node. Launches report it as
  * `error.ssh`; {@link SshTimeoutError} and {@link HostKeyMismatchError} are the cases.

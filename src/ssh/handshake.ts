@@ -2,7 +2,7 @@
  * Turning ssh2 connect failures and host keys into our errors: which kind of failure it
  * was (decides retry logging) and whether a host key is the expected one.
  */
-import { HostKeyMismatchError, SshAuthError, SshConnectError } from './errors.js';
+import { HostKeyMismatchError, SshConnectError } from './errors.js';
 import type { SshFailureKind } from './errors.js';
 import type { PrivateKeySource, SshHostKey } from './host.js';
 
@@ -63,9 +63,10 @@ export function connectErrorFor(
   const kind = classifyConnectError(err);
   const base = { host: ctx.host, port: ctx.port, username: ctx.username, cause: err };
   if (kind === 'auth') {
-    return new SshAuthError(
+    // The server refused every key offered (wrong key, or the user does not exist yet).
+    return new SshConnectError(
       `Cannot log in to ${ctx.target} over SSH: authentication failed: the server rejected ${ctx.credential}`,
-      base,
+      { ...base, kind, code: 'ERR_SSH_AUTH' },
     );
   }
   return new SshConnectError(

@@ -41,7 +41,6 @@ export type { BootstrapTemplateOptions } from './template-server.js';
 export { shellQuote, nodepoolEnvAssignments } from './shell.js';
 export {
   SshConnectError,
-  SshAuthError,
   KeyscanError,
   SshTimeoutError,
   HostKeyMismatchError,
