@@ -203,32 +203,31 @@ export interface ScriptFailure {
   cause?: unknown;
 }
 
-/** A script run over SSH exited non-zero; base of the ready-script and setup-script errors. */
-abstract class ScriptError extends NodepoolError {
-  readonly host: string;
-  readonly script: string;
-  readonly exitCode: number | null;
-  /** Combined output (the script runs with a pty, as upstream). */
-  readonly output: string;
-  protected constructor(message: string, opts: ScriptFailure, code: string, statsKey?: string) {
-    super(message, { code, cause: opts.cause, ...(statsKey !== undefined ? { statsKey } : {}) });
-    this.host = opts.host;
-    this.script = opts.script;
-    this.exitCode = opts.exitCode;
-    this.output = opts.output;
-  }
+/**
+ * A script run over SSH exited non-zero: host, script, exitCode (absent when it was killed)
+ * and the combined output in `details`.
+ */
+function scriptError(
+  message: string,
+  opts: ScriptFailure,
+  code: string,
+  statsKey?: string,
+): NodepoolError {
+  const { host, script, exitCode, output, cause } = opts;
+  return new NodepoolError(message, {
+    code,
+    cause,
+    ...(statsKey !== undefined ? { statsKey } : {}),
+    details: { host, script, exitCode: exitCode ?? undefined, output },
+  });
 }
 
-/** The label's `ready-script` exited non-zero on a node (docs/behaviour.md#ready-script). */
-export class ReadyScriptError extends ScriptError {
-  constructor(message: string, opts: ScriptFailure) {
-    super(message, opts, 'ERR_READY_SCRIPT', 'error.unknown');
-  }
+/** The label's `ready-script` exited non-zero on a node (ERR_READY_SCRIPT; docs/behaviour.md#ready-script). */
+export function readyScriptError(message: string, opts: ScriptFailure): NodepoolError {
+  return scriptError(message, opts, 'ERR_READY_SCRIPT', 'error.unknown');
 }
 
-/** A snapshot image's `setup` script exited non-zero on the template server (0.3-era). */
-export class SetupScriptError extends ScriptError {
-  constructor(message: string, opts: ScriptFailure) {
-    super(message, opts, 'ERR_SETUP_SCRIPT');
-  }
+/** A snapshot image's `setup` script exited non-zero on the template server (ERR_SETUP_SCRIPT; 0.3-era). */
+export function setupScriptError(message: string, opts: ScriptFailure): NodepoolError {
+  return scriptError(message, opts, 'ERR_SETUP_SCRIPT');
 }

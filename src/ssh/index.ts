@@ -50,7 +50,7 @@ export {
   sftpError,
   SshKeyError,
   nodepoolDirMissingError,
-  ReadyScriptError,
-  SetupScriptError,
+  readyScriptError,
+  setupScriptError,
 } from './errors.js';
 export type { SshFailureKind } from './errors.js';

@@ -3,7 +3,7 @@
  * node of the set, with the daemon's `NODEPOOL_*` variables and the node's hostname.
  */
 import type { Logger } from 'pino';
-import { ReadyScriptError } from './errors.js';
+import { readyScriptError } from './errors.js';
 import type { ExecResult, SshSession } from './session.js';
 import { nodepoolEnvAssignments, shellQuote } from './shell.js';
 
@@ -51,7 +51,7 @@ function tail(text: string, max = 1000): string {
 /**
  * Runs the ready script on the node behind `session`, with a pty as upstream (so `sudo`
  * with `requiretty` works; stderr is merged into the output). Returns the result.
- * @throws ReadyScriptError when it exits non-zero or is killed
+ * @throws NodepoolError ERR_READY_SCRIPT when it exits non-zero or is killed
  */
 export async function runReadyScript(
   session: SshSession,
@@ -79,7 +79,7 @@ export async function runReadyScript(
     res.exitCode === null
       ? `killed (${res.signal ?? 'connection lost'})`
       : `exit status ${res.exitCode}`;
-  throw new ReadyScriptError(
+  throw readyScriptError(
     `Ready script "${script}" failed on ${options.hostname} (${session.host}): ${status}: ${tail(output) || 'no output'}`,
     { host: session.host, script, exitCode: res.exitCode, output },
   );

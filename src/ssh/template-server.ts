@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { SetupScriptError } from './errors.js';
+import { setupScriptError } from './errors.js';
 import { NODEPOOL_DIR } from './node-files.js';
 import { SCRIPTS_DIR } from './ready-script.js';
 import type { SshSession } from './session.js';
@@ -41,7 +41,7 @@ const SET_PATH = 'export PATH=/usr/local/sbin:/sbin:/usr/sbin:/usr/local/bin:/bi
 /**
  * Runs the bootstrap steps over `session`. Returns the names of the scripts copied.
  * @throws SshCommandError when a preparation command fails
- * @throws SetupScriptError when `setup` exits non-zero
+ * @throws NodepoolError ERR_SETUP_SCRIPT when `setup` exits non-zero
  */
 export async function bootstrapTemplateServer(
   session: SshSession,
@@ -85,7 +85,7 @@ export async function bootstrapTemplateServer(
     res.exitCode === null
       ? `killed (${res.signal ?? 'connection lost'})`
       : `exit status ${res.exitCode}`;
-  throw new SetupScriptError(
+  throw setupScriptError(
     `Setup script "${options.setup}" failed on ${options.hostname} (${session.host}): ${status}: ${output.trim().slice(-1000) || 'no output'}`,
     { host: session.host, script: options.setup, exitCode: res.exitCode, output },
   );

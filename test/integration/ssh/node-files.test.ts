@@ -4,8 +4,6 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ReadyScriptError,
-  SetupScriptError,
   bootstrapTemplateServer,
   connectSsh,
   generateNodeSetKey,
@@ -13,6 +11,7 @@ import {
   writeNodepoolFiles,
 } from '../../../src/ssh/index.js';
 import type { NodeSetKey, SshSession } from '../../../src/ssh/index.js';
+import type { NodepoolError } from '../../../src/errors.js';
 import { startSshd } from '../../support/sshd.js';
 import type { Sshd } from '../../support/sshd.js';
 import { sshdSkipReason, tempDir } from './helpers.js';
@@ -255,30 +254,28 @@ describe.skipIf(skip !== null)('runReadyScript', () => {
     );
   });
 
-  it('throws ReadyScriptError with the exit status and output when the script fails', async () => {
+  it('throws ERR_READY_SCRIPT with the exit status and output when the script fails', async () => {
     const err = await runReadyScript(session, 'fail.sh', {
       hostname: 'node-2',
       scriptsDir: scripts.dir,
       env: {},
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ReadyScriptError);
-    const r = err as ReadyScriptError;
-    expect(r.exitCode).toBe(4);
+    const r = err as NodepoolError;
     expect(r.code).toBe('ERR_READY_SCRIPT');
-    expect(r.output).toContain('cannot set up networking');
+    expect(r.details?.exitCode).toBe(4);
+    expect(r.details?.output).toContain('cannot set up networking');
     expect(r.message).toBe(
       'Ready script "fail.sh" failed on node-2 (127.0.0.1): exit status 4: cannot set up networking',
     );
   });
 
-  it('throws ReadyScriptError when the script does not exist', async () => {
+  it('throws ERR_READY_SCRIPT when the script does not exist', async () => {
     const err = await runReadyScript(session, 'missing.sh', {
       hostname: 'n',
       scriptsDir: scripts.dir,
       env: {},
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ReadyScriptError);
-    expect((err as ReadyScriptError).exitCode).toBe(127);
+    expect(err).toMatchObject({ code: 'ERR_READY_SCRIPT', details: { exitCode: 127 } });
   });
 });
 
@@ -338,7 +335,7 @@ describe.skipIf(skip !== null)('bootstrapTemplateServer', () => {
     }
   });
 
-  it('throws SetupScriptError when setup fails', async () => {
+  it('throws ERR_SETUP_SCRIPT when setup fails', async () => {
     const local = await tempDir('nodepool-scriptdir-');
     const node = await tempDir('nodepool-node-');
     try {
@@ -355,7 +352,7 @@ describe.skipIf(skip !== null)('bootstrapTemplateServer', () => {
         sudo,
         settleMs: 0,
       }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(SetupScriptError);
+      expect(err).toMatchObject({ code: 'ERR_SETUP_SCRIPT' });
       expect((err as Error).message).toBe(
         'Setup script "setup.sh" failed on template-2 (127.0.0.1): exit status 2: no network',
       );
