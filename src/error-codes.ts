@@ -179,7 +179,6 @@ export const ERROR_CODES = {
 
   ERR_SSH_CONNECT: code('ssh', 'An SSH connection to a node could not be made.'),
   ERR_SSH_AUTH: code('ssh', 'The node refused SSH authentication.'),
-  ERR_SSH_KEYSCAN: code('ssh', "The node's host key could not be read."),
   ERR_SSH_TIMEOUT: code('ssh', 'The node did not accept SSH within the boot timeout.'),
   ERR_SSH_HOST_KEY: code('ssh', 'The host key changed between scan and connection.'),
   ERR_SSH_ACCESS: code(

@@ -27,7 +27,7 @@ export interface TemplateLoginOptions {
 
 /**
  * Opens a session on the template server; resolves with it and the user logged in as.
- * @throws SshTimeoutError when SSH never answered; SshAccessError when no user could run commands
+ * @throws NodepoolError ERR_SSH_TIMEOUT when SSH never answered; SshAccessError when no user could run commands
  */
 export async function loginTemplate(
   o: TemplateLoginOptions,

@@ -39,52 +39,43 @@ export class SshConnectError extends NodepoolError {
 }
 
 /**
- * No SSH access or host key could be obtained from a node. Launches report it as
- * `error.ssh`; {@link SshTimeoutError} and {@link HostKeyMismatchError} are the cases.
+ * SSH did not answer within the boot timeout (upstream `SSHTimeoutException`): ERR_SSH_TIMEOUT,
+ * launch result `error.ssh`; host, port, timeoutMs and attempts in `details`. `cause` is the
+ * last attempt's {@link SshConnectError}, so an authentication problem stays visible.
  */
-export class KeyscanError extends NodepoolError {
-  readonly host: string;
-  readonly port: number;
-  constructor(
-    message: string,
-    opts: { host: string; port: number; code?: string; cause?: unknown },
-  ) {
-    super(message, {
-      code: opts.code ?? 'ERR_SSH_KEYSCAN',
-      cause: opts.cause,
-      statsKey: 'error.ssh',
-    });
-    this.host = opts.host;
-    this.port = opts.port;
-  }
+export function sshTimeoutError(
+  message: string,
+  opts: { host: string; port: number; timeoutMs: number; attempts: number; cause?: unknown },
+): NodepoolError {
+  return new NodepoolError(message, {
+    code: 'ERR_SSH_TIMEOUT',
+    cause: opts.cause,
+    statsKey: 'error.ssh',
+    details: {
+      host: opts.host,
+      port: opts.port,
+      timeoutMs: opts.timeoutMs,
+      attempts: opts.attempts,
+    },
+  });
 }
 
 /**
- * SSH did not answer within the boot timeout (upstream `SSHTimeoutException`). `cause` is
- * the last attempt's {@link SshConnectError}, so an authentication problem stays visible.
+ * The server presented a host key other than the expected one (launch result `error.ssh`).
+ * Never retried: waitForSsh tells it apart with `instanceof`.
  */
-export class SshTimeoutError extends KeyscanError {
-  readonly timeoutMs: number;
-  readonly attempts: number;
-  constructor(
-    message: string,
-    opts: { host: string; port: number; timeoutMs: number; attempts: number; cause?: unknown },
-  ) {
-    super(message, { ...opts, code: 'ERR_SSH_TIMEOUT' });
-    this.timeoutMs = opts.timeoutMs;
-    this.attempts = opts.attempts;
-  }
-}
-
-/** The server presented a host key other than the expected one. Never retried. */
-export class HostKeyMismatchError extends KeyscanError {
+export class HostKeyMismatchError extends NodepoolError {
+  readonly host: string;
+  readonly port: number;
   readonly expected: string;
   readonly actual: string;
   constructor(
     message: string,
     opts: { host: string; port: number; expected: string; actual: string },
   ) {
-    super(message, { host: opts.host, port: opts.port, code: 'ERR_SSH_HOST_KEY' });
+    super(message, { code: 'ERR_SSH_HOST_KEY', statsKey: 'error.ssh' });
+    this.host = opts.host;
+    this.port = opts.port;
     this.expected = opts.expected;
     this.actual = opts.actual;
   }

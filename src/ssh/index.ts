@@ -41,8 +41,7 @@ export type { BootstrapTemplateOptions } from './template-server.js';
 export { shellQuote, nodepoolEnvAssignments } from './shell.js';
 export {
   SshConnectError,
-  KeyscanError,
-  SshTimeoutError,
+  sshTimeoutError,
   HostKeyMismatchError,
   SshAccessError,
   SshCommandError,

@@ -11,7 +11,7 @@ import {
   SshAccessError,
   SshConnectError,
   SshKeyError,
-  SshTimeoutError,
+  sshTimeoutError,
 } from './errors.js';
 import { bareHost, formatHostPort, loadPrivateKey } from './host.js';
 import type { PrivateKeySource, SshHostKey } from './host.js';
@@ -93,7 +93,7 @@ async function accessCheck(conn: SshConnection, signal: AbortSignal): Promise<vo
  * Connects to `host` as soon as its SSH answers, retrying connection failures (refused,
  * unreachable, authentication, negotiation) every `retryDelayMs` until `timeoutMs`, then
  * runs the `echo access okay` check. Returns the open session; the caller stops it.
- * @throws SshTimeoutError when no attempt succeeded in time (`cause`: the last failure)
+ * @throws NodepoolError ERR_SSH_TIMEOUT when no attempt succeeded in time (`cause`: the last failure)
  * @throws SshAccessError when logged in but the check command did not print `access okay`
  * @throws HostKeyMismatchError, SshKeyError at once, without retrying
  */
@@ -176,9 +176,9 @@ function timeoutError(
   timeoutMs: number,
   attempts: number,
   last: unknown,
-): SshTimeoutError {
+): NodepoolError {
   const why = last instanceof Error ? `: last error: ${last.message}` : '';
-  return new SshTimeoutError(
+  return sshTimeoutError(
     `Timeout waiting for ssh access to ${user}@${formatHostPort(host, port)} after ${timeoutMs} ms (${attempts} attempts)${why}`,
     { host, port, timeoutMs, attempts, cause: last ?? undefined },
   );
@@ -188,7 +188,7 @@ function timeoutError(
  * Waits until `host` accepts SSH and passes the access check (the launcher's step 6),
  * closes the connection and returns the server's host key (use `.fingerprint`, or
  * `"${type} ${base64}"` to record it).
- * @throws SshTimeoutError, SshAccessError, HostKeyMismatchError, SshKeyError (see {@link connectSsh})
+ * @throws ERR_SSH_TIMEOUT (NodepoolError), SshAccessError, HostKeyMismatchError, SshKeyError (see {@link connectSsh})
  */
 export async function waitForSsh(
   host: string,

@@ -8,11 +8,11 @@ import {
   SshConnectError,
   SshConnection,
   SshKeyError,
-  SshTimeoutError,
   checkNode,
   connectSsh,
   waitForSsh,
 } from '../../../src/ssh/index.js';
+import { NodepoolError } from '../../../src/errors.js';
 import { freePort, startSshd } from '../../support/sshd.js';
 import type { Sshd } from '../../support/sshd.js';
 import { waitFor } from '../../support/wait-for.js';
@@ -50,7 +50,7 @@ describe.skipIf(skip !== null)('waitForSsh', () => {
     expect(key.fingerprint).toBe(sshd.hostKeyFingerprint);
   });
 
-  it('throws SshTimeoutError with statsKey error.ssh when nothing listens', async () => {
+  it('throws ERR_SSH_TIMEOUT with statsKey error.ssh when nothing listens', async () => {
     const port = await freePort();
     const err = await waitForSsh('127.0.0.1', {
       port,
@@ -59,11 +59,11 @@ describe.skipIf(skip !== null)('waitForSsh', () => {
       timeoutMs: 1500,
       retryDelayMs: 200,
     }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SshTimeoutError);
-    const t = err as SshTimeoutError;
+    expect(err).toBeInstanceOf(NodepoolError);
+    const t = err as NodepoolError;
     expect(t.statsKey).toBe('error.ssh');
     expect(t.code).toBe('ERR_SSH_TIMEOUT');
-    expect(t.attempts).toBeGreaterThan(1);
+    expect(t.details?.['attempts']).toBeGreaterThan(1);
     expect(t.message).toContain(
       `Timeout waiting for ssh access to ${sshd.user}@127.0.0.1:${port} after 1500 ms`,
     );
@@ -136,7 +136,7 @@ describe.skipIf(skip !== null)('waitForSsh', () => {
         retryDelayMs: 200,
         log,
       }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(SshTimeoutError);
+      expect((err as NodepoolError).code).toBe('ERR_SSH_TIMEOUT');
       expect((err as Error).message).toContain(
         `authentication failed: the server rejected the private key "${other.privateKeyPath}"`,
       );
@@ -316,7 +316,7 @@ describe.skipIf(skip !== null)('checkNode', () => {
       await sshd.stop();
       const dead = await checkNode(sshd.host, { ...opts, timeoutMs: 500, retryDelayMs: 100 });
       expect(dead.isAlive).toBe(false);
-      expect(dead.error).toBeInstanceOf(SshTimeoutError);
+      expect(dead.error).toMatchObject({ code: 'ERR_SSH_TIMEOUT' });
     } finally {
       await sshd.stop();
     }

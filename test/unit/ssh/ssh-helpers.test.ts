@@ -2,9 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import {
   FakeSshSession,
-  KeyscanError,
   SshAccessError,
-  SshTimeoutError,
+  sshTimeoutError,
   bareHost,
   buildNodepoolFiles,
   buildReadyScriptCommand,
@@ -131,8 +130,9 @@ describe('host helpers', () => {
 
 describe('ssh errors', () => {
   it('carry the launch result keys of upstream', () => {
-    const t = new SshTimeoutError('x', { host: 'h', port: 22, timeoutMs: 1, attempts: 1 });
-    expect(t).toBeInstanceOf(KeyscanError);
+    const t = sshTimeoutError('x', { host: 'h', port: 22, timeoutMs: 1, attempts: 1 });
+    expect(t.code).toBe('ERR_SSH_TIMEOUT');
+    expect(t.details).toEqual({ host: 'h', port: 22, timeoutMs: 1, attempts: 1 });
     expect(t.statsKey).toBe('error.ssh');
     expect(new SshAccessError('x', { host: 'h', output: '' }).statsKey).toBe('error.auth');
   });
