@@ -6,7 +6,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from '
 import { dirname } from 'node:path';
 import pino from 'pino';
 import type { DestinationStream } from 'pino';
-import { LogConfigError } from './errors.js';
+import { logConfigError } from './errors.js';
 import type { HandlerSpec } from './log-config.js';
 import { compileLineFormat } from './line-format.js';
 
@@ -97,7 +97,7 @@ class TextDestination implements ClosableDestination {
 
 /**
  * Opens the destination of a handler, writing in the handler's format.
- * @throws LogConfigError when a log file cannot be opened, naming the handler and the file
+ * @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) when a log file cannot be opened, naming the handler and the file
  */
 export function openDestination(handler: HandlerSpec, source: string): ClosableDestination {
   const raw = openRaw(handler, source);
@@ -117,7 +117,7 @@ function openRaw(handler: HandlerSpec, source: string): ClosableDestination {
         return new FileDestination(t.path, { append: t.append, watched: t.watched });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        throw new LogConfigError(
+        throw logConfigError(
           source,
           `cannot open log file "${t.path}": ${reason}`,
           { section: handler.section ?? handler.id },

@@ -11,30 +11,29 @@ export interface LogConfigLocation {
 }
 
 /**
- * The `-l` logging config cannot be read or uses something we do not support. Exit status 2,
- * like every other configuration problem.
+ * The `-l` logging config cannot be read or uses something we do not support:
+ * ERR_CONFIG_INVALID (exit status 2, like every other configuration problem), with the file
+ * and, when known, its section, key and line in `details`.
  */
-export class LogConfigError extends NodepoolError {
-  readonly file: string;
-  readonly section?: string;
-  readonly key?: string;
-  readonly line?: number;
-
-  constructor(
-    file: string,
-    problem: string,
-    where: LogConfigLocation = {},
-    opts: { cause?: unknown } = {},
-  ) {
-    super(`Cannot load logging config "${file}": ${describeLocation(where)}${problem}`, {
+export function logConfigError(
+  file: string,
+  problem: string,
+  where: LogConfigLocation = {},
+  opts: { cause?: unknown } = {},
+): NodepoolError {
+  return new NodepoolError(
+    `Cannot load logging config "${file}": ${describeLocation(where)}${problem}`,
+    {
       code: 'ERR_CONFIG_INVALID',
       ...opts,
-    });
-    this.file = file;
-    if (where.section !== undefined) this.section = where.section;
-    if (where.key !== undefined) this.key = where.key;
-    if (where.line !== undefined) this.line = where.line;
-  }
+      details: {
+        file,
+        ...(where.section !== undefined ? { section: where.section } : {}),
+        ...(where.key !== undefined ? { key: where.key } : {}),
+        ...(where.line !== undefined ? { line: where.line } : {}),
+      },
+    },
+  );
 }
 
 function describeLocation(where: LogConfigLocation): string {

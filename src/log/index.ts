@@ -23,6 +23,6 @@ export type {
   LoggerSpec,
   ResolvedLogger,
 } from './log-config.js';
-export { LogConfigError } from './errors.js';
+export { logConfigError } from './errors.js';
 export type { LevelName } from './levels.js';
 export { parseLevel } from './levels.js';

@@ -1,10 +1,10 @@
 /**
  * The `-l` logging.conf as `logging.config.fileConfig` reads it: the one Python `ConfigParser`
  * reader of `compat/python`, strict about repeated sections and keys, with its errors turned
- * into {@link LogConfigError}s naming the file.
+ * into {@link logConfigError} errors naming the file.
  */
 import { ConfigParser, IniError } from '../compat/index.js';
-import { LogConfigError } from './errors.js';
+import { logConfigError } from './errors.js';
 
 /** A parsed logging.conf: sections in file order, keys lower-cased. */
 export class IniFile {
@@ -30,7 +30,7 @@ export class IniFile {
 
   /**
    * A value with interpolation applied (`raw` skips it, as fileConfig does for `format`).
-   * @throws LogConfigError when `%(name)s` names a missing key
+   * @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) when `%(name)s` names a missing key
    */
   get(section: string, key: string, options: { raw?: boolean } = {}): string | undefined {
     try {
@@ -43,7 +43,7 @@ export class IniFile {
 
 function located(err: unknown, file: string): unknown {
   if (!(err instanceof IniError)) return err;
-  return new LogConfigError(
+  return logConfigError(
     file,
     err.message,
     {
@@ -57,7 +57,7 @@ function located(err: unknown, file: string): unknown {
 
 /**
  * Parses INI text.
- * @throws LogConfigError on a line that is neither a header, a key, a comment nor a continuation,
+ * @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) on a line that is neither a header, a key, a comment nor a continuation,
  *   and on repeated sections or keys
  */
 export function parseIni(text: string, file: string): IniFile {

@@ -18,7 +18,7 @@
  * without a signal.
  */
 import { parse as parseYaml } from 'yaml';
-import { LogConfigError } from './errors.js';
+import { logConfigError } from './errors.js';
 import { LEVEL_HELP, parseLevel } from './levels.js';
 import type { LevelName } from './levels.js';
 import type { HandlerSpec, HandlerTarget, LogConfig, LoggerSpec } from './log-config.js';
@@ -33,13 +33,13 @@ import type { LineFormat } from './line-format.js';
 const TOP_KEYS = ['level', 'destination', 'format', 'datefmt', 'loggers'];
 const LOGGER_KEYS = ['level', 'destination', 'propagate'];
 
-/** Parses and compiles the YAML/JSON logging config. @throws LogConfigError */
+/** Parses and compiles the YAML/JSON logging config. @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) */
 export function parsePinoLogConfig(text: string, file: string): LogConfig {
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new LogConfigError(
+    throw logConfigError(
       file,
       `invalid YAML/JSON: ${err instanceof Error ? err.message : String(err)}`,
       {},
@@ -47,7 +47,7 @@ export function parsePinoLogConfig(text: string, file: string): LogConfig {
     );
   }
   const fail = (path: string, problem: string): never => {
-    throw new LogConfigError(file, problem, path === '' ? {} : { key: path });
+    throw logConfigError(file, problem, path === '' ? {} : { key: path });
   };
   if (doc === null || doc === undefined) doc = {};
   if (!isRecord(doc)) return fail('', 'expected a mapping');

@@ -8,7 +8,7 @@
  */
 import type { IniFile } from './ini.js';
 import { parseIni } from './ini.js';
-import { LogConfigError } from './errors.js';
+import { logConfigError } from './errors.js';
 import { LEVEL_HELP, parseLevel } from './levels.js';
 import type { LevelName } from './levels.js';
 import type { HandlerSpec, HandlerTarget, LogConfig, LoggerSpec } from './log-config.js';
@@ -56,14 +56,14 @@ function keyList(ini: IniFile, section: string): string[] {
     .filter((k) => k !== '');
 }
 
-/** Parses and compiles a logging.conf text. @throws LogConfigError */
+/** Parses and compiles a logging.conf text. @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) */
 export function parsePythonLoggingConf(text: string, file: string): LogConfig {
   return compile(parseIni(text, file));
 }
 
 function compile(ini: IniFile): LogConfig {
   const fail = (problem: string, section?: string, key?: string): never => {
-    throw new LogConfigError(ini.file, problem, {
+    throw logConfigError(ini.file, problem, {
       ...(section !== undefined ? { section } : {}),
       ...(key !== undefined ? { key } : {}),
       ...(section !== undefined && key !== undefined && ini.line(section, key) !== undefined

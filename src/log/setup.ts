@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Logger } from 'pino';
 import { NodepoolError } from '../errors.js';
-import { LogConfigError } from './errors.js';
+import { logConfigError } from './errors.js';
 import { JSON_FORMAT, TEXT_FORMAT } from './line-format.js';
 import { defaultLogConfig } from './log-config.js';
 import type { LogConfig } from './log-config.js';
@@ -28,7 +28,7 @@ export function looksLikeIni(text: string): boolean {
 /**
  * Reads a logging config in either format: Python `logging.conf` INI or the YAML/JSON format
  * of `pino-config.ts`. `~` is expanded as upstream does.
- * @throws LogConfigError when the file is missing, unreadable or invalid
+ * @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) when the file is missing, unreadable or invalid
  */
 export function readLogConfig(path: string): LogConfig {
   const file = path.startsWith('~/') ? homedir() + path.slice(1) : path;
@@ -39,7 +39,7 @@ export function readLogConfig(path: string): LogConfig {
     const code = (err as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT' ? 'file not found' : err instanceof Error ? err.message : String(err);
-    throw new LogConfigError(file, reason, {}, { cause: err });
+    throw logConfigError(file, reason, {}, { cause: err });
   }
   return looksLikeIni(text) ? parsePythonLoggingConf(text, file) : parsePinoLogConfig(text, file);
 }
@@ -91,7 +91,7 @@ export interface LoggingSetup {
 
 /**
  * Builds the logging of a daemon from its `-l` file (or the default), opening every log file.
- * @throws LogConfigError naming the file, section and key at fault
+ * @throws NodepoolError ERR_CONFIG_INVALID (logConfigError) naming the file, section and key at fault
  */
 export function setupLogging(options: SetupLoggingOptions = {}): LoggingSetup {
   const config = overrideFormat(

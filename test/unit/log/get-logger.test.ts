@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger, getLogger, LogConfigError, setupLogging } from '../../../src/log/index.js';
+import { createLogger, getLogger, logConfigError, setupLogging } from '../../../src/log/index.js';
 import type { LoggingSetup } from '../../../src/log/index.js';
+import { NodepoolError } from '../../../src/errors.js';
 
 let dir: string;
 let logging: LoggingSetup | null = null;
@@ -121,7 +122,7 @@ describe('getLogger', () => {
 describe('setupLogging', () => {
   it('reports a missing logging config clearly', () => {
     expect(() => setupLogging({ configPath: join(dir, 'nope.conf') })).toThrow(
-      new LogConfigError(join(dir, 'nope.conf'), 'file not found'),
+      logConfigError(join(dir, 'nope.conf'), 'file not found'),
     );
   });
 
@@ -133,9 +134,10 @@ describe('setupLogging', () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(LogConfigError);
-    expect((caught as LogConfigError).section).toBe('handler_main');
-    expect((caught as LogConfigError).message).toContain(
+    expect(caught).toBeInstanceOf(NodepoolError);
+    expect((caught as NodepoolError).code).toBe('ERR_CONFIG_INVALID');
+    expect((caught as NodepoolError).details?.['section']).toBe('handler_main');
+    expect((caught as NodepoolError).message).toContain(
       `cannot open log file "${dir}/blocker/main.log"`,
     );
   });

@@ -5,13 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   compileLineFormat,
   getLogger,
-  LogConfigError,
   parsePinoLogConfig,
   parsePythonLoggingConf,
   setupLogging,
   strftime,
 } from '../../../src/log/index.js';
 import type { LoggingSetup } from '../../../src/log/index.js';
+import { NodepoolError } from '../../../src/errors.js';
 
 /** A pino line as the router's destinations receive it. */
 function pinoLine(fields: Record<string, unknown>): string {
@@ -127,21 +127,21 @@ describe('formatters of a logging config', () => {
   });
 
   it('locates a bad format, class or style', () => {
-    const err = (text: string): LogConfigError => {
+    const err = (text: string): NodepoolError => {
       try {
         parsePythonLoggingConf(text, 'l.conf');
       } catch (e) {
-        if (e instanceof LogConfigError) return e;
+        if (e instanceof NodepoolError && e.code === 'ERR_CONFIG_INVALID') return e;
       }
-      throw new Error('expected a LogConfigError');
+      throw new Error('expected an ERR_CONFIG_INVALID error');
     };
     expect(err(conf('format=%(asctime)s %(levl)s')).message).toBe(
       'Cannot load logging config "l.conf": [formatter_f] format (line 15): unknown field "%(levl)" at offset 12: ' +
         'expected one of asctime, created, msecs, relativeCreated, levelname, levelno, name, message, process, ' +
         'processName, thread, threadName, hostname, module, filename, pathname, funcName, lineno',
     );
-    expect(err(conf('class=colorlog.ColoredFormatter')).key).toBe('class');
-    expect(err(conf('style={')).key).toBe('style');
+    expect(err(conf('class=colorlog.ColoredFormatter')).details?.['key']).toBe('class');
+    expect(err(conf('style={')).details?.['key']).toBe('style');
   });
 
   it('takes format and datefmt in the YAML format', () => {

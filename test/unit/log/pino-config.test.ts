@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  LogConfigError,
-  looksLikeIni,
-  parsePinoLogConfig,
-  resolveLogger,
-} from '../../../src/log/index.js';
+import { looksLikeIni, parsePinoLogConfig, resolveLogger } from '../../../src/log/index.js';
+import { NodepoolError } from '../../../src/errors.js';
 
-function parseError(text: string): LogConfigError {
+function parseError(text: string): NodepoolError {
   try {
     parsePinoLogConfig(text, 'log.yaml');
   } catch (err) {
-    if (err instanceof LogConfigError) return err;
+    if (err instanceof NodepoolError && err.code === 'ERR_CONFIG_INVALID') return err;
     throw err;
   }
-  throw new Error('expected a LogConfigError');
+  throw new Error('expected an ERR_CONFIG_INVALID error');
 }
 
 describe('parsePinoLogConfig', () => {
@@ -40,12 +36,14 @@ describe('parsePinoLogConfig', () => {
     expect(parseError('levle: debug').message).toBe(
       'Cannot load logging config "log.yaml": unknown key "levle": expected one of level, destination, format, datefmt, loggers',
     );
-    expect(parseError('loggers:\n  kazoo: loud').key).toBe('loggers.kazoo');
+    expect(parseError('loggers:\n  kazoo: loud').details?.['key']).toBe('loggers.kazoo');
     expect(parseError('loggers:\n  kazoo: {level: info, file: x}').message).toContain(
       'unknown key "file"',
     );
-    expect(parseError('destination: 3').key).toBe('destination');
-    expect(parseError('loggers:\n  kazoo: {propagate: "no"}').key).toBe('loggers.kazoo.propagate');
+    expect(parseError('destination: 3').details?.['key']).toBe('destination');
+    expect(parseError('loggers:\n  kazoo: {propagate: "no"}').details?.['key']).toBe(
+      'loggers.kazoo.propagate',
+    );
     expect(parseError('- a\n- b').message).toContain('expected a mapping');
     expect(parseError('level: [').message).toContain('invalid YAML/JSON');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LogConfigError, parsePythonLoggingConf, resolveLogger } from '../../../src/log/index.js';
+import { parsePythonLoggingConf, resolveLogger } from '../../../src/log/index.js';
+import { NodepoolError } from '../../../src/errors.js';
 
 /** Upstream's tools/logging.conf at 0.4.0, as operators copied it. */
 const UPSTREAM = `[formatters]
@@ -101,14 +102,14 @@ format=%(asctime)s %(levelname)s %(name)s: %(message)s
 datefmt=
 `;
 
-function parseError(text: string): LogConfigError {
+function parseError(text: string): NodepoolError {
   try {
     parsePythonLoggingConf(text, 'logging.conf');
   } catch (err) {
-    if (err instanceof LogConfigError) return err;
+    if (err instanceof NodepoolError && err.code === 'ERR_CONFIG_INVALID') return err;
     throw err;
   }
-  throw new Error('expected a LogConfigError');
+  throw new Error('expected an ERR_CONFIG_INVALID error');
 }
 
 describe('parsePythonLoggingConf', () => {
@@ -180,9 +181,9 @@ describe('parsePythonLoggingConf', () => {
     const err = parseError(
       UPSTREAM.replace('class=StreamHandler', 'class=handlers.RotatingFileHandler'),
     );
-    expect(err).toBeInstanceOf(LogConfigError);
-    expect(err.section).toBe('handler_console');
-    expect(err.key).toBe('class');
+    expect(err.code).toBe('ERR_CONFIG_INVALID');
+    expect(err.details?.['section']).toBe('handler_console');
+    expect(err.details?.['key']).toBe('class');
     expect(err.message).toBe(
       'Cannot load logging config "logging.conf": [handler_console] class (line 28): handler class ' +
         '"handlers.RotatingFileHandler" is not supported: use StreamHandler, FileHandler, handlers.WatchedFileHandler or NullHandler',
@@ -191,20 +192,20 @@ describe('parsePythonLoggingConf', () => {
 
   it('rejects an unknown level', () => {
     const err = parseError(UPSTREAM.replace('level=WARNING', 'level=LOUD'));
-    expect(err.section).toBe('logger_root');
-    expect(err.key).toBe('level');
+    expect(err.details?.['section']).toBe('logger_root');
+    expect(err.details?.['key']).toBe('level');
     expect(err.message).toContain('unknown level "LOUD"');
   });
 
   it('rejects a stream other than sys.stdout or sys.stderr', () => {
     const err = parseError(UPSTREAM.replace('args=(sys.stdout,)', "args=(open('/tmp/x'),)"));
-    expect(err.section).toBe('handler_console');
-    expect(err.key).toBe('args');
+    expect(err.details?.['section']).toBe('handler_console');
+    expect(err.details?.['key']).toBe('args');
   });
 
   it('rejects args that are not a tuple', () => {
     const err = parseError(UPSTREAM.replace('args=(sys.stdout,)', 'args=sys.stdout'));
-    expect(err.key).toBe('args');
+    expect(err.details?.['key']).toBe('args');
     expect(err.message).toContain('cannot read the arguments');
   });
 
@@ -215,14 +216,14 @@ describe('parsePythonLoggingConf', () => {
 
   it('rejects a missing root logger', () => {
     const err = parseError(UPSTREAM.replace('keys=root,nodepool,shade', 'keys=nodepool,shade'));
-    expect(err.section).toBe('loggers');
+    expect(err.details?.['section']).toBe('loggers');
     expect(err.message).toContain('keys must include "root"');
   });
 
   it('rejects a logger without qualname', () => {
     const err = parseError(UPSTREAM.replace('qualname=shade\n', ''));
-    expect(err.section).toBe('logger_shade');
-    expect(err.key).toBe('qualname');
+    expect(err.details?.['section']).toBe('logger_shade');
+    expect(err.details?.['key']).toBe('qualname');
   });
 
   it('rejects a reference to an unlisted handler', () => {
@@ -232,33 +233,36 @@ describe('parsePythonLoggingConf', () => {
         'handlers=console,file\nqualname=nodepool',
       ),
     );
-    expect(err.section).toBe('logger_nodepool');
+    expect(err.details?.['section']).toBe('logger_nodepool');
     expect(err.message).toContain('handler "file" is not listed in [handlers] keys');
   });
 
   it('rejects a listed section that does not exist', () => {
     const err = parseError(UPSTREAM.replace('keys=console', 'keys=console,file'));
-    expect(err.section).toBe('handler_file');
+    expect(err.details?.['section']).toBe('handler_file');
     expect(err.message).toContain('section is missing');
   });
 
   it('rejects keys fileConfig does not know, and kwargs', () => {
     expect(
-      parseError(UPSTREAM.replace('formatter=simple', 'formatter=simple\nfilename=/tmp/x')).key,
+      parseError(UPSTREAM.replace('formatter=simple', 'formatter=simple\nfilename=/tmp/x'))
+        .details?.['key'],
     ).toBe('filename');
     expect(
       parseError(
         UPSTREAM.replace('formatter=simple', "formatter=simple\nkwargs={'encoding': 'utf8'}"),
-      ).key,
+      ).details?.['key'],
     ).toBe('kwargs');
   });
 
   it('rejects a line that is not INI', () => {
     const err = parseError(UPSTREAM.replace('[handlers]', '[handlers]\nthis is not ini'));
-    expect(err.line).toBe(8);
+    expect(err.details?.['line']).toBe(8);
   });
 
   it('rejects a propagate that is not an integer', () => {
-    expect(parseError(UPSTREAM.replace('propagate=0', 'propagate=no')).key).toBe('propagate');
+    expect(parseError(UPSTREAM.replace('propagate=0', 'propagate=no')).details?.['key']).toBe(
+      'propagate',
+    );
   });
 });
