@@ -22,6 +22,22 @@ import {
 import type { TestChroot } from '../../support/zookeeper.js';
 
 const reason = zooKeeperUnavailableReason();
+
+/** Every znode under `path` (not `path` itself), depth first. */
+async function walk(
+  zk: ZkClient,
+  path: string,
+): Promise<{ path: string; ephemeralOwner: string; numChildren: number }[]> {
+  const out: { path: string; ephemeralOwner: string; numChildren: number }[] = [];
+  for (const child of await zk.getChildren(path)) {
+    const full = `${path === '/' ? '' : path}/${child}`;
+    const stat = await zk.exists(full);
+    if (stat === null) continue;
+    out.push({ path: full, ephemeralOwner: stat.ephemeralOwner, numChildren: stat.numChildren });
+    out.push(...(await walk(zk, full)));
+  }
+  return out;
+}
 const providers = Array.from({ length: 9 }, (_, i) => `cloud-${i}`);
 
 describe.skipIf(reason !== null)('ZkCluster on a ZooKeeper ensemble', () => {
@@ -132,6 +148,53 @@ describe.skipIf(reason !== null)('ZkCluster on a ZooKeeper ensemble', () => {
       expect((await members[0]!.cluster.list()).map((e) => e.name)).toEqual(['dup']);
     } finally {
       await client.stop();
+    }
+  });
+
+  it('leaves only launch requests behind a killed launcher, which the next owner takes', async () => {
+    const a = await add('a');
+    const b = await add('b');
+    await waitFor(converged(['a', 'b']), { what: 'two members to share' });
+    const p = a.cluster.ownedProviders()[0]!;
+    await b.cluster.requestLaunches([
+      { provider: p, kind: 'node', id: 7 },
+      { provider: p, kind: 'subnode', id: 8 },
+    ]);
+    // As kill -9 once the session is gone: no cluster.stop(), no release.
+    await a.client.stop();
+    await waitFor(converged(['b']), { what: 'b to own everything' });
+
+    const zk = new ZkClient({ servers: chroot.servers });
+    await zk.start();
+    try {
+      const tree = await walk(zk, '/');
+      const bSession = b.client.sessionId;
+      const leftovers = tree.filter(
+        (n) => n.numChildren === 0 && n.ephemeralOwner === '0000000000000000',
+      );
+      // Persistent leaves: empty parent dirs and a's provider's two requests, nothing else.
+      const requests = leftovers
+        .map((n) => n.path)
+        .filter((x) => /^\/nodepool\/launcher\/requests\/[^/]+\/[^/]+$/.test(x));
+      expect(requests.sort()).toEqual([
+        `/nodepool/launcher/requests/${p}/node-7`,
+        `/nodepool/launcher/requests/${p}/subnode-8`,
+      ]);
+      const others = leftovers.map((n) => n.path).filter((x) => !requests.includes(x));
+      for (const x of others)
+        expect(x).toMatch(/^\/nodepool\/launcher\/(members|election|owners|requests\/[^/]+)$/);
+      for (const n of tree.filter((x) => x.ephemeralOwner !== '0000000000000000'))
+        expect(n.ephemeralOwner, n.path).toBe(bSession);
+      expect(
+        tree.filter((n) => n.path.startsWith('/nodepool/launcher/members/')).map((n) => n.path),
+      ).toEqual(['/nodepool/launcher/members/b']);
+      expect(
+        tree.every((n) => n.path === '/nodepool' || n.path.startsWith('/nodepool/launcher')),
+      ).toBe(true);
+      expect((await b.cluster.takeLaunchRequests(p)).map((r) => r.id)).toEqual([7, 8]);
+      expect(await b.cluster.pendingLaunchRequests(p)).toEqual([]);
+    } finally {
+      await zk.stop();
     }
   });
 
