@@ -105,6 +105,25 @@ describe.skipIf(reason !== null)('ZkCluster on a ZooKeeper ensemble', () => {
     expect(recorder.overlaps()).toEqual([]);
   });
 
+  it('passes leadership on in joining order', async () => {
+    const a = await add('a');
+    await waitFor(() => a.cluster.isLeader(), { what: 'a to lead' });
+    const b = await add('b');
+    const c = await add('c');
+    await waitFor(converged(['a', 'b', 'c']), { what: 'the providers to be spread' });
+    expect(members.map((m) => m.cluster.isLeader())).toEqual([true, false, false]);
+    // A follower leaving changes nothing for the leader.
+    await b.stop();
+    members = members.filter((m) => m !== b);
+    await waitFor(converged(['a', 'c']), { what: 'b’s share to move' });
+    expect(a.cluster.isLeader()).toBe(true);
+    expect(c.cluster.isLeader()).toBe(false);
+    await a.stop();
+    members = members.filter((m) => m !== a);
+    await waitFor(() => c.cluster.isLeader(), { what: 'c to lead' });
+    expect((await c.cluster.list()).map((e) => [e.name, e.leader])).toEqual([['c', true]]);
+  });
+
   it('moves only the share of a member that joins or leaves', async () => {
     const sampler = sampleOwnership(() => members, providers);
     await add('a');
