@@ -101,7 +101,7 @@ describe('--help', () => {
     expect(r.stdout).toMatch(
       /^usage: nodepool \[-h\] \[-c CONFIG\] \[-s SECURE\] \[-l LOGCONFIG\] \[--version\]\n {16}\[--debug\]\n {16}\{/,
     );
-    expect(r.stdout).toContain(`{${upstream},image-update,image-upload}`);
+    expect(r.stdout).toContain(`{${upstream},image-update,image-upload,launcher-list}`);
     const lines = collapsed(r.stdout);
     for (const line of [
       'Node pool.',
@@ -126,6 +126,7 @@ describe('--help', () => {
       'job-list list jobs',
       'job-create create job',
       'job-delete delete job',
+      'launcher-list list the launchers of the ZooKeeper cluster',
     ]) {
       expect(lines).toContain(line);
     }
