@@ -167,6 +167,7 @@ export class LauncherPool extends BaseService implements LauncherService {
   /** The status web app reads the config, ZooKeeper and database in force at each request. */
   statusSource(): StatusSource {
     const runtime = this.runtime;
+    const clock = this.options.clock;
     this.isStatusShown = true;
     return createStatusSource({
       config: () => runtime.config,
@@ -177,6 +178,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       database: () => runtime.db,
       history: this.nodeHistory,
       counters: this.activity,
+      ...(clock ? { now: () => clock.now() } : {}),
     });
   }
 
