@@ -27,6 +27,15 @@ export interface UploadSource {
   ): Promise<ImageUpload | null>;
 }
 
+/** The wall clock time-based policies read (min-ready schedules, ready-node age). */
+export interface WallClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The system wall clock. */
+export const systemWallClock: WallClock = { now: () => Date.now() };
+
 /** Timing knobs; production defaults, tests shorten them. */
 export interface LauncherTiming {
   /** Longest sleep of the main loop between passes (`WATERMARK_SLEEP`). @default 10_000 */
@@ -98,4 +107,6 @@ export interface LauncherContext {
   gaugesChanged(): void;
   /** Launch and delete counts since start, for the web app's `/metrics`. */
   readonly activity: ActivityCounters;
+  /** Wall clock of the min-ready schedules and `max-ready-age`. @default systemWallClock */
+  readonly clock?: WallClock;
 }

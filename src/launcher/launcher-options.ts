@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { DriverRegistry, ProviderTuning } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
-import type { Service } from '../util/index.js';
+import type { CronClock, Service } from '../util/index.js';
 import type { HealthSource, StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
@@ -47,6 +47,8 @@ export interface LauncherOptions {
   dbPoolMax?: number;
   /** Watch the config files for changes. @default true */
   watchConfig?: boolean;
+  /** Wall clock of the min-ready schedules, ready-node age and the minute ticker. @default the system's */
+  clock?: CronClock;
 }
 
 /** What the pool exposes beyond the Service contract. */

@@ -14,6 +14,7 @@ import type { LauncherContext } from './context.js';
 import { currentCloudImage } from './image-source.js';
 import type { DemandSource, JenkinsHooks } from './hooks.js';
 import type { LaunchSpec } from './node-launcher.js';
+import { applyReadyPolicies } from './policies/index.js';
 import type { SubnodeLaunchSpec } from './subnode-launcher.js';
 
 /** What a pass starts; the pool runs them in the background. */
@@ -111,6 +112,8 @@ export async function runPass(
     starter: PassStarter;
     /** When each running provider last refreshed its flavors and limits. */
     refreshed: WeakMap<Provider, number>;
+    /** Starts a node's deletion (ready-node policies); absent: they delete nothing. */
+    deleteNode?: (nodeId: number, reason: string) => void;
   },
 ): Promise<PassResult> {
   const config = ctx.config();
@@ -186,8 +189,14 @@ export async function runPass(
       ctx.log.warn({ err }, 'Cannot read Gearman demand: assuming none this pass');
     }
   }
+  // Beyond 0.4.0: effective min-ready of scheduled labels, stale and excess ready nodes.
+  const policies = await applyReadyPolicies(ctx, {
+    counts,
+    gearmanDemand,
+    ...(deps.deleteNode ? { deleteNode: deps.deleteNode } : {}),
+  });
   const plan = planLaunches(
-    config,
+    policies.config,
     { counts, gearmanDemand, onlineTargets: await onlineTargets(config, deps.jenkins) },
     { history: deps.history, hasImage: (image, provider) => hasImage.has(`${image}\0${provider}`) },
   );

@@ -34,6 +34,7 @@ import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
+import { runMinuteTicker } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { recoverAtStartup } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
@@ -120,6 +121,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       wake: () => this.wake(),
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
+      ...(options.clock ? { clock: options.clock } : {}),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
     this.gauges = new GaugeReporter(
@@ -154,11 +156,21 @@ export class LauncherPool extends BaseService implements LauncherService {
     // anyway; it retries on every pass.
     await this.prepare();
     this.tasks.spawn('main loop', () => this.loop());
+    this.tasks.spawn('minute ticker', () =>
+      runMinuteTicker({
+        clock: this.options.clock ?? { now: () => Date.now(), sleep: (ms, o) => delay(ms, o) },
+        hasSchedule: () =>
+          this.runtime.config?.labels.some((l) => l.minReadySchedule !== undefined) ?? false,
+        wake: () => this.wake(),
+        signal: this.signal,
+      }),
+    );
   }
 
   /** The status web app reads the config, ZooKeeper and database in force at each request. */
   statusSource(): StatusSource {
     const runtime = this.runtime;
+    const clock = this.options.clock;
     this.isStatusShown = true;
     return createStatusSource({
       config: () => runtime.config,
@@ -169,6 +181,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       database: () => runtime.db,
       history: this.nodeHistory,
       counters: this.activity,
+      ...(clock ? { now: () => clock.now() } : {}),
     });
   }
 
@@ -297,6 +310,9 @@ export class LauncherPool extends BaseService implements LauncherService {
           launchSubnode: (s) => this.startSubnodeLaunch(s),
         },
         refreshed: this.refreshed,
+        ...(this.options.noDeletes
+          ? {}
+          : { deleteNode: (id: number, reason: string) => this.deleter.deleteNode(id, reason) }),
       });
       if (this.isStatusShown)
         this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));

@@ -56,6 +56,7 @@ function labelJson(r: LabelSummary): Record<string, unknown> {
     label: r.label,
     image: r.image,
     minReady: r.minReady,
+    ...(r.schedule !== undefined ? { minReadySchedule: r.schedule } : {}),
     providers: r.providers,
     ...r.counts,
     total: r.total,

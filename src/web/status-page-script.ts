@@ -79,9 +79,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`
     return el('span', {}, [el('span', { class: 'bar', style: 'width:' + w(r.ready) }, []),
       el('span', { class: 'bar building', style: 'width:' + w(r.building) }, [])]);
   }
+  function minReadyCell(r) {
+    var s = r.minReadySchedule;
+    if (!s) return r.minReady;
+    var from = s.period === null ? 'min-ready ' + s.configured + ' outside every period'
+      : 'period ' + s.period + ' "' + s.cron + '" (' + s.timezone + ')';
+    return el('span', { title: from }, [String(r.minReady) + (s.period === null ? ' (no period)' : ' (period ' + s.period + ')')]);
+  }
   function renderLabels(rows) {
     fill('labels', table(['Label', 'Image', 'Min ready', 'Ready', 'Building', 'Used', 'Hold', 'Delete', 'Total', 'Deficit', ''],
-      rows.map(function (r) { return [r.label, r.image, r.minReady, r.ready, r.building, r.used, r.hold, r.delete, r.total, r.deficit, readyBar(r)]; }),
+      rows.map(function (r) { return [r.label, r.image, minReadyCell(r), r.ready, r.building, r.used, r.hold, r.delete, r.total, r.deficit, readyBar(r)]; }),
       [false, false, true, true, true, true, true, true, true, true]));
   }
   function renderProviders(rows) {

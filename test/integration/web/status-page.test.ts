@@ -108,6 +108,21 @@ describe.skipIf(address === null || chromium.path === null)(
       expect(dom).not.toContain('series-delete');
     });
 
+    it("shows a scheduled label's effective min-ready and the period that set it", async () => {
+      await world.close();
+      world = await createWorld(fx, address!, { schedule: true });
+      await seed(world);
+      const app = await world.start();
+      const dom = await dumpDom(chromium.path!, `${app.url}/?refresh=0`, {
+        virtualTimeBudgetMs: 5_000,
+      });
+      const labels = section(dom, 'labels');
+      expect(labels).toContain('fake-label fake-image 3 1 1 1 1 0 4 1');
+      // NOW_MS is 00:30 in Kolkata: period 1 ('* 0 * * *') sets 2.
+      expect(labels).toContain('small-label fake-image 2 (period 1) 1 0 0 0 0 1 1');
+      expect(dom).toContain('title="period 1 &quot;* 0 * * *&quot; (Asia/Kolkata)"');
+    });
+
     it('shows why a section is empty when ZooKeeper is not configured', async () => {
       const app = await world.start({ source: world.source({ withZk: false }) });
       const dom = await dumpDom(chromium.path!, `${app.url}/status?refresh=0`, {
