@@ -13,6 +13,7 @@ import type { Stats } from '../stats/index.js';
 import type { GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { ImageUpload } from '../zk/index.js';
 import type { LoginSlots } from '../ssh/index.js';
+import type { LaunchPolicies } from './policies/index.js';
 
 /**
  * Where the current `ready` upload of an image to a provider is read: the ZooKeeper
@@ -98,4 +99,8 @@ export interface LauncherContext {
   gaugesChanged(): void;
   /** Launch and delete counts since start, for the web app's `/metrics`. */
   readonly activity: ActivityCounters;
+  /** The time policies read (a ManualClock in tests); `Date.now()` when absent. */
+  readonly clock?: { now(): number };
+  /** Quota failover, launch attempts and the stuck alarm (beyond 0.4.0); none when absent. */
+  readonly policies?: LaunchPolicies;
 }

@@ -33,6 +33,7 @@ import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
+import { LaunchPolicies } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { recoverAtStartup } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
@@ -118,6 +119,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       wake: () => this.wake(),
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
+      policies: new LaunchPolicies(),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
     this.gauges = new GaugeReporter(
