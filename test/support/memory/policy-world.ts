@@ -65,7 +65,7 @@ export async function policyWorld(
       const started: string[] = [];
       await runPass(ctx, {
         history,
-        jenkins: {},
+        jenkins: ctx.jenkins,
         demandSource: () => Promise.resolve(new Map(demand)),
         starter: {
           launch: (s) => {
