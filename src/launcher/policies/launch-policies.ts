@@ -8,8 +8,7 @@
 import type { CompiledConfig } from '../../config/index.js';
 import { NodepoolError } from '../../errors.js';
 import { ServerFailedError } from '../../provider/index.js';
-import type { LaunchPlan, NodeCount } from '../allocation/index.js';
-import type { LauncherContext } from '../context.js';
+import type { LaunchEnd, LauncherContext, PassView, PolicyHooks } from '../context.js';
 import { LaunchFailover } from './launch-attempts.js';
 import { QuotaGuard } from './quota.js';
 import { StuckTracker } from './stuck.js';
@@ -18,23 +17,6 @@ import type { LabelObservation } from './stuck.js';
 /** `launch-attempts` when a hand-built provider config has none. */
 export const DEFAULT_LAUNCH_ATTEMPTS = 3;
 
-/** How a launch ended, as the launch reports it. */
-export interface LaunchEnd {
-  readonly label: string;
-  readonly provider: string;
-  /** `ready` or the statsd error key (`error.quota`, `error.status`, ...). */
-  readonly result: string;
-  readonly error?: unknown;
-}
-
-/** What one pass saw, for the stuck-demand alarm. */
-export interface PassView {
-  readonly plan: LaunchPlan;
-  readonly counts: readonly NodeCount[];
-  readonly onlineTargets: ReadonlySet<string>;
-  hasImage(image: string, provider: string): boolean;
-}
-
 /** A create refused for quota, by the cloud or by the provider's own limit check. */
 export function isQuotaRefusal(err: unknown): boolean {
   if (err instanceof ServerFailedError) return err.fault?.class === 'quota';
@@ -42,7 +24,7 @@ export function isQuotaRefusal(err: unknown): boolean {
 }
 
 /** The launcher's policy state; one per launcher, kept across reconfigures. */
-export class LaunchPolicies {
+export class LaunchPolicies implements PolicyHooks {
   readonly quota = new QuotaGuard();
   readonly attempts = new LaunchFailover();
   readonly stuck = new StuckTracker();
