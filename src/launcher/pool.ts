@@ -35,6 +35,7 @@ import type { LaunchSpec } from './node-launcher.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
 import { runMinuteTicker } from './policies/index.js';
+import { LaunchPolicies } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { recoverAtStartup } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
@@ -122,6 +123,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
       ...(options.clock ? { clock: options.clock } : {}),
+      policies: new LaunchPolicies(),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
     this.gauges = new GaugeReporter(

@@ -112,6 +112,18 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       }), [false, false, true]));
   }
 
+  function renderAlarms(a) {
+    var box = document.getElementById('alarms');
+    var lines = a.stuck.map(function (s) {
+      return el('p', { class: 'stuck', 'data-label': s.label },
+        ['Label ' + s.label + ' is stuck (' + s.seconds + ' s): ' + s.message]);
+    }).concat(a.overQuota.map(function (p) {
+      return el('p', { class: 'over-quota', 'data-provider': p }, ['Provider ' + p + ' is over quota: skipped']);
+    }));
+    box.replaceChildren.apply(box, lines);
+    box.hidden = lines.length === 0;
+  }
+
   function clock(ms) { return new Date(ms).toLocaleTimeString([], { hour12: false }); }
   function renderChart(samples) {
     var W = 1000, H = 240, L = 44, R = 12, T = 10, B = 26;
@@ -155,7 +167,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       load('history', 'node-history.json', renderChart),
       load('builds', 'dib-image-list.json', renderBuilds),
       load('uploads', 'image-list.json', renderUploads),
-      load('launchers', 'launcher-list.json', renderLaunchers)
+      load('launchers', 'launcher-list.json', renderLaunchers),
+      fetchJson('alarms.json').then(renderAlarms, function () { /* an older daemon: no banner */ })
     ]).then(function () {
       document.getElementById('updated').textContent = 'updated ' + clock(Date.now()) +
         (refreshS > 0 ? ' · refreshing every ' + refreshS + ' s' : '');

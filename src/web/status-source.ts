@@ -15,6 +15,7 @@ import type {
   LabelInfo,
   NodeHistory,
   NodeSample,
+  PolicyAlarms,
 } from '../status/index.js';
 import type { ImageBuild, ImageBuilds, ImageUpload } from '../zk/index.js';
 
@@ -81,6 +82,8 @@ export interface StatusSource {
     readonly launches: readonly CounterEntry[];
     readonly deletes: readonly CounterEntry[];
   };
+  /** Quota episodes and stuck labels (pool policies beyond 0.4.0); none when absent. */
+  alarms?(): PolicyAlarms;
 }
 
 /** What {@link createStatusSource} reads from; each getter is called on every request. */
@@ -173,5 +176,7 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
       launches: deps.counters?.launchEntries() ?? [],
       deletes: deps.counters?.deleteEntries() ?? [],
     }),
+    alarms: () =>
+      deps.counters?.policies.snapshot() ?? { quotaExceeded: [], overQuota: [], stuck: [] },
   };
 }
