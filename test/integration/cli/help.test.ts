@@ -42,7 +42,7 @@ describe('--help', () => {
         'usage: nodepool-builder [-h] [-c CONFIG] [-l LOGCONFIG] [-p PIDFILE] [-d]',
         '                        [--build-workers BUILD_WORKERS]',
         '                        [--upload-workers UPLOAD_WORKERS] [--version]',
-        '                        [-s SECURE] [--fail-fast]',
+        '                        [-s SECURE] [--fail-fast] [--web-address WEB_ADDRESS]',
         '',
         'NodePool Image Builder.',
         '',
@@ -64,6 +64,9 @@ describe('--help', () => {
         '                        path to secure file (accepted for compatibility; the',
         '                        builder does not read it)',
         '  --fail-fast           exit at once when ZooKeeper cannot be reached at start',
+        '  --web-address WEB_ADDRESS',
+        '                        serve /health/live and /health/ready there (off by',
+        '                        default)',
         '',
       ].join('\n'),
     );
