@@ -1,14 +1,14 @@
 /**
  * Provider claims of ZkCluster members on the shared ZooKeeper server: a failed adoption
- * gives the claim back and is retried, a provider leaving the config is released, and the
- * fence signal stays usable while all is well.
+ * gives the claim back and is retried, a provider leaving the config is released, a lost
+ * session fences at once and is followed by a fresh registration and adoption.
  */
 import { describe, expect, it } from 'vitest';
-import { rendezvousAssign } from '../../../src/cluster/index.js';
+import { rendezvousAssign, ZkCluster } from '../../../src/cluster/index.js';
 import { ClusterRecorder, ownedAsExpected, startMember } from '../../support/cluster-members.js';
 import type { TestMember } from '../../support/cluster-members.js';
 import { waitFor } from '../../support/wait-for.js';
-import { sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
+import { expireSession, sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
 
 const { address, reason } = sharedZooKeeper();
 if (address === null) process.stderr.write(`SKIPPED cluster claim tests: ${reason}\n`);
@@ -60,6 +60,34 @@ describe.skipIf(address === null)('ZkCluster claims', () => {
       },
       { what: 'the claims of p3 and p4 to go' },
     );
+  });
+
+  it('fences at once when its session expires, then registers and adopts again', async () => {
+    const recorder = new ClusterRecorder();
+    const client = await fx.proxiedClient({ sessionTimeoutMs: 4000 });
+    const a = new ZkCluster({ client, name: 'a', retryMs: 500 });
+    a.setProviders(providers);
+    await a.start(recorder.hooks('a'));
+    fx.defer(() => a.stop());
+    await waitFor(() => a.ownedProviders().length === 4, { what: 'a to own all' });
+    const signal = a.fenceSignal();
+    const generation = client.generation;
+
+    await expireSession(client, address!);
+    expect(signal.aborted).toBe(true);
+    expect(a.isLeader()).toBe(false);
+    expect(recorder.count('a', 'fenced')).toBe(1);
+
+    await waitFor(() => a.ownedProviders().length === 4 && a.isLeader(), {
+      what: 'a to rejoin on its new session',
+    });
+    expect(client.generation).toBeGreaterThan(generation);
+    expect(a.fenceSignal().aborted).toBe(false);
+    // Every provider was adopted afresh; the lost session's claims were gone.
+    expect(recorder.count('a', 'adopted')).toBe(8);
+    expect((await a.list()).map((e) => [e.name, e.leader, e.providers.length])).toEqual([
+      ['a', true, 4],
+    ]);
   });
 
   it('never owns a provider before its adoption finished', async () => {
