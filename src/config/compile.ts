@@ -111,6 +111,7 @@ function compileProvider(
     ...(p.keypair !== undefined ? { keypair: p.keypair } : {}),
     templateHostname: p['template-hostname'],
     cleanFloatingIps: p['clean-floating-ips'],
+    launchAttempts: p['launch-attempts'],
     images: p.images.map((i) => compileImage(i, diskimageNames)),
   };
 }
@@ -231,6 +232,7 @@ export function compileConfig(input: CompileInput): CompiledConfig {
     labels,
     targets: compileTargets(raw, input.secure),
     diskimages: compileDiskImages(raw, providers),
+    stuckAfterMs: raw['stuck-after'] * 1000,
     warnings: [...input.warnings],
   };
   return deepFreeze(config);

@@ -242,6 +242,13 @@ export const PROVIDER = obj({
     default: false,
     description: 'Let the cleanup job delete floating IPs that are not attached.',
   },
+  'launch-attempts': {
+    schema: int,
+    default: 3,
+    origin: 'port',
+    description:
+      "Launches of one label that may fail in a row on this provider before its nodes go to the label's other providers.",
+  },
   images: {
     schema: { kind: 'list', items: PROVIDER_IMAGE, uniqueBy: 'name' },
     required: true,
@@ -488,6 +495,13 @@ export const TOP_LEVEL = obj({
   diskimages: {
     schema: { kind: 'list', items: DISKIMAGE, uniqueBy: 'name' },
     description: 'Images built with diskimage-builder.',
+  },
+  'stuck-after': {
+    schema: int,
+    default: 600,
+    origin: 'port',
+    description:
+      'Seconds a label may go without the nodes it needs, while a provider has room, before nodepoold warns that it is stuck.',
   },
 });
 

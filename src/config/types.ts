@@ -120,6 +120,11 @@ export interface CompiledProvider {
   readonly templateHostname: string;
   /** @default false */
   readonly cleanFloatingIps: boolean;
+  /**
+   * Failed launches of one label in a row before its nodes go elsewhere (port). Always set
+   * by the compiler; optional so that hand-built test configs need not name it. @default 3
+   */
+  readonly launchAttempts?: number;
   readonly images: readonly CompiledProviderImage[];
 }
 
@@ -218,6 +223,8 @@ export interface CompiledConfig {
   readonly labels: readonly CompiledLabel[];
   readonly targets: readonly CompiledTarget[];
   readonly diskimages: readonly CompiledDiskImage[];
+  /** How long a label's need may stay unmet before the stuck-demand alarm (port). @default 600_000 */
+  readonly stuckAfterMs: number;
   /**
    * Problems the daemons tolerate, as upstream's loader does (unknown keys, `rate: 1`,
    * dropped image `meta`): `config-validate` rejects most of them; daemons log them.

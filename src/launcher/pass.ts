@@ -118,6 +118,8 @@ export async function runPass(
 ): Promise<PassResult> {
   const config = ctx.config();
   const db = ctx.db();
+  const policies = ctx.policies;
+  await policies?.beforePass(ctx);
   const labels = new Map(config.labels.map((l) => [l.name, l]));
   const providers = new Map(config.providers.map((p) => [p.name, p]));
   const targets = new Map(config.targets.map((t) => [t.name, t]));
@@ -190,16 +192,24 @@ export async function runPass(
     }
   }
   // Beyond 0.4.0: effective min-ready of scheduled labels, stale and excess ready nodes.
-  const policies = await applyReadyPolicies(ctx, {
+  const ready = await applyReadyPolicies(ctx, {
     counts,
     gearmanDemand,
     ...(deps.deleteNode ? { deleteNode: deps.deleteNode } : {}),
   });
+  const online = await onlineTargets(config, deps.jenkins);
+  const isImaged = (image: string, provider: string): boolean =>
+    hasImage.has(`${image}\0${provider}`);
   const plan = planLaunches(
-    policies.config,
-    { counts, gearmanDemand, onlineTargets: await onlineTargets(config, deps.jenkins) },
-    { history: deps.history, hasImage: (image, provider) => hasImage.has(`${image}\0${provider}`) },
+    ready.config,
+    { counts, gearmanDemand, onlineTargets: online },
+    {
+      history: deps.history,
+      hasImage: isImaged,
+      ...(policies ? { isUsable: policies.usable(ready.config, isImaged) } : {}),
+    },
   );
+  policies?.observe(ctx, { plan, counts, onlineTargets: online, hasImage: isImaged });
   for (const p of plan.demand.providers) {
     if (p.isOverAllocated)
       ctx.log.info(
@@ -215,7 +225,13 @@ export async function runPass(
     plan.orders.map((o) => o.provider),
     deps.refreshed,
   );
+  const full = await policies?.checkRoom(
+    ctx,
+    plan.orders.map((o) => o.provider),
+  );
   for (const order of plan.orders) {
+    // Its limits show no room: the next pass (woken) places this share elsewhere.
+    if (full?.has(order.provider)) continue;
     const label = labels.get(order.label);
     const provider = providers.get(order.provider);
     const target = targets.get(order.target);

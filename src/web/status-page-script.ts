@@ -104,6 +104,25 @@ export const STATUS_PAGE_SCRIPT = String.raw`
     fill('uploads', table(['Image', 'Build', 'Upload', 'Provider', 'Provider image', 'State', 'Age'],
       rows.map(function (u) { return [u.image, u.buildId, u.uploadId, u.provider, u.externalName, u.state, u.age]; }), []));
   }
+  function renderLaunchers(rows) {
+    fill('launchers', table(['Name', 'Host', 'PID', 'Since', 'Leader', 'Providers'],
+      rows.map(function (l) {
+        var since = l.since > 0 ? new Date(l.since * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+        return [l.name, l.host, l.pid, since, l.leader ? 'leader' : '', l.providers.join(', ')];
+      }), [false, false, true]));
+  }
+
+  function renderAlarms(a) {
+    var box = document.getElementById('alarms');
+    var lines = a.stuck.map(function (s) {
+      return el('p', { class: 'stuck', 'data-label': s.label },
+        ['Label ' + s.label + ' is stuck (' + s.seconds + ' s): ' + s.message]);
+    }).concat(a.overQuota.map(function (p) {
+      return el('p', { class: 'over-quota', 'data-provider': p }, ['Provider ' + p + ' is over quota: skipped']);
+    }));
+    box.replaceChildren.apply(box, lines);
+    box.hidden = lines.length === 0;
+  }
 
   function clock(ms) { return new Date(ms).toLocaleTimeString([], { hour12: false }); }
   function renderChart(samples) {
@@ -147,7 +166,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       load('providers', 'provider-list.json', renderProviders),
       load('history', 'node-history.json', renderChart),
       load('builds', 'dib-image-list.json', renderBuilds),
-      load('uploads', 'image-list.json', renderUploads)
+      load('uploads', 'image-list.json', renderUploads),
+      load('launchers', 'launcher-list.json', renderLaunchers),
+      fetchJson('alarms.json').then(renderAlarms, function () { /* an older daemon: no banner */ })
     ]).then(function () {
       document.getElementById('updated').textContent = 'updated ' + clock(Date.now()) +
         (refreshS > 0 ? ' · refreshing every ' + refreshS + ' s' : '');
