@@ -1,8 +1,9 @@
 /**
- * `refresh-on-new-image` end to end: the launcher service against the fake cloud
+ * `refresh-on-new-image` and `max-ready-age` end to end: the launcher service against the fake cloud
  * over HTTP, ZooKeeper and SQLite. A newer upload (another cloud image) replaces both ready
  * nodes one at a time, the label sampled at ready >= min-ready throughout; the server's
- * image id comes from Nova's server list.
+ * image id comes from Nova's server list. With a 2 s `max-ready-age`, the nodes are
+ * renewed over and over, never below min-ready either.
  */
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { stateName } from '../../../src/db/index.js';
@@ -82,5 +83,40 @@ describe.skipIf(zk.address === null || sqlite === undefined)('ready-node refresh
     const now = await t.nodes();
     expect(now.map((n) => n.id).some((id) => first.some((f) => f.id === id))).toBe(false);
     await t.waitConsistent();
+  });
+
+  it('max-ready-age renews old ready nodes one at a time, never below min-ready', async () => {
+    const t = (h = await LauncherHarness.create({
+      backend: sqlite!,
+      zookeeper: zk.address!,
+      cloud: { buildDelayMs: 300 },
+    }));
+    await t.writeConfig('node.yaml', (y) =>
+      y.replace('    min-ready: 1\n', '    min-ready: 2\n    max-ready-age: 2\n'),
+    );
+    await t.addUpload('fake-image', ['fake-provider']);
+    await t.start();
+    const first = await t.waitReady({ 'fake-label': 2 });
+    let lowest = Infinity;
+    let mostBuilding = 0;
+    const seen = new Set<number>();
+    const started = Date.now();
+    while (Date.now() - started < 9000) {
+      const nodes = (await t.nodes()).filter((n) => n.labelName === 'fake-label');
+      const ready = nodes.filter((n) => stateName(n.state) === 'ready');
+      lowest = Math.min(lowest, ready.length);
+      mostBuilding = Math.max(
+        mostBuilding,
+        nodes.filter((n) => stateName(n.state) === 'building').length,
+      );
+      for (const n of nodes) seen.add(n.id);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(lowest).toBeGreaterThanOrEqual(2);
+    expect(mostBuilding).toBe(1);
+    // Both first nodes were replaced, and some replacements too.
+    const now = await t.waitReady({ 'fake-label': 2 }).catch(() => t.nodes());
+    expect(now.some((n) => first.some((f) => f.id === n.id))).toBe(false);
+    expect(seen.size).toBeGreaterThanOrEqual(5);
   });
 });
