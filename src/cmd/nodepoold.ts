@@ -58,6 +58,8 @@ function parseWebAddress(value: string): { host: string; port: number } {
 export interface NodepooldComposition {
   /** How nodes are reached over SSH. @default real SSH (see ssh-seam.ts) */
   ssh?: SshSeam;
+  /** Main loop interval (the health tests shorten it). @default 10 s */
+  intervalMs?: number;
 }
 
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
@@ -143,6 +145,7 @@ export async function main(
         ...jenkinsZuul,
         integrations: [...jenkinsZuul.integrations, snapshots],
         drivers: drivers.registry,
+        ...(composition.intervalMs !== undefined ? { intervalMs: composition.intervalMs } : {}),
       });
       // The status web app beside the launcher (as upstream's NodePool and WebApp); listed
       // after it, so it starts once the launcher runs and stops first.
@@ -150,6 +153,7 @@ export async function main(
         ? [
             createWebApp({
               source: launcher.statusSource(),
+              health: launcher.healthSource(),
               host: opts.webAddress.host,
               port: opts.webAddress.port,
               log: getLogger(root, 'nodepool.WebApp'),

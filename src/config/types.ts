@@ -143,6 +143,27 @@ export interface CompiledLabel {
   readonly subnodes: number;
   readonly readyScript?: string;
   readonly providers: readonly CompiledLabelProvider[];
+  /** Time-of-day `min-ready` (beyond 0.4.0); absent: `minReady` always applies. */
+  readonly minReadySchedule?: CompiledSchedule;
+  /** Ready nodes older than this (since they became ready) are replaced (beyond 0.4.0). */
+  readonly maxReadyAgeMs?: number;
+  /** Ready nodes booted from an older image upload are replaced (beyond 0.4.0). */
+  readonly refreshOnNewImage?: boolean;
+}
+
+/** One `min-ready-schedule.periods[]` entry. */
+export interface CompiledSchedulePeriod {
+  /** Five-field cron string (Sunday = 0), read in the schedule's time zone. */
+  readonly cron: string;
+  readonly minReady: number;
+}
+
+/** A label's `min-ready-schedule`. */
+export interface CompiledSchedule {
+  /** IANA time zone name. @default 'UTC' */
+  readonly timezone: string;
+  /** The first period whose cron matches the current minute wins. */
+  readonly periods: readonly CompiledSchedulePeriod[];
 }
 
 /** Jenkins settings of a target: `test-job` from YAML, the rest from secure.conf. */

@@ -28,6 +28,15 @@ export interface UploadSource {
   ): Promise<ImageUpload | null>;
 }
 
+/** The wall clock time-based policies read (min-ready schedules, ready-node age). */
+export interface WallClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The system wall clock. */
+export const systemWallClock: WallClock = { now: () => Date.now() };
+
 /** Timing knobs; production defaults, tests shorten them. */
 export interface LauncherTiming {
   /** Longest sleep of the main loop between passes (`WATERMARK_SLEEP`). @default 10_000 */
@@ -99,8 +108,8 @@ export interface LauncherContext {
   gaugesChanged(): void;
   /** Launch and delete counts since start, for the web app's `/metrics`. */
   readonly activity: ActivityCounters;
-  /** The time policies read (a ManualClock in tests); `Date.now()` when absent. */
-  readonly clock?: { now(): number };
+  /** Wall clock of the min-ready schedules and `max-ready-age`. @default systemWallClock */
+  readonly clock?: WallClock;
   /** Quota failover, launch attempts and the stuck alarm (beyond 0.4.0); none when absent. */
   readonly policies?: PolicyHooks;
 }

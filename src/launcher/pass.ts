@@ -14,6 +14,7 @@ import type { LauncherContext } from './context.js';
 import { currentCloudImage } from './image-source.js';
 import type { DemandSource, JenkinsHooks } from './hooks.js';
 import type { LaunchSpec } from './node-launcher.js';
+import { applyReadyPolicies } from './policies/index.js';
 import type { SubnodeLaunchSpec } from './subnode-launcher.js';
 
 /** What a pass starts; the pool runs them in the background. */
@@ -111,6 +112,8 @@ export async function runPass(
     starter: PassStarter;
     /** When each running provider last refreshed its flavors and limits. */
     refreshed: WeakMap<Provider, number>;
+    /** Starts a node's deletion (ready-node policies); absent: they delete nothing. */
+    deleteNode?: (nodeId: number, reason: string) => void;
   },
 ): Promise<PassResult> {
   const config = ctx.config();
@@ -188,16 +191,22 @@ export async function runPass(
       ctx.log.warn({ err }, 'Cannot read Gearman demand: assuming none this pass');
     }
   }
+  // Beyond 0.4.0: effective min-ready of scheduled labels, stale and excess ready nodes.
+  const ready = await applyReadyPolicies(ctx, {
+    counts,
+    gearmanDemand,
+    ...(deps.deleteNode ? { deleteNode: deps.deleteNode } : {}),
+  });
   const online = await onlineTargets(config, deps.jenkins);
   const isImaged = (image: string, provider: string): boolean =>
     hasImage.has(`${image}\0${provider}`);
   const plan = planLaunches(
-    config,
+    ready.config,
     { counts, gearmanDemand, onlineTargets: online },
     {
       history: deps.history,
       hasImage: isImaged,
-      ...(policies ? { isUsable: policies.usable(config, isImaged) } : {}),
+      ...(policies ? { isUsable: policies.usable(ready.config, isImaged) } : {}),
     },
   );
   policies?.observe(ctx, { plan, counts, onlineTargets: online, hasImage: isImaged });

@@ -10,6 +10,8 @@ import {
   imageListJson,
   imageListTable,
   labelListTable,
+  launcherListJson,
+  launcherListTable,
   nodeJson,
   nodeListTable,
   providerListTable,
@@ -54,6 +56,7 @@ function labelJson(r: LabelSummary): Record<string, unknown> {
     label: r.label,
     image: r.image,
     minReady: r.minReady,
+    ...(r.schedule !== undefined ? { minReadySchedule: r.schedule } : {}),
     providers: r.providers,
     ...r.counts,
     total: r.total,
@@ -133,6 +136,15 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
                 })),
               )
             : text(providerListTable(rows));
+        },
+      },
+      {
+        path: '/launcher-list',
+        async render(source, format, _now, o) {
+          const entries = await source.listLaunchers(o);
+          return format === 'json'
+            ? json(launcherListJson(entries))
+            : text(launcherListTable(entries));
         },
       },
       {

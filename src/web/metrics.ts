@@ -86,7 +86,7 @@ function configFamilies(source: StatusSource): Family[] {
   const minReady = family(
     'nodepool_label_min_ready',
     'gauge',
-    'Configured min-ready of each label (-1: disabled).',
+    'Min-ready of each label now: its min-ready-schedule period in force, else the configured value (-1: disabled).',
   );
   for (const l of source.labels())
     minReady.samples.push({ labels: { label: l.name }, value: l.minReady });

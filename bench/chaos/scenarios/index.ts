@@ -6,6 +6,7 @@ import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
 import { quotaFlap } from './quota-flap.js';
+import { scheduleSwitch } from './schedule-switch.js';
 import { sqlRestart } from './sql-restart.js';
 import { zookeeperRestart } from './zookeeper-restart.js';
 
@@ -19,5 +20,6 @@ export const SCENARIOS: readonly Scenario[] = [
   sqlRestart,
   zmqDisconnect,
   gearmandRestart,
+  scheduleSwitch,
   fuzzScenario,
 ];

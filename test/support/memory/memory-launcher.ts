@@ -114,6 +114,8 @@ export interface MemoryLauncherOptions {
   gearman?: GearmanHooks;
   /** Give every label's image a ready upload in every provider of the label. @default true */
   uploads?: boolean;
+  /** The context's wall clock (a ManualClock). @default the system's */
+  clock?: { now(): number };
 }
 
 /** The in-memory launcher world a unit test drives. */
@@ -178,6 +180,7 @@ export async function memoryLauncher(
       signals.gaugesChanged += 1;
     },
     activity: new ActivityCounters(),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   return {
     ctx,
