@@ -17,6 +17,12 @@ export interface IntegrationHost {
   readonly ctx: LauncherContext;
   /** Starts deleting a node in the background (deduplicated by node id). */
   deleteNode(nodeId: number, reason: string): void;
+  /**
+   * Whether this launcher owns `provider` now (several launchers, issue #15): an event about
+   * a node is applied by the owner of the node's provider only, so exactly once.
+   * @default every provider (one launcher)
+   */
+  owns?(provider: string): boolean;
 }
 
 /** A part of nodepoold that follows the configuration and lives as long as the launcher. */

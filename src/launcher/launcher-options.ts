@@ -7,6 +7,7 @@ import type { StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { LauncherIntegration } from './integration.js';
+import type { ClusterFactory } from './launcher-runtime.js';
 
 /** Options of `createLauncherService`. */
 export interface LauncherOptions {
@@ -47,6 +48,10 @@ export interface LauncherOptions {
   dbPoolMax?: number;
   /** Watch the config files for changes. @default true */
   watchConfig?: boolean;
+  /** `--launcher-name`: this launcher's name among the live members. @default `host-pid` */
+  launcherName?: string;
+  /** How the cluster of launchers is built (tests). @default `createCluster` */
+  createCluster?: ClusterFactory;
 }
 
 /** What the pool exposes beyond the Service contract. */
