@@ -50,7 +50,7 @@ export interface LauncherOptions {
   watchConfig?: boolean;
   /** `--launcher-name`: this launcher's name among the live members. @default `host-pid` */
   launcherName?: string;
-  /** How the cluster of launchers is built (tests). @default `createCluster` */
+  /** How the cluster of launchers is built (tests). @default `defaultClusterFactory` */
   createCluster?: ClusterFactory;
 }
 

@@ -9,7 +9,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { soloCluster } from '../cluster/index.js';
+import { createCluster } from '../cluster/index.js';
 import type { Cluster, ClusterHooks } from '../cluster/index.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
 import type { CompiledConfig } from '../config/index.js';
@@ -37,19 +37,19 @@ export interface RuntimeOptions {
   launcherName?: string;
   /** What the cluster calls back (the launcher's `ClusterMember`). */
   clusterHooks: ClusterHooks;
-  /** How the cluster is built from the ZooKeeper client. @default {@link createCluster} */
+  /** How the cluster is built from the ZooKeeper client. @default {@link defaultClusterFactory} */
   createCluster?: ClusterFactory;
 }
 
 /** Builds this launcher's cluster: ZooKeeper's when configured, else a cluster of one. */
-export type ClusterFactory = (zk: ZkClient | null, options: { name?: string }) => Cluster;
+export type ClusterFactory = (
+  zk: ZkClient | null,
+  options: { name?: string; log?: Logger },
+) => Cluster;
 
-/**
- * The cluster for a ZooKeeper client. Until the ZooKeeper cluster (issue #15) is wired,
- * every launcher is a cluster of one.
- */
-export const createCluster: ClusterFactory = (_zk, options) =>
-  soloCluster(options.name !== undefined ? { name: options.name } : {});
+/** The shipped factory: ZooKeeper's cluster when a client is given, else a cluster of one. */
+export const defaultClusterFactory: ClusterFactory = (zk, options) =>
+  createCluster({ client: zk, ...options });
 
 /** True for the error a duplicate `--launcher-name` makes `Cluster.start` reject with. */
 export function isNameTaken(err: unknown): boolean {
@@ -211,10 +211,10 @@ export class LauncherRuntime {
       oldImages?.close();
       await old?.stop();
       const { launcherName } = this.options;
-      const cluster = (this.options.createCluster ?? createCluster)(
-        this.zk,
-        launcherName !== undefined ? { name: launcherName } : {},
-      );
+      const cluster = (this.options.createCluster ?? defaultClusterFactory)(this.zk, {
+        log,
+        ...(launcherName !== undefined ? { name: launcherName } : {}),
+      });
       try {
         await cluster.start(this.options.clusterHooks);
       } catch (err) {
