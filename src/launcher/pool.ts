@@ -64,6 +64,7 @@ export class LauncherPool extends BaseService implements LauncherService {
   /** Leader and owner duties, adoption, release and fencing (issue #15). */
   private readonly member: ClusterMember;
   private passCount = 0;
+  private gaugesResentAt = 0;
   private lastPassAt: number | null = null;
   private lastPassMs: number | null = null;
 
@@ -296,8 +297,12 @@ export class LauncherPool extends BaseService implements LauncherService {
           refreshed: this.refreshed,
         }),
       );
-      // The leader resends the global gauges each pass: other members' changes show too.
-      if (result !== null) this.gauges.changed();
+      // The leader resends the global gauges at least every interval: the other members'
+      // changes (which they do not report) show too.
+      if (result !== null && Date.now() - this.gaugesResentAt >= this.timing.intervalMs) {
+        this.gaugesResentAt = Date.now();
+        this.gauges.changed();
+      }
       if (this.isStatusShown)
         this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));
       if (result !== null && result.launches + result.subnodeLaunches > 0) {
