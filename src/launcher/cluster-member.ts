@@ -196,6 +196,8 @@ export class ClusterMember implements ClusterHooks {
       const requests = await cluster.takeLaunchRequests(provider);
       started += await this.startRequests(requests);
     }
+    // The leader inserted these rows; this owner sends its providers' gauges.
+    if (started > 0) this.deps.ctx.gaugesChanged();
     return started;
   }
 

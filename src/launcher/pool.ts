@@ -125,10 +125,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       provider: (name) => runtime.providers.get(name),
       images: () => runtime.images,
       wake: () => this.wake(),
-      // Global gauges come from the leader only.
-      gaugesChanged: () => {
-        if (member().isLeader()) this.gauges.changed();
-      },
+      // The reporter sends only this member's share (GaugeScope).
+      gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
@@ -145,6 +143,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       this.stats,
       async () => ({ config: this.ctx.config(), nodes: await gaugeGroups(this.ctx.db()) }),
       this.log,
+      // Provider gauges from the owner, the others from the leader.
+      this.member,
     );
     this.scheduler = new CronScheduler(this.log);
     for (const i of options.integrations ?? [])
@@ -297,9 +297,9 @@ export class LauncherPool extends BaseService implements LauncherService {
           refreshed: this.refreshed,
         }),
       );
-      // The leader resends the global gauges at least every interval: the other members'
-      // changes (which they do not report) show too.
-      if (result !== null && Date.now() - this.gaugesResentAt >= this.timing.intervalMs) {
+      // Each member resends its share of the gauges at least every interval: rows another
+      // member changed (the leader inserting, an owner launching) show too.
+      if (Date.now() - this.gaugesResentAt >= this.timing.intervalMs) {
         this.gaugesResentAt = Date.now();
         this.gauges.changed();
       }
