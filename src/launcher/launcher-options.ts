@@ -92,6 +92,8 @@ export interface LauncherDiagnostics {
     pendingAcquires: number;
   } | null;
   providers: string[];
+  /** This launcher in the cluster: its name, whether it leads, the providers it owns. */
+  cluster: { name: string; leader: boolean; owned: string[] } | null;
   /** Each attached integration's `status()`, by integration name (`{ error }` when it threw). */
   integrations: Record<string, unknown>;
 }

@@ -409,8 +409,15 @@ export class LauncherPool extends BaseService implements LauncherService {
               pendingAcquires: pool?.numPendingAcquires?.() ?? 0,
             },
       providers: config?.providers.map((p) => p.name) ?? [],
+      cluster: this.clusterStatus(),
       integrations: this.integrationStatus(),
     };
+  }
+
+  private clusterStatus(): LauncherDiagnostics['cluster'] {
+    const c = this.runtime.cluster;
+    if (c === null) return null;
+    return { name: c.self, leader: c.isLeader(), owned: [...c.ownedProviders()] };
   }
 
   /** Each integration's status; one that throws is reported, not fatal to the report. */
