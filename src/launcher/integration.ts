@@ -23,6 +23,11 @@ export interface IntegrationHost {
    * @default every provider (one launcher)
    */
   owns?(provider: string): boolean;
+  /**
+   * Whether this launcher is the cluster's leader now (work that must run in one launcher
+   * but is not tied to one provider, e.g. snapshot images). @default true (one launcher)
+   */
+  isLeader?(): boolean;
 }
 
 /** A part of nodepoold that follows the configuration and lives as long as the launcher. */

@@ -152,6 +152,7 @@ export class LauncherPool extends BaseService implements LauncherService {
         ctx: this.ctx,
         deleteNode: (id, reason) => this.deleter.deleteNode(id, reason),
         owns: (provider) => this.member.owns(provider),
+        isLeader: () => this.member.isLeader(),
       });
   }
 
