@@ -24,6 +24,23 @@ import {
 } from './zk-store.js';
 import { SessionWatchdog } from './watchdog.js';
 
+/** How long `stop()` lets a running pass finish before cutting it. */
+const STOP_WAIT_MS = 5000;
+
+/** Whether `p` (null: nothing) settles within `ms`. */
+async function settlesWithin(p: Promise<void> | null, ms: number): Promise<boolean> {
+  if (p === null) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Options of {@link ZkCluster}. */
 export interface ZkClusterOptions {
   /** A started client; the cluster never stops it. */
@@ -116,7 +133,14 @@ export class ZkCluster implements Cluster {
     this.state = 'stopping';
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     await this.watchdog.stop();
-    await this.loop;
+    if (!(await settlesWithin(this.loop, STOP_WAIT_MS))) {
+      // A pass stuck on ZooKeeper (or in adopt): cut its session calls and its cloud work.
+      this.session.end();
+      this.fence.abort(
+        new NodepoolError(`Launcher ${this.self} stopping`, { code: 'ERR_LAUNCHER_FENCED' }),
+      );
+      await this.loop;
+    }
     const hooks = this.hooks;
     this.leader = false;
     const limit = AbortSignal.timeout(5000);

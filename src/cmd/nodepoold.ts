@@ -66,6 +66,8 @@ function parseLauncherName(value: string): string {
 export interface NodepooldComposition {
   /** How nodes are reached over SSH. @default real SSH (see ssh-seam.ts) */
   ssh?: SshSeam;
+  /** Main loop interval (the health tests shorten it). @default 10 s */
+  intervalMs?: number;
 }
 
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
@@ -157,6 +159,7 @@ export async function main(
         integrations: [...jenkinsZuul.integrations, snapshots],
         drivers: drivers.registry,
         ...(opts.launcherName !== undefined ? { launcherName: opts.launcherName } : {}),
+        ...(composition.intervalMs !== undefined ? { intervalMs: composition.intervalMs } : {}),
       });
       // The status web app beside the launcher (as upstream's NodePool and WebApp); listed
       // after it, so it starts once the launcher runs and stops first.
@@ -164,6 +167,7 @@ export async function main(
         ? [
             createWebApp({
               source: launcher.statusSource(),
+              health: launcher.healthSource(),
               host: opts.webAddress.host,
               port: opts.webAddress.port,
               log: getLogger(root, 'nodepool.WebApp'),

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DriverRegistry, ProviderTuning } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
 import type { Service } from '../util/index.js';
-import type { StatusSource } from '../web/index.js';
+import type { HealthSource, StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { LauncherIntegration } from './integration.js';
@@ -70,6 +70,11 @@ export interface LauncherService extends Service {
    * and the node history, which the launcher records from the first call on.
    */
   statusSource(): StatusSource;
+  /**
+   * What `/health/live` and `/health/ready` answer (docs/web.md#health-endpoints): the main
+   * loop's last pass; the config, database, ZooKeeper session and providers in force.
+   */
+  healthSource(): HealthSource;
 }
 
 /** The launcher part of the SIGUSR2 report. */

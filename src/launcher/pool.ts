@@ -18,8 +18,8 @@ import type { Stats } from '../stats/index.js';
 import { BaseService, CronScheduler, TaskGroup, Wakeup, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { ActivityCounters, NodeHistory, stateCountsOf } from '../status/index.js';
-import { createStatusSource } from '../web/index.js';
-import type { StatusSource } from '../web/index.js';
+import { createHealthSource, createStatusSource } from '../web/index.js';
+import type { HealthSource, StatusSource } from '../web/index.js';
 import { ImageBuilds } from '../zk/index.js';
 import { AllocationHistory } from './allocation/index.js';
 import { DEFAULT_TIMING } from './context.js';
@@ -28,6 +28,7 @@ import { runCheck } from './cron/check.js';
 import { LeakTracker, runCleanup } from './cron/cleanup.js';
 import type { CleanupDeps } from './cron/cleanup.js';
 import { GaugeReporter, gaugeGroups } from './gauges.js';
+import { launcherHealthProbes } from './health.js';
 import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
@@ -67,6 +68,7 @@ export class LauncherPool extends BaseService implements LauncherService {
   private gaugesResentAt = 0;
   private lastPassAt: number | null = null;
   private lastPassMs: number | null = null;
+  private startedAt: number | null = null;
 
   constructor(private readonly options: LauncherOptions) {
     super();
@@ -172,6 +174,7 @@ export class LauncherPool extends BaseService implements LauncherService {
   protected async doStart(): Promise<void> {
     const { noDeletes, noLaunches } = this.options;
     this.log.info({ noDeletes, noLaunches }, 'Starting the launcher');
+    this.startedAt = Date.now();
     if (this.options.watchConfig !== false) this.runtime.watchFiles();
     // Compat: a start-up failure (bad config, database down) is logged and the loop starts
     // anyway; it retries on every pass.
@@ -193,6 +196,23 @@ export class LauncherPool extends BaseService implements LauncherService {
       history: this.nodeHistory,
       counters: this.activity,
     });
+  }
+
+  /** The health checks read the loop's last pass and the clients in force at each request. */
+  healthSource(): HealthSource {
+    const runtime = this.runtime;
+    return createHealthSource(
+      launcherHealthProbes({
+        state: () => this.state,
+        lastPassAt: () => this.lastPassAt,
+        startedAt: () => this.startedAt,
+        intervalMs: this.timing.intervalMs,
+        config: () => runtime.config,
+        db: () => runtime.db,
+        zookeeper: () => runtime.images?.client ?? null,
+        provider: (name) => runtime.providers.get(name),
+      }),
+    );
   }
 
   /** Loads config when due; true once a config is in force. */

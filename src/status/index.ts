@@ -38,6 +38,7 @@ export type {
   ProviderSummary,
   StateCounts,
 } from './node-tables.js';
+export { LAUNCHER_LIST_HEADERS, launcherListJson, launcherListTable } from './launcher-tables.js';
 export { NodeHistory } from './node-history.js';
 export type { NodeHistoryOptions, NodeSample } from './node-history.js';
 export { ActivityCounters } from './activity-counters.js';

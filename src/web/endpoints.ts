@@ -10,6 +10,8 @@ import {
   imageListJson,
   imageListTable,
   labelListTable,
+  launcherListJson,
+  launcherListTable,
   nodeJson,
   nodeListTable,
   providerListTable,
@@ -133,6 +135,15 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
                 })),
               )
             : text(providerListTable(rows));
+        },
+      },
+      {
+        path: '/launcher-list',
+        async render(source, format, _now, o) {
+          const entries = await source.listLaunchers(o);
+          return format === 'json'
+            ? json(launcherListJson(entries))
+            : text(launcherListTable(entries));
         },
       },
       {

@@ -97,6 +97,13 @@ export const STATUS_PAGE_SCRIPT = String.raw`
     fill('uploads', table(['Image', 'Build', 'Upload', 'Provider', 'Provider image', 'State', 'Age'],
       rows.map(function (u) { return [u.image, u.buildId, u.uploadId, u.provider, u.externalName, u.state, u.age]; }), []));
   }
+  function renderLaunchers(rows) {
+    fill('launchers', table(['Name', 'Host', 'PID', 'Since', 'Leader', 'Providers'],
+      rows.map(function (l) {
+        var since = l.since > 0 ? new Date(l.since * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+        return [l.name, l.host, l.pid, since, l.leader ? 'leader' : '', l.providers.join(', ')];
+      }), [false, false, true]));
+  }
 
   function clock(ms) { return new Date(ms).toLocaleTimeString([], { hour12: false }); }
   function renderChart(samples) {
@@ -140,7 +147,8 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       load('providers', 'provider-list.json', renderProviders),
       load('history', 'node-history.json', renderChart),
       load('builds', 'dib-image-list.json', renderBuilds),
-      load('uploads', 'image-list.json', renderUploads)
+      load('uploads', 'image-list.json', renderUploads),
+      load('launchers', 'launcher-list.json', renderLaunchers)
     ]).then(function () {
       document.getElementById('updated').textContent = 'updated ' + clock(Date.now()) +
         (refreshS > 0 ? ' · refreshing every ' + refreshS + ' s' : '');

@@ -3,6 +3,7 @@
  * builds with {@link createStatusSource} from what it already holds). The web app never
  * writes anything and never holds a lock.
  */
+import type { LauncherListEntry } from '../cluster/index.js';
 import type { CompiledConfig } from '../config/index.js';
 import type { NodeRecord, Repos, SnapshotImageRecord } from '../db/index.js';
 import { NodepoolError } from '../errors.js';
@@ -69,6 +70,11 @@ export interface StatusSource {
   providers(): readonly ProviderInfo[];
   /** Node counts over time, oldest first (empty when nothing records them). */
   history(): readonly NodeSample[];
+  /**
+   * The launchers of the cluster, the leader and their provider claims (`launcher-list`);
+   * none when the daemon gave no reader.
+   */
+  listLaunchers(o?: StatusCallOptions): Promise<LauncherListEntry[]>;
   /** Launch and delete counters since the daemon started. */
   counters(): {
     readonly launches: readonly CounterEntry[];
@@ -88,6 +94,8 @@ export interface StatusSourceDeps {
   readonly history?: NodeHistory;
   /** Counted by the launcher as it reports statsd launches and deletes. */
   readonly counters?: ActivityCounters;
+  /** The cluster's `list()` (issue #15); absent: `/launcher-list` is empty. */
+  readonly launchers?: () => Promise<LauncherListEntry[]>;
 }
 
 function labelsOf(config: CompiledConfig | null): LabelInfo[] {
@@ -143,6 +151,7 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
     providers: () =>
       (deps.config()?.providers ?? []).map((p) => ({ name: p.name, maxServers: p.maxServers })),
     history: () => deps.history?.samples() ?? [],
+    listLaunchers: () => deps.launchers?.() ?? Promise.resolve([]),
     counters: () => ({
       launches: deps.counters?.launchEntries() ?? [],
       deletes: deps.counters?.deleteEntries() ?? [],

@@ -1,7 +1,8 @@
 /**
  * `nodepoold` composed by the test harness (run through tsx): the shipped `main()` with
  * another SSH seam. `--fake-ssh` fakes every node's SSH; `--ssh-target HOST:PORT` sends
- * every node's SSH there. The remaining arguments go to nodepoold.
+ * every node's SSH there. `--interval-ms N` shortens the main loop's interval (health tests).
+ * The remaining arguments go to nodepoold.
  */
 import { main } from '../../src/cmd/nodepoold.js';
 import { renderError } from '../../src/cmd/exit.js';
@@ -24,9 +25,23 @@ function takeSeam(argv: string[]): SshSeam | undefined {
   return undefined;
 }
 
+function takeInterval(argv: string[]): number | undefined {
+  const at = argv.indexOf('--interval-ms');
+  if (at < 0) return undefined;
+  const value = argv.splice(at, 2)[1] ?? '';
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new Error(`--interval-ms must be a positive integer: current value is "${value}"`);
+  return ms;
+}
+
 const argv = process.argv.slice(2);
 const ssh = takeSeam(argv);
-main(argv, ssh === undefined ? {} : { ssh }).then(
+const intervalMs = takeInterval(argv);
+main(argv, {
+  ...(ssh === undefined ? {} : { ssh }),
+  ...(intervalMs === undefined ? {} : { intervalMs }),
+}).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(renderError(err, true) + '\n');

@@ -144,6 +144,17 @@ export async function createWorld(
         database: () => (withDb ? db : null),
         history: world.history,
         counters: world.counters,
+        launchers: () =>
+          Promise.resolve([
+            {
+              name: 'nl01',
+              host: 'h1',
+              pid: 11,
+              since: NOW_S - 60,
+              leader: true,
+              providers: ['fake-provider'],
+            },
+          ]),
       });
     },
     async start(options = {}) {

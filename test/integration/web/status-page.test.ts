@@ -91,6 +91,8 @@ describe.skipIf(address === null || chromium.path === null)(
       expect(section(dom, 'builds')).toContain(
         'fake-image-0000000000 nb01 qcow2,vhd ready 00:01:02:03',
       );
+      expect(section(dom, 'launchers')).toContain('nl01 h1 11');
+      expect(section(dom, 'launchers')).toContain('leader fake-provider');
       expect(section(dom, 'uploads')).toContain(
         'fake-image 0000000000 0000000000 fake-provider template-fake-image-1484159265 ready 00:00:10:00',
       );
