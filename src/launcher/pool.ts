@@ -195,6 +195,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       database: () => runtime.db,
       history: this.nodeHistory,
       counters: this.activity,
+      // `/launcher-list` and the status page's Launchers: the cluster in force.
+      launchers: () => runtime.cluster?.list() ?? Promise.resolve([]),
     });
   }
 

@@ -16,7 +16,11 @@ import type { LauncherListEntry } from '../../../src/cluster/index.js';
 import { stateName } from '../../../src/db/index.js';
 import { ROOT } from '../../support/cli.js';
 import { waitFor } from '../../support/wait-for.js';
-import { ZooKeeperEnsemble, zooKeeperUnavailableReason } from '../../support/zookeeper.js';
+import {
+  ZooKeeperEnsemble,
+  freePort,
+  zooKeeperUnavailableReason,
+} from '../../support/zookeeper.js';
 import { LauncherHarness } from './harness.js';
 
 const reason = zooKeeperUnavailableReason();
@@ -36,7 +40,7 @@ interface Daemon {
   readonly exited: Promise<number | null>;
 }
 
-function startNodepoold(h: LauncherHarness, name: string): Daemon {
+function startNodepoold(h: LauncherHarness, name: string, webPort?: number): Daemon {
   const child = spawn(
     process.execPath,
     [
@@ -45,7 +49,7 @@ function startNodepoold(h: LauncherHarness, name: string): Daemon {
       join(ROOT, 'test/support/nodepoold-harness.ts'),
       '--fake-ssh',
       '-d',
-      '--no-webapp',
+      ...(webPort === undefined ? ['--no-webapp'] : ['--web-address', `127.0.0.1:${webPort}`]),
       '--launcher-name',
       name,
       '-c',
@@ -146,12 +150,24 @@ describe.skipIf(reason !== null)('nodepoold launchers sharing ZooKeeper and a da
     try {
       await writeFile(join(t.dir, 'clouds.yaml'), t.cloud.cloudsYaml('fake'));
       await writeFile(t.configPath, config(ensemble!, t.chroot.path));
-      const first = startNodepoold(t, 'twin');
+      const port = await freePort();
+      const first = startNodepoold(t, 'twin', port);
       started.push(first);
       await waitFor(async () => (await readLauncherList(t.zk)).length === 1, {
         timeoutMs: 60_000,
         what: `the first launcher registered; ${first.output()}`,
       });
+      // Its web app shows the cluster it is a member of.
+      const web = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/launcher-list.json`).catch(() => null);
+          if (res?.ok !== true) return null;
+          const list = (await res.json()) as LauncherListEntry[];
+          return list.length === 1 && list[0]!.providers.length === PROVIDERS.length ? list : null;
+        },
+        { timeoutMs: 60_000, what: `/launcher-list.json with twin owning both providers` },
+      );
+      expect(web[0]).toMatchObject({ name: 'twin', leader: true, providers: PROVIDERS });
       const second = startNodepoold(t, 'twin');
       started.push(second);
       expect(await second.exited, second.output()).not.toBe(0);
