@@ -224,7 +224,6 @@ export class LauncherRuntime {
       this.cluster = cluster;
     }
     const result = await this.providers.reconfigure(next.providers);
-    this.cluster?.setProviders(next.providers.map((p) => p.name));
     if (result.started.length + result.stopped.length > 0) {
       log.info(
         { ...result },
@@ -242,6 +241,8 @@ export class LauncherRuntime {
       log.debug('Config %s: %d warning(s), unchanged', this.options.configPath, warnings.length);
     this.warningsKey = key;
     this.config = next;
+    // After the config is in force: adoptions read it.
+    this.cluster?.setProviders(next.providers.map((p) => p.name));
   }
 
   /** Closes everything (each step on its own). */
