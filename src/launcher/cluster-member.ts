@@ -153,7 +153,12 @@ export class ClusterMember implements ClusterHooks {
    * Resolves null when this member is not the leader.
    */
   async pass<T>(run: (starter: PassStarter) => Promise<T>): Promise<T | null> {
-    await this.takeRequests();
+    try {
+      await this.takeRequests();
+    } catch (err) {
+      // Allocation goes on; the requests stay for the next pass.
+      this.log.warn({ err }, 'Cannot take the launch requests of the owned providers');
+    }
     const cluster = this.deps.cluster();
     if (cluster === null || !cluster.isLeader()) return null;
     const batch: LaunchRequest[] = [];
