@@ -192,6 +192,18 @@ export class ClusterMember implements ClusterHooks {
     }
   }
 
+  /**
+   * Deletes a node the leader marked `delete` (ready-node policies) if this member owns its
+   * provider; otherwise its owner does (the `cleanup` cron, or the wake-up of the row).
+   */
+  deleteNode(nodeId: number, reason: string): void {
+    this.deps.tasks.spawn(`hand node ${nodeId} to its owner`, async () => {
+      const row = await this.deps.ctx.db().nodes.get(nodeId);
+      if (row !== undefined && this.owns(row.providerName))
+        this.deps.deleter.deleteNode(nodeId, reason);
+    });
+  }
+
   /** The owner duty: takes and starts the launch requests of every owned provider. */
   async takeRequests(): Promise<number> {
     const cluster = this.deps.cluster();

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { DriverRegistry, ProviderTuning } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
-import type { Service } from '../util/index.js';
+import type { CronClock, Service } from '../util/index.js';
 import type { HealthSource, StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
@@ -52,6 +52,8 @@ export interface LauncherOptions {
   launcherName?: string;
   /** How the cluster of launchers is built (tests). @default `defaultClusterFactory` */
   createCluster?: ClusterFactory;
+  /** Wall clock of the min-ready schedules, ready-node age and the minute ticker. @default the system's */
+  clock?: CronClock;
 }
 
 /** What the pool exposes beyond the Service contract. */

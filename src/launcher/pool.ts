@@ -32,6 +32,8 @@ import { launcherHealthProbes } from './health.js';
 import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
+import { runMinuteTicker } from './policies/index.js';
+import { LaunchPolicies } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { ClusterMember } from './cluster-member.js';
 import { ownedBy } from './cron/owned.js';
@@ -130,6 +132,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       // The reporter sends only this member's share (GaugeScope).
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
+      ...(options.clock ? { clock: options.clock } : {}),
+      policies: new LaunchPolicies(),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
     this.member = new ClusterMember({
@@ -180,11 +184,21 @@ export class LauncherPool extends BaseService implements LauncherService {
     // anyway; it retries on every pass.
     await this.prepare();
     this.tasks.spawn('main loop', () => this.loop());
+    this.tasks.spawn('minute ticker', () =>
+      runMinuteTicker({
+        clock: this.options.clock ?? { now: () => Date.now(), sleep: (ms, o) => delay(ms, o) },
+        hasSchedule: () =>
+          this.runtime.config?.labels.some((l) => l.minReadySchedule !== undefined) ?? false,
+        wake: () => this.wake(),
+        signal: this.signal,
+      }),
+    );
   }
 
   /** The status web app reads the config, ZooKeeper and database in force at each request. */
   statusSource(): StatusSource {
     const runtime = this.runtime;
+    const clock = this.options.clock;
     this.isStatusShown = true;
     return createStatusSource({
       config: () => runtime.config,
@@ -197,6 +211,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       counters: this.activity,
       // `/launcher-list` and the status page's Launchers: the cluster in force.
       launchers: () => runtime.cluster?.list() ?? Promise.resolve([]),
+      ...(clock ? { now: () => clock.now() } : {}),
     });
   }
 
@@ -318,6 +333,10 @@ export class LauncherPool extends BaseService implements LauncherService {
           ...(this.options.demandSource ? { demandSource: this.options.demandSource } : {}),
           starter,
           refreshed: this.refreshed,
+          // The ready-node policies mark rows `delete`; the owner of each deletes it.
+          ...(this.options.noDeletes
+            ? {}
+            : { deleteNode: (id: number, reason: string) => this.member.deleteNode(id, reason) }),
         }),
       );
       // Each member resends its share of the gauges at least every interval: rows another

@@ -43,3 +43,5 @@ export { NodeHistory } from './node-history.js';
 export type { NodeHistoryOptions, NodeSample } from './node-history.js';
 export { ActivityCounters } from './activity-counters.js';
 export type { CounterEntry, DeleteCount, LaunchCount } from './activity-counters.js';
+export { PolicyStatus } from './policy-status.js';
+export type { PolicyAlarms, StuckLabel } from './policy-status.js';
