@@ -221,6 +221,25 @@ describe('launchers sharing a database', () => {
     for (const p of lost) expect(w.provider(p).servers.size).toBe(0);
   });
 
+  it('leaves a ready-node deletion to the owner of the node’s provider', async () => {
+    const { w, ms } = await setUp({ minReady: 8, maxServers: 5 });
+    for (let round = 0; round < 2; round++) {
+      await Promise.all(ms.map((m) => m.pass()));
+      await settle(ms);
+    }
+    const leader = ms[0]!;
+    const nodes = await w.db.nodes.list();
+    const mine = nodes.find((n) => leader.cluster.owns(n.providerName))!;
+    const theirs = nodes.find((n) => !leader.cluster.owns(n.providerName))!;
+    for (const n of [mine, theirs]) {
+      await w.db.nodes.setState(n.id, 'delete');
+      leader.member.deleteNode(n.id, 'test');
+    }
+    await settle(ms);
+    expect(await w.db.nodes.get(mine.id)).toBeUndefined();
+    expect((await w.db.nodes.get(theirs.id))?.state).toBe(stateCode('delete'));
+  });
+
   it('a fence aborts every launch in flight and ends leader work', async () => {
     const { w, ms } = await setUp({ minReady: 8, maxServers: 5 });
     const leader = ms[0]!;
