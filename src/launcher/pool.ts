@@ -32,6 +32,8 @@ import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './la
 import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
 import { NodeDeleter } from './node-deleter.js';
+import { deleteMarkedNodes } from './delete-marked.js';
+import { pollForeignChanges } from './change-poller.js';
 import { runPass } from './pass.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { recoverAtStartup } from './startup-recovery.js';
@@ -151,6 +153,7 @@ export class LauncherPool extends BaseService implements LauncherService {
     // anyway; it retries on every pass.
     await this.prepare();
     this.tasks.spawn('main loop', () => this.loop());
+    this.tasks.spawn('change poller', () => pollForeignChanges(this.ctx, this.log, this.signal));
   }
 
   /** The status web app reads the config, ZooKeeper and database in force at each request. */
@@ -267,7 +270,10 @@ export class LauncherPool extends BaseService implements LauncherService {
   private async runOnce(): Promise<void> {
     const started = Date.now();
     try {
-      if (!(await this.prepare()) || this.options.noLaunches || this.signal.aborted) return;
+      if (!(await this.prepare()) || this.signal.aborted) return;
+      // Marked nodes go at once, not at the next cleanup cron (issue #15).
+      if (!this.options.noDeletes) await deleteMarkedNodes(this.ctx, this.deleter);
+      if (this.options.noLaunches) return;
       const result = await runPass(this.ctx, {
         history: this.history,
         jenkins: this.ctx.jenkins,
