@@ -19,7 +19,7 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
-import type { SshSeam } from '../launcher/index.js';
+import type { LauncherTiming, SshSeam } from '../launcher/index.js';
 import { createProgramDrivers } from './drivers.js';
 import { SHIPPED_SSH_SEAM } from './ssh-seam.js';
 import {
@@ -58,6 +58,8 @@ function parseWebAddress(value: string): { host: string; port: number } {
 export interface NodepooldComposition {
   /** How nodes are reached over SSH. @default real SSH (see ssh-seam.ts) */
   ssh?: SshSeam;
+  /** Launcher timing knobs (tests: a long interval shows what an event alone causes). */
+  timing?: Partial<LauncherTiming>;
 }
 
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
@@ -139,6 +141,7 @@ export async function main(
         noDeletes: !opts.deletes,
         noLaunches: !opts.launches,
         ssh,
+        ...(composition.timing !== undefined ? { timing: composition.timing } : {}),
         // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
         ...jenkinsZuul,
         integrations: [...jenkinsZuul.integrations, snapshots],
