@@ -67,6 +67,8 @@ export class LauncherPool extends BaseService implements LauncherService {
   private isStatusShown = false;
   private readonly refreshed = new WeakMap<Provider, number>();
   private readonly launching = new Set<number>();
+  /** Marked nodes whose deletion a pass started once (retries are the cleanup cron's). */
+  private readonly markedStarted = new Set<number>();
   private readonly subLaunching = new Set<number>();
   private isRecovered = false;
   private passCount = 0;
@@ -272,7 +274,8 @@ export class LauncherPool extends BaseService implements LauncherService {
     try {
       if (!(await this.prepare()) || this.signal.aborted) return;
       // Marked nodes go at once, not at the next cleanup cron (issue #15).
-      if (!this.options.noDeletes) await deleteMarkedNodes(this.ctx, this.deleter);
+      if (!this.options.noDeletes)
+        await deleteMarkedNodes(this.ctx, this.deleter, { attempted: this.markedStarted });
       if (this.options.noLaunches) return;
       const result = await runPass(this.ctx, {
         history: this.history,
