@@ -177,6 +177,15 @@ export const ERROR_CODES = {
     "The node's provider is no longer configured, so its server cannot be deleted.",
   ),
 
+  ERR_LAUNCHER_NAME_TAKEN: code(
+    'cluster',
+    'Another live launcher of the ZooKeeper cluster is registered under the same `--launcher-name`.',
+  ),
+  ERR_LAUNCHER_FENCED: code(
+    'cluster',
+    'The launcher lost its ZooKeeper session, or went too long without hearing from ZooKeeper, and stopped its cloud work (the reason of the aborted fence signal).',
+  ),
+
   ERR_SSH_CONNECT: code('ssh', 'An SSH connection to a node could not be made.'),
   ERR_SSH_AUTH: code('ssh', 'The node refused SSH authentication.'),
   ERR_SSH_TIMEOUT: code('ssh', 'The node did not accept SSH within the boot timeout.'),

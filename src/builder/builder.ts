@@ -15,10 +15,13 @@ import { createStatsFromEnv } from '../stats/index.js';
 import type { Stats } from '../stats/index.js';
 import { BaseService, TaskGroup } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
+import { createHealthSource } from '../web/index.js';
+import type { HealthSource } from '../web/index.js';
 import { ImageBuilds, ZkClient } from '../zk/index.js';
 import { BuildWorker } from './build-worker.js';
 import { CleanupWorker } from './cleanup-worker.js';
 import { checkBuilderConfig } from './config-check.js';
+import { builderHealthProbes } from './health.js';
 import type { BuilderOptions } from './options.js';
 import { UploadBackoff } from './upload-backoff.js';
 import { UploadWorker } from './upload-worker.js';
@@ -52,6 +55,8 @@ export class NodePoolBuilder extends BaseService {
   private zk: ZkClient | null = null;
   private stats: Stats | null = null;
   private startConfig: CompiledConfig | null = null;
+  /** `images-dir` of the config last loaded (the health check writes there). */
+  private imagesDir: string | null = null;
   private warnedZkChange = false;
 
   constructor(private readonly options: BuilderOptions) {
@@ -78,6 +83,7 @@ export class NodePoolBuilder extends BaseService {
     const config = await loadConfig(o.configPath);
     checkBuilderConfig(config);
     this.startConfig = config;
+    this.imagesDir = config.imagesDir ?? null;
     await mkdir(config.imagesDir ?? '', { recursive: true });
     this.stats = o.stats ?? createStatsFromEnv(env);
     const zk = new ZkClient({
@@ -157,7 +163,7 @@ export class NodePoolBuilder extends BaseService {
       images: new ImageBuilds(zk),
       hostname: o.hostname ?? os.hostname(),
       stats,
-      dibCmd: o.dibCmd ?? (env.NODEPOOL_DIB_CMD || DEFAULT_DIB_CMD),
+      dibCmd: this.dibCmd(),
       env,
       buildLogDir:
         o.buildLogDir === null
@@ -174,9 +180,33 @@ export class NodePoolBuilder extends BaseService {
     };
   }
 
+  private dibCmd(): string {
+    const env = this.options.env ?? process.env;
+    return this.options.dibCmd ?? (env.NODEPOOL_DIB_CMD || DEFAULT_DIB_CMD);
+  }
+
+  /**
+   * What `/health/live` and `/health/ready` answer (docs/web.md#health-endpoints): the worker
+   * loops; the ZooKeeper session, `images-dir` and the dib command.
+   */
+  healthSource(): HealthSource {
+    return createHealthSource(
+      builderHealthProbes({
+        state: () => this.state,
+        workers: () => this.workers.map((w) => w.name),
+        running: () => this.tasks.names(),
+        zookeeper: () => this.zk,
+        imagesDir: () => this.imagesDir,
+        dibCmd: this.dibCmd(),
+        path: (this.options.env ?? process.env).PATH,
+      }),
+    );
+  }
+
   /** Each worker pass reads the config again; a changed ZooKeeper list needs a restart. */
   private async reloadConfig(): Promise<CompiledConfig> {
     const config = await loadConfig(this.options.configPath, { signal: this.signal });
+    this.imagesDir = config.imagesDir ?? null;
     const first = this.startConfig;
     if (
       first !== null &&

@@ -1,6 +1,7 @@
 /** Public surface of the builder (nodepool-builder) area. */
 export { createBuilderService, checkBuilderConfig } from './builder-service.js';
-export type { BuilderOptions } from './builder-service.js';
+export type { BuilderOptions, BuilderService } from './builder-service.js';
+export { findCommand } from './health.js';
 export type { BuilderIntervals } from './options.js';
 export { NodePoolBuilder, DEFAULT_DIB_CMD, DEFAULT_BUILD_LOG_DIR } from './builder.js';
 export { dibCommand, runDib, QEMU_IMG_COMPAT_OPTIONS } from './dib-runner.js';

@@ -1,6 +1,7 @@
 /** Command-line pieces shared by the two daemons: integer flags, paths, parse outcome. */
 import { isAbsolute, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { parseListenAddress } from '../web/index.js';
 import { argparseHelp } from './argparse-help.js';
 import { VERSION } from './version.js';
 
@@ -15,6 +16,15 @@ export function parseCount(value: string): number {
       `expected a number of workers (0 or more): current value is "${value}"`,
     );
   return n;
+}
+
+/** commander parser of a `HOST:PORT` listen address: a bad value is a usage error. */
+export function parseListenOption(value: string): { host: string; port: number } {
+  try {
+    return parseListenAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** Resolves a path given on the command line against the directory the operator was in. */

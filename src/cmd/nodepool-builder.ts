@@ -1,12 +1,14 @@
 /** `nodepool-builder`: the image builder daemon (docs/behaviour.md#builder-processes). */
 import { checkBuilderConfig, createBuilderService } from '../builder/index.js';
 import { getLogger } from '../log/index.js';
+import { HealthApp } from '../web/index.js';
 import { runDaemonCommand, SIGTERM_FORCE_MS } from './daemon.js';
 import {
   commonDaemonSettings,
   daemonProgram,
   parseCount,
   parseDaemonArgs,
+  parseListenOption,
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
@@ -22,6 +24,7 @@ interface BuilderCliOptions {
   buildWorkers: number;
   uploadWorkers: number;
   failFast?: boolean;
+  webAddress?: { host: string; port: number };
 }
 
 /** Runs nodepool-builder with `argv` (without node and script); resolves to the exit status. */
@@ -31,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     '--secure',
     '--version',
     '--fail-fast',
+    '--web-address',
   ])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option(
@@ -46,7 +50,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option('-d, --nodaemon', 'do not run as a daemon')
     .option('--build-workers <n>', 'number of build workers', parseCount, 1)
     .option('--upload-workers <n>', 'number of upload workers', parseCount, 4)
-    .option('--fail-fast', 'exit at once when ZooKeeper cannot be reached at start');
+    .option('--fail-fast', 'exit at once when ZooKeeper cannot be reached at start')
+    .option(
+      '--web-address <host:port>',
+      'serve /health/live and /health/ready there (off by default)',
+      parseListenOption,
+    );
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
   const opts = program.opts<BuilderCliOptions>();
@@ -68,16 +77,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     createServices: (root, log) => {
       // Listed first: services stop in reverse order, so the fake cloud outlives the builder.
       const drivers = createProgramDrivers(log);
-      return [
-        drivers.owner,
-        createBuilderService({
-          configPath: resolveFrom(base, opts.config),
-          log: getLogger(root, 'nodepool.builder.NodePoolBuilder'),
-          buildWorkers: opts.buildWorkers,
-          uploadWorkers: opts.uploadWorkers,
-          drivers: drivers.registry,
-        }),
-      ];
+      const builder = createBuilderService({
+        configPath: resolveFrom(base, opts.config),
+        log: getLogger(root, 'nodepool.builder.NodePoolBuilder'),
+        buildWorkers: opts.buildWorkers,
+        uploadWorkers: opts.uploadWorkers,
+        drivers: drivers.registry,
+      });
+      // The health endpoints start after the builder and stop before it.
+      const web =
+        opts.webAddress === undefined
+          ? []
+          : [
+              new HealthApp({
+                health: builder.healthSource(),
+                host: opts.webAddress.host,
+                port: opts.webAddress.port,
+                log: getLogger(root, 'nodepool.builder.HealthApp'),
+              }),
+            ];
+      return [drivers.owner, builder, ...web];
     },
   });
 }

@@ -60,6 +60,8 @@ export interface NodepooldComposition {
   ssh?: SshSeam;
   /** Launcher timing knobs (tests: a long interval shows what an event alone causes). */
   timing?: Partial<LauncherTiming>;
+  /** Main loop interval (the health tests shorten it). @default 10 s */
+  intervalMs?: number;
 }
 
 /** Runs nodepoold with `argv` (without node and script); resolves to the exit status. */
@@ -146,6 +148,7 @@ export async function main(
         ...jenkinsZuul,
         integrations: [...jenkinsZuul.integrations, snapshots],
         drivers: drivers.registry,
+        ...(composition.intervalMs !== undefined ? { intervalMs: composition.intervalMs } : {}),
       });
       // The status web app beside the launcher (as upstream's NodePool and WebApp); listed
       // after it, so it starts once the launcher runs and stops first.
@@ -153,6 +156,7 @@ export async function main(
         ? [
             createWebApp({
               source: launcher.statusSource(),
+              health: launcher.healthSource(),
               host: opts.webAddress.host,
               port: opts.webAddress.port,
               log: getLogger(root, 'nodepool.WebApp'),

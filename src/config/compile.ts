@@ -111,6 +111,7 @@ function compileProvider(
     ...(p.keypair !== undefined ? { keypair: p.keypair } : {}),
     templateHostname: p['template-hostname'],
     cleanFloatingIps: p['clean-floating-ips'],
+    launchAttempts: p['launch-attempts'],
     images: p.images.map((i) => compileImage(i, diskimageNames)),
   };
 }
@@ -158,6 +159,30 @@ function dedupeServers<T extends { host: string; port: number }>(servers: readon
   return [...byKey.values()];
 }
 
+/** The keys beyond 0.4.0 of a label; none of them is set on a 0.4.0 label. */
+function labelPolicies(
+  l: RawConfig['labels'][number],
+): Pick<CompiledLabel, 'minReadySchedule' | 'maxReadyAgeMs' | 'refreshOnNewImage'> {
+  const schedule = l['min-ready-schedule'];
+  return {
+    ...(schedule !== undefined
+      ? {
+          minReadySchedule: {
+            timezone: schedule.timezone,
+            periods: schedule.periods.map((p) => ({
+              cron: p.cron.trim().split(/\s+/).join(' '),
+              minReady: p['min-ready'],
+            })),
+          },
+        }
+      : {}),
+    ...(l['max-ready-age'] !== undefined ? { maxReadyAgeMs: l['max-ready-age'] * 1000 } : {}),
+    ...(l['refresh-on-new-image'] !== undefined
+      ? { refreshOnNewImage: l['refresh-on-new-image'] }
+      : {}),
+  };
+}
+
 /** Builds the frozen CompiledConfig. Inputs must have passed validation. */
 export function compileConfig(input: CompileInput): CompiledConfig {
   const { raw } = input;
@@ -172,6 +197,7 @@ export function compileConfig(input: CompileInput): CompiledConfig {
     subnodes: l.subnodes,
     ...(l['ready-script'] !== undefined ? { readyScript: l['ready-script'] } : {}),
     providers: l.providers.map((p) => ({ name: p.name })),
+    ...labelPolicies(l),
   }));
   labels.push(...labelsFromTargets(raw));
   const cron = raw.cron;
@@ -206,6 +232,7 @@ export function compileConfig(input: CompileInput): CompiledConfig {
     labels,
     targets: compileTargets(raw, input.secure),
     diskimages: compileDiskImages(raw, providers),
+    stuckAfterMs: raw['stuck-after'] * 1000,
     warnings: [...input.warnings],
   };
   return deepFreeze(config);

@@ -8,3 +8,5 @@ export { diffProviders, isSameProvider } from './diff.js';
 export type { ProviderDiff } from './diff.js';
 export { compileCron, toParserSpec } from './cron.js';
 export { toJsonSchema } from './schema.js';
+export { cronMatchesMinute, effectiveMinReady, matchingPeriod } from './schedule.js';
+export type { EffectiveMinReady } from './schedule.js';

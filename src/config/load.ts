@@ -10,6 +10,7 @@ import type { CloudsFile } from './clouds.js';
 import { compileConfig } from './compile.js';
 import { crossReferenceFindings } from './crossref.js';
 import type { PartialConfig } from './crossref.js';
+import { policyFindings } from './policy-checks.js';
 import { ConfigError } from './errors.js';
 import type { ConfigProblem } from './errors.js';
 import { TOP_LEVEL } from './schema.js';
@@ -109,8 +110,10 @@ function check(file: string, text: string, strict: boolean): Checked {
   const validated = validateDocument(root, TOP_LEVEL);
   const { value } = validated;
   const findings = dropSatisfiedFindings(validated.findings, value);
-  if (root !== null && value !== undefined)
+  if (root !== null && value !== undefined) {
     findings.push(...crossReferenceFindings(value as PartialConfig, root));
+    findings.push(...policyFindings(value as PartialConfig, root));
+  }
   const isError = (f: Finding): boolean => f.level === 'error' || (strict && f.level === 'strict');
   const errors = findings.filter(isError);
   if (errors.length > 0 || root === null)

@@ -9,10 +9,12 @@ import {
   JENKINS,
   LABEL,
   LABEL_PROVIDER,
+  MIN_READY_SCHEDULE,
   NETWORK_BY_NAME,
   NETWORK_OLD,
   PROVIDER,
   PROVIDER_IMAGE,
+  SCHEDULE_PERIOD,
   TARGET,
   TOP_LEVEL,
   ZOOKEEPER_SERVER,
@@ -26,9 +28,11 @@ export const DOCS_END = '<!-- END GENERATED KEY REFERENCE -->';
 function typeName(node: SchemaNode): string {
   switch (node.kind) {
     case 'string':
-      return node.format === 'cron' ? 'cron string' : 'string';
+      if (node.format === 'cron') return 'cron string';
+      if (node.format === 'cron5') return 'five-field cron string';
+      return node.format === 'timezone' ? 'time zone name' : 'string';
     case 'int':
-      return 'integer';
+      return node.min === undefined ? 'integer' : `integer ≥ ${node.min}`;
     case 'float':
       return 'float';
     case 'number':
@@ -97,6 +101,8 @@ export function renderKeyReference(): string {
     ['`providers[].images[]`', PROVIDER_IMAGE],
     ['`labels[]`', LABEL],
     ['`labels[].providers[]`', LABEL_PROVIDER],
+    ['`labels[].min-ready-schedule`', MIN_READY_SCHEDULE],
+    ['`labels[].min-ready-schedule.periods[]`', SCHEDULE_PERIOD],
     ['`targets[]`', TARGET],
     ['`targets[].jenkins`', JENKINS],
     ['`diskimages[]`', DISKIMAGE],

@@ -5,9 +5,17 @@
 
 /** A scalar or collection type in the schema. */
 export type SchemaNode =
-  | { readonly kind: 'string'; readonly format?: 'cron'; readonly enum?: readonly string[] }
-  /** Integer token; booleans count as integers (voluptuous `int`). */
-  | { readonly kind: 'int' }
+  | {
+      readonly kind: 'string';
+      /**
+       * `cron`: upstream's schedule form (APScheduler weekdays, optional seconds last);
+       * `cron5`: a standard five-field cron (Sunday = 0); `timezone`: an IANA zone name.
+       */
+      readonly format?: 'cron' | 'cron5' | 'timezone';
+      readonly enum?: readonly string[];
+    }
+  /** Integer token; booleans count as integers (voluptuous `int`). `min`: smallest value. */
+  | { readonly kind: 'int'; readonly min?: number }
   /** Float token; an integer token is an upstream-validator-only error. */
   | { readonly kind: 'float' }
   /** Integer or float token. */
@@ -88,11 +96,15 @@ export function nodeToJsonSchema(node: SchemaNode): Record<string, unknown> {
   switch (node.kind) {
     case 'string':
       if (node.enum !== undefined) return { type: 'string', enum: [...node.enum] };
-      return node.format === 'cron'
-        ? { type: 'string', pattern: '^\\s*\\S+(\\s+\\S+){4,5}\\s*$' }
-        : { type: 'string' };
+      if (node.format === 'cron')
+        return { type: 'string', pattern: '^\\s*\\S+(\\s+\\S+){4,5}\\s*$' };
+      if (node.format === 'cron5')
+        return { type: 'string', pattern: '^\\s*\\S+(\\s+\\S+){4}\\s*$' };
+      return { type: 'string' };
     case 'int':
-      return { type: ['integer', 'boolean'] };
+      return node.min === undefined
+        ? { type: ['integer', 'boolean'] }
+        : { type: 'integer', minimum: node.min };
     case 'float':
     case 'number':
       return { type: 'number' };

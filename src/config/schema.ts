@@ -242,6 +242,13 @@ export const PROVIDER = obj({
     default: false,
     description: 'Let the cleanup job delete floating IPs that are not attached.',
   },
+  'launch-attempts': {
+    schema: int,
+    default: 3,
+    origin: 'port',
+    description:
+      "Launches of one label that may fail in a row on this provider before its nodes go to the label's other providers.",
+  },
   images: {
     schema: { kind: 'list', items: PROVIDER_IMAGE, uniqueBy: 'name' },
     required: true,
@@ -252,6 +259,36 @@ export const PROVIDER = obj({
 /** `labels[].providers[]`. */
 export const LABEL_PROVIDER = obj({
   name: { schema: str, required: true, description: 'A provider in `providers`.' },
+});
+
+/** `labels[].min-ready-schedule.periods[]` (beyond 0.4.0). */
+export const SCHEDULE_PERIOD = obj({
+  cron: {
+    schema: { kind: 'string', format: 'cron5' },
+    required: true,
+    description:
+      "Five-field cron string (minute hour day-of-month month day-of-week, Sunday = 0) read in the schedule's time zone; the period applies during every minute it matches.",
+  },
+  'min-ready': {
+    schema: { kind: 'int', min: 0 },
+    required: true,
+    description: 'Ready nodes to keep while this period applies.',
+  },
+});
+
+/** `labels[].min-ready-schedule` (beyond 0.4.0). */
+export const MIN_READY_SCHEDULE = obj({
+  timezone: {
+    schema: { kind: 'string', format: 'timezone' },
+    default: 'UTC',
+    description: 'IANA time zone the periods are read in, e.g. `Europe/Berlin`.',
+  },
+  periods: {
+    schema: { kind: 'list', items: SCHEDULE_PERIOD },
+    required: true,
+    description:
+      "Periods in order; the first whose cron matches the current minute sets the label's `min-ready`.",
+  },
 });
 
 /** `labels[]`. */
@@ -280,6 +317,25 @@ export const LABEL = obj({
     schema: { kind: 'list', items: LABEL_PROVIDER, uniqueBy: 'name' },
     required: true,
     description: 'Providers that may supply this label.',
+  },
+  'min-ready-schedule': {
+    schema: MIN_READY_SCHEDULE,
+    origin: 'port',
+    description:
+      "Time-of-day `min-ready`: outside every period the label's `min-ready` applies. When the value drops, ready nodes beyond it (plus queued demand) are deleted, oldest first.",
+  },
+  'max-ready-age': {
+    schema: { kind: 'int', min: 1 },
+    origin: 'port',
+    description:
+      'Seconds a node may stay ready; an older one is replaced, the replacement launched first.',
+  },
+  'refresh-on-new-image': {
+    schema: bool,
+    defaultText: '`false`',
+    origin: 'port',
+    description:
+      'Replace ready nodes booted from an older image once a newer upload is ready, the replacement launched first.',
   },
 });
 
@@ -439,6 +495,13 @@ export const TOP_LEVEL = obj({
   diskimages: {
     schema: { kind: 'list', items: DISKIMAGE, uniqueBy: 'name' },
     description: 'Images built with diskimage-builder.',
+  },
+  'stuck-after': {
+    schema: int,
+    default: 600,
+    origin: 'port',
+    description:
+      'Seconds a label may go without the nodes it needs, while a provider has room, before nodepoold warns that it is stuck.',
   },
 });
 

@@ -120,6 +120,11 @@ export interface CompiledProvider {
   readonly templateHostname: string;
   /** @default false */
   readonly cleanFloatingIps: boolean;
+  /**
+   * Failed launches of one label in a row before its nodes go elsewhere (port). Always set
+   * by the compiler; optional so that hand-built test configs need not name it. @default 3
+   */
+  readonly launchAttempts?: number;
   readonly images: readonly CompiledProviderImage[];
 }
 
@@ -138,6 +143,27 @@ export interface CompiledLabel {
   readonly subnodes: number;
   readonly readyScript?: string;
   readonly providers: readonly CompiledLabelProvider[];
+  /** Time-of-day `min-ready` (beyond 0.4.0); absent: `minReady` always applies. */
+  readonly minReadySchedule?: CompiledSchedule;
+  /** Ready nodes older than this (since they became ready) are replaced (beyond 0.4.0). */
+  readonly maxReadyAgeMs?: number;
+  /** Ready nodes booted from an older image upload are replaced (beyond 0.4.0). */
+  readonly refreshOnNewImage?: boolean;
+}
+
+/** One `min-ready-schedule.periods[]` entry. */
+export interface CompiledSchedulePeriod {
+  /** Five-field cron string (Sunday = 0), read in the schedule's time zone. */
+  readonly cron: string;
+  readonly minReady: number;
+}
+
+/** A label's `min-ready-schedule`. */
+export interface CompiledSchedule {
+  /** IANA time zone name. @default 'UTC' */
+  readonly timezone: string;
+  /** The first period whose cron matches the current minute wins. */
+  readonly periods: readonly CompiledSchedulePeriod[];
 }
 
 /** Jenkins settings of a target: `test-job` from YAML, the rest from secure.conf. */
@@ -197,6 +223,8 @@ export interface CompiledConfig {
   readonly labels: readonly CompiledLabel[];
   readonly targets: readonly CompiledTarget[];
   readonly diskimages: readonly CompiledDiskImage[];
+  /** How long a label's need may stay unmet before the stuck-demand alarm (port). @default 600_000 */
+  readonly stuckAfterMs: number;
   /**
    * Problems the daemons tolerate, as upstream's loader does (unknown keys, `rate: 1`,
    * dropped image `meta`): `config-validate` rejects most of them; daemons log them.

@@ -9,6 +9,7 @@
  */
 import { floatRepr } from '../compat/index.js';
 import { cronProblem } from './cron.js';
+import { scheduleCronProblem, timezoneProblem } from './schedule.js';
 import type { ObjectSchema, SchemaNode } from './schema-types.js';
 import type { Pos, RawNode } from './yaml11.js';
 
@@ -106,13 +107,32 @@ export class SchemaWalker {
           this.add(path, `unknown value ${describeNode(node)}; available: ${names}`, node.pos);
           return undefined;
         }
-        if (schema.format === 'cron') {
-          const problem = cronProblem(String(value));
-          if (problem !== undefined) this.add(path, problem, node.pos);
+        const check =
+          schema.format === 'cron'
+            ? cronProblem
+            : schema.format === 'cron5'
+              ? scheduleCronProblem
+              : schema.format === 'timezone'
+                ? timezoneProblem
+                : undefined;
+        const problem = check?.(String(value));
+        if (problem !== undefined) {
+          this.add(path, problem, node.pos);
+          // Keys beyond 0.4.0 (cron5, timezone) are checked before compiling uses them.
+          if (schema.format !== 'cron') return undefined;
         }
         return value;
       }
       case 'int':
+        if (schema.min !== undefined) {
+          // Keys beyond 0.4.0: a plain integer, no boolean.
+          if (kind !== 'int') return this.expected(path, node, 'an integer');
+          if (typeof value === 'number' && value < schema.min) {
+            this.add(path, `must be at least ${schema.min}, got ${value}`, node.pos);
+            return undefined;
+          }
+          return value;
+        }
         // Compat: voluptuous `int` accepts booleans (bool is a subclass of int in Python).
         if (kind === 'int') return value;
         if (kind === 'bool') return value === true ? 1 : 0;

@@ -13,6 +13,7 @@ import type { Stats } from '../stats/index.js';
 import type { GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { ImageUpload } from '../zk/index.js';
 import type { LoginSlots } from '../ssh/index.js';
+import type { LaunchPlan, NodeCount } from './allocation/index.js';
 
 /**
  * Where the current `ready` upload of an image to a provider is read: the ZooKeeper
@@ -26,6 +27,15 @@ export interface UploadSource {
     options?: { signal?: AbortSignal },
   ): Promise<ImageUpload | null>;
 }
+
+/** The wall clock time-based policies read (min-ready schedules, ready-node age). */
+export interface WallClock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/** The system wall clock. */
+export const systemWallClock: WallClock = { now: () => Date.now() };
 
 /** Timing knobs; production defaults, tests shorten them. */
 export interface LauncherTiming {
@@ -101,4 +111,45 @@ export interface LauncherContext {
   gaugesChanged(): void;
   /** Launch and delete counts since start, for the web app's `/metrics`. */
   readonly activity: ActivityCounters;
+  /** Wall clock of the min-ready schedules and `max-ready-age`. @default systemWallClock */
+  readonly clock?: WallClock;
+  /** Quota failover, launch attempts and the stuck alarm (beyond 0.4.0); none when absent. */
+  readonly policies?: PolicyHooks;
+}
+
+/** How a launch ended, as the launch reports it to the policies. */
+export interface LaunchEnd {
+  readonly label: string;
+  readonly provider: string;
+  /** `ready` or the statsd error key (`error.quota`, `error.status`, ...). */
+  readonly result: string;
+  readonly error?: unknown;
+}
+
+/** What one pass saw, for the stuck-demand alarm. */
+export interface PassView {
+  readonly plan: LaunchPlan;
+  readonly counts: readonly NodeCount[];
+  readonly onlineTargets: ReadonlySet<string>;
+  hasImage(image: string, provider: string): boolean;
+}
+
+/**
+ * What the pass and the launches ask of the pool policies beyond 0.4.0 (quota failover,
+ * launch attempts, the stuck alarm); `LaunchPolicies` in `policies/` implements it.
+ */
+export interface PolicyHooks {
+  /** Before allocation (ends quota episodes whose limits show room). */
+  beforePass(ctx: LauncherContext): Promise<void>;
+  /** The (label, provider) pairs allocation may link, on top of its image check. */
+  usable(
+    config: CompiledConfig,
+    hasImage: (image: string, provider: string) => boolean,
+  ): (label: string, provider: string) => boolean;
+  /** After allocation, before the creates: the providers among `names` with no quota room. */
+  checkRoom(ctx: LauncherContext, names: Iterable<string>): Promise<Set<string>>;
+  /** What the pass saw. */
+  observe(ctx: LauncherContext, view: PassView): void;
+  /** A launch ended. */
+  launchEnded(ctx: LauncherContext, e: LaunchEnd): void;
 }

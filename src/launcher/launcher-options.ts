@@ -2,8 +2,8 @@
 import type { Logger } from 'pino';
 import type { DriverRegistry, ProviderTuning } from '../provider/index.js';
 import type { Stats } from '../stats/index.js';
-import type { Service } from '../util/index.js';
-import type { StatusSource } from '../web/index.js';
+import type { CronClock, Service } from '../util/index.js';
+import type { HealthSource, StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { LauncherIntegration } from './integration.js';
@@ -47,6 +47,8 @@ export interface LauncherOptions {
   dbPoolMax?: number;
   /** Watch the config files for changes. @default true */
   watchConfig?: boolean;
+  /** Wall clock of the min-ready schedules, ready-node age and the minute ticker. @default the system's */
+  clock?: CronClock;
 }
 
 /** What the pool exposes beyond the Service contract. */
@@ -65,6 +67,11 @@ export interface LauncherService extends Service {
    * and the node history, which the launcher records from the first call on.
    */
   statusSource(): StatusSource;
+  /**
+   * What `/health/live` and `/health/ready` answer (docs/web.md#health-endpoints): the main
+   * loop's last pass; the config, database, ZooKeeper session and providers in force.
+   */
+  healthSource(): HealthSource;
 }
 
 /** The launcher part of the SIGUSR2 report. */

@@ -106,6 +106,11 @@ export async function launchNode(
       result: 'ready',
     });
     log.info('Node %d is ready in %d ms', spec.nodeId, Date.now() - started);
+    ctx.policies?.launchEnded(ctx, {
+      label: spec.label.name,
+      provider: spec.provider.name,
+      result: 'ready',
+    });
     return 'ready';
   } catch (err) {
     if (ctx.signal.aborted) {
@@ -120,6 +125,12 @@ export async function launchNode(
     ctx.activity.countLaunch({ provider: spec.provider.name, label: spec.label.name, result });
     log.error({ err }, 'Cannot launch node %d (%s): deleting it', spec.nodeId, result);
     requestDelete(spec.nodeId, `launch failed: ${result}`);
+    ctx.policies?.launchEnded(ctx, {
+      label: spec.label.name,
+      provider: spec.provider.name,
+      result,
+      error: err,
+    });
     return 'failed';
   } finally {
     ctx.wake();

@@ -14,6 +14,7 @@ import type { LauncherContext } from './context.js';
 import { currentCloudImage } from './image-source.js';
 import type { DemandSource, JenkinsHooks } from './hooks.js';
 import type { LaunchSpec } from './node-launcher.js';
+import { applyReadyPolicies } from './policies/index.js';
 import type { SubnodeLaunchSpec } from './subnode-launcher.js';
 
 /** What a pass starts; the pool runs them in the background. */
@@ -111,10 +112,14 @@ export async function runPass(
     starter: PassStarter;
     /** When each running provider last refreshed its flavors and limits. */
     refreshed: WeakMap<Provider, number>;
+    /** Starts a node's deletion (ready-node policies); absent: they delete nothing. */
+    deleteNode?: (nodeId: number, reason: string) => void;
   },
 ): Promise<PassResult> {
   const config = ctx.config();
   const db = ctx.db();
+  const policies = ctx.policies;
+  await policies?.beforePass(ctx);
   const labels = new Map(config.labels.map((l) => [l.name, l]));
   const providers = new Map(config.providers.map((p) => [p.name, p]));
   const targets = new Map(config.targets.map((t) => [t.name, t]));
@@ -186,11 +191,25 @@ export async function runPass(
       ctx.log.warn({ err }, 'Cannot read Gearman demand: assuming none this pass');
     }
   }
+  // Beyond 0.4.0: effective min-ready of scheduled labels, stale and excess ready nodes.
+  const ready = await applyReadyPolicies(ctx, {
+    counts,
+    gearmanDemand,
+    ...(deps.deleteNode ? { deleteNode: deps.deleteNode } : {}),
+  });
+  const online = await onlineTargets(config, deps.jenkins);
+  const isImaged = (image: string, provider: string): boolean =>
+    hasImage.has(`${image}\0${provider}`);
   const plan = planLaunches(
-    config,
-    { counts, gearmanDemand, onlineTargets: await onlineTargets(config, deps.jenkins) },
-    { history: deps.history, hasImage: (image, provider) => hasImage.has(`${image}\0${provider}`) },
+    ready.config,
+    { counts, gearmanDemand, onlineTargets: online },
+    {
+      history: deps.history,
+      hasImage: isImaged,
+      ...(policies ? { isUsable: policies.usable(ready.config, isImaged) } : {}),
+    },
   );
+  policies?.observe(ctx, { plan, counts, onlineTargets: online, hasImage: isImaged });
   for (const p of plan.demand.providers) {
     if (p.isOverAllocated)
       ctx.log.info(
@@ -206,7 +225,13 @@ export async function runPass(
     plan.orders.map((o) => o.provider),
     deps.refreshed,
   );
+  const full = await policies?.checkRoom(
+    ctx,
+    plan.orders.map((o) => o.provider),
+  );
   for (const order of plan.orders) {
+    // Its limits show no room: the next pass (woken) places this share elsewhere.
+    if (full?.has(order.provider)) continue;
     const label = labels.get(order.label);
     const provider = providers.get(order.provider);
     const target = targets.get(order.target);

@@ -18,8 +18,8 @@ import type { Stats } from '../stats/index.js';
 import { BaseService, CronScheduler, TaskGroup, Wakeup, delay } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { ActivityCounters, NodeHistory, stateCountsOf } from '../status/index.js';
-import { createStatusSource } from '../web/index.js';
-import type { StatusSource } from '../web/index.js';
+import { createHealthSource, createStatusSource } from '../web/index.js';
+import type { HealthSource, StatusSource } from '../web/index.js';
 import { ImageBuilds } from '../zk/index.js';
 import { AllocationHistory } from './allocation/index.js';
 import { DEFAULT_TIMING } from './context.js';
@@ -28,6 +28,7 @@ import { runCheck } from './cron/check.js';
 import { LeakTracker, runCleanup } from './cron/cleanup.js';
 import type { CleanupDeps } from './cron/cleanup.js';
 import { GaugeReporter, gaugeGroups } from './gauges.js';
+import { launcherHealthProbes } from './health.js';
 import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
 import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
@@ -35,6 +36,8 @@ import { NodeDeleter } from './node-deleter.js';
 import { deleteMarkedNodes } from './delete-marked.js';
 import { pollForeignChanges } from './change-poller.js';
 import { runPass } from './pass.js';
+import { runMinuteTicker } from './policies/index.js';
+import { LaunchPolicies } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { recoverAtStartup } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
@@ -74,6 +77,7 @@ export class LauncherPool extends BaseService implements LauncherService {
   private passCount = 0;
   private lastPassAt: number | null = null;
   private lastPassMs: number | null = null;
+  private startedAt: number | null = null;
 
   constructor(private readonly options: LauncherOptions) {
     super();
@@ -122,6 +126,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       wake: () => this.wake(),
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
+      ...(options.clock ? { clock: options.clock } : {}),
+      policies: new LaunchPolicies(),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
     this.gauges = new GaugeReporter(
@@ -150,17 +156,28 @@ export class LauncherPool extends BaseService implements LauncherService {
   protected async doStart(): Promise<void> {
     const { noDeletes, noLaunches } = this.options;
     this.log.info({ noDeletes, noLaunches }, 'Starting the launcher');
+    this.startedAt = Date.now();
     if (this.options.watchConfig !== false) this.runtime.watchFiles();
     // Compat: a start-up failure (bad config, database down) is logged and the loop starts
     // anyway; it retries on every pass.
     await this.prepare();
     this.tasks.spawn('main loop', () => this.loop());
     this.tasks.spawn('change poller', () => pollForeignChanges(this.ctx, this.log, this.signal));
+    this.tasks.spawn('minute ticker', () =>
+      runMinuteTicker({
+        clock: this.options.clock ?? { now: () => Date.now(), sleep: (ms, o) => delay(ms, o) },
+        hasSchedule: () =>
+          this.runtime.config?.labels.some((l) => l.minReadySchedule !== undefined) ?? false,
+        wake: () => this.wake(),
+        signal: this.signal,
+      }),
+    );
   }
 
   /** The status web app reads the config, ZooKeeper and database in force at each request. */
   statusSource(): StatusSource {
     const runtime = this.runtime;
+    const clock = this.options.clock;
     this.isStatusShown = true;
     return createStatusSource({
       config: () => runtime.config,
@@ -171,7 +188,25 @@ export class LauncherPool extends BaseService implements LauncherService {
       database: () => runtime.db,
       history: this.nodeHistory,
       counters: this.activity,
+      ...(clock ? { now: () => clock.now() } : {}),
     });
+  }
+
+  /** The health checks read the loop's last pass and the clients in force at each request. */
+  healthSource(): HealthSource {
+    const runtime = this.runtime;
+    return createHealthSource(
+      launcherHealthProbes({
+        state: () => this.state,
+        lastPassAt: () => this.lastPassAt,
+        startedAt: () => this.startedAt,
+        intervalMs: this.timing.intervalMs,
+        config: () => runtime.config,
+        db: () => runtime.db,
+        zookeeper: () => runtime.images?.client ?? null,
+        provider: (name) => runtime.providers.get(name),
+      }),
+    );
   }
 
   /** Loads config when due; runs the start-up recovery once a config is in force. */
@@ -286,6 +321,9 @@ export class LauncherPool extends BaseService implements LauncherService {
           launchSubnode: (s) => this.startSubnodeLaunch(s),
         },
         refreshed: this.refreshed,
+        ...(this.options.noDeletes
+          ? {}
+          : { deleteNode: (id: number, reason: string) => this.deleter.deleteNode(id, reason) }),
       });
       if (this.isStatusShown)
         this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));

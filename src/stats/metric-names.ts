@@ -155,3 +155,13 @@ export function imageUpdateMetric(image: string, provider: string): string {
 export function dibImageSizeGauge(image: string, ext: string): string {
   return `nodepool.dib_image_build.${image}.${ext}.size`;
 }
+
+/** `nodepool.provider.<provider>.quota_exceeded` counter: one per quota episode (port). */
+export function providerQuotaExceededMetric(provider: string): string {
+  return `nodepool.provider.${provider}.quota_exceeded`;
+}
+
+/** `nodepool.label.<label>.stuck` gauge: 1 while the stuck-demand alarm is on (port). */
+export function labelStuckGauge(label: string): string {
+  return `nodepool.label.${label}.stuck`;
+}

@@ -5,6 +5,7 @@
  * `nodepool.launch.*` and {@link ActivityCounters.countDelete} where it reports
  * `nodepool.delete.*`.
  */
+import { PolicyStatus } from './policy-status.js';
 
 /** One counter series: its label values and its count. */
 export interface CounterEntry {
@@ -46,6 +47,8 @@ class CounterFamily {
 
 /** Launch and delete counters of one nodepoold process. */
 export class ActivityCounters {
+  /** Quota episodes and stuck labels (pool policies beyond 0.4.0). */
+  readonly policies = new PolicyStatus();
   private readonly launches = new CounterFamily(['provider', 'label', 'result']);
   private readonly deletes = new CounterFamily(['provider', 'label']);
 

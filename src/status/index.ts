@@ -38,7 +38,10 @@ export type {
   ProviderSummary,
   StateCounts,
 } from './node-tables.js';
+export { LAUNCHER_LIST_HEADERS, launcherListJson, launcherListTable } from './launcher-tables.js';
 export { NodeHistory } from './node-history.js';
 export type { NodeHistoryOptions, NodeSample } from './node-history.js';
 export { ActivityCounters } from './activity-counters.js';
 export type { CounterEntry, DeleteCount, LaunchCount } from './activity-counters.js';
+export { PolicyStatus } from './policy-status.js';
+export type { PolicyAlarms, StuckLabel } from './policy-status.js';

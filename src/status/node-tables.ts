@@ -104,14 +104,36 @@ export function stateCountsOf(
   return out;
 }
 
+/** Where a scheduled label's effective min-ready comes from (`min-ready-schedule`). */
+export interface MinReadySource {
+  /** Index of the period in force, or null outside every period. */
+  readonly period: number | null;
+  /** That period's cron string. */
+  readonly cron?: string;
+  readonly timezone: string;
+  /** The label's own `min-ready`, which applies outside every period. */
+  readonly configured: number;
+}
+
 /** What the summary needs to know of a configured label. */
 export interface LabelInfo {
   readonly name: string;
   readonly image: string;
-  /** -1 (or any negative) means the label is disabled. */
+  /** The effective value; -1 (or any negative) means the label is disabled. */
   readonly minReady: number;
   readonly subnodes: number;
   readonly providers: readonly string[];
+  /** Set for a label with a `min-ready-schedule`. */
+  readonly schedule?: MinReadySource;
+}
+
+/** The Min Ready cell: the value, and for a scheduled label which period set it. */
+export function minReadyText(minReady: number | null, schedule?: MinReadySource): string {
+  if (minReady === null) return '';
+  if (schedule === undefined) return String(minReady);
+  return schedule.period === null
+    ? `${minReady} (no period)`
+    : `${minReady} (period ${schedule.period})`;
 }
 
 /** One row of the label summary. */
@@ -120,6 +142,8 @@ export interface LabelSummary {
   readonly image: string | null;
   /** `null` for a label that has nodes but is no longer configured. */
   readonly minReady: number | null;
+  /** Set for a label with a `min-ready-schedule`. */
+  readonly schedule?: MinReadySource;
   readonly providers: readonly string[];
   readonly counts: StateCounts;
   readonly total: number;
@@ -163,6 +187,7 @@ export function summariseLabels(
       label: l.name,
       image: l.image,
       minReady: l.minReady,
+      ...(l.schedule !== undefined ? { schedule: l.schedule } : {}),
       providers: l.providers,
       counts,
       total,
@@ -193,7 +218,7 @@ export function labelListTable(rows: readonly LabelSummary[]): string {
     rows.map((r) => [
       r.label,
       r.image,
-      r.minReady,
+      r.schedule === undefined ? r.minReady : minReadyText(r.minReady, r.schedule),
       r.counts.ready,
       r.counts.building,
       r.counts.used,

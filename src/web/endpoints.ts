@@ -10,6 +10,8 @@ import {
   imageListJson,
   imageListTable,
   labelListTable,
+  launcherListJson,
+  launcherListTable,
   nodeJson,
   nodeListTable,
   providerListTable,
@@ -54,6 +56,7 @@ function labelJson(r: LabelSummary): Record<string, unknown> {
     label: r.label,
     image: r.image,
     minReady: r.minReady,
+    ...(r.schedule !== undefined ? { minReadySchedule: r.schedule } : {}),
     providers: r.providers,
     ...r.counts,
     total: r.total,
@@ -133,6 +136,38 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map(
                 })),
               )
             : text(providerListTable(rows));
+        },
+      },
+      {
+        path: '/launcher-list',
+        async render(source, format, _now, o) {
+          const entries = await source.listLaunchers(o);
+          return format === 'json'
+            ? json(launcherListJson(entries))
+            : text(launcherListTable(entries));
+        },
+      },
+      {
+        // Port addition: what the status page's banner shows (stuck labels, quota episodes).
+        path: '/alarms',
+        render(source, format, now) {
+          const a = source.alarms?.() ?? { quotaExceeded: [], overQuota: [], stuck: [] };
+          const stuck = a.stuck.map((s) => ({
+            label: s.label,
+            cause: s.cause,
+            message: s.message,
+            since: new Date(s.since).toISOString(),
+            seconds: Math.max(0, Math.round((now - s.since) / 1000)),
+          }));
+          const body = { stuck, overQuota: a.overQuota };
+          if (format === 'json') return Promise.resolve(json(body));
+          const lines = [
+            ...stuck.map((s) => `label ${s.label} stuck for ${s.seconds} s: ${s.message}`),
+            ...a.overQuota.map((p) => `provider ${p} over quota`),
+          ];
+          return Promise.resolve(
+            text(lines.length === 0 ? 'no alarms\n' : lines.join('\n') + '\n'),
+          );
         },
       },
       {

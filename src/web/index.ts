@@ -20,3 +20,14 @@ export type {
 } from './status-source.js';
 export { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 export { ENDPOINTS } from './endpoints.js';
+export { HEALTH_PATHS, createHealthSource, runHealthProbes } from './health.js';
+export type {
+  HealthCheck,
+  HealthProbe,
+  HealthProbes,
+  HealthReport,
+  HealthSource,
+  HealthSourceOptions,
+} from './health.js';
+export { HealthApp } from './health-app.js';
+export type { HealthAppOptions } from './health-app.js';

@@ -86,7 +86,7 @@ function configFamilies(source: StatusSource): Family[] {
   const minReady = family(
     'nodepool_label_min_ready',
     'gauge',
-    'Configured min-ready of each label (-1: disabled).',
+    'Min-ready of each label now: its min-ready-schedule period in force, else the configured value (-1: disabled).',
   );
   for (const l of source.labels())
     minReady.samples.push({ labels: { label: l.name }, value: l.minReady });
@@ -138,6 +138,34 @@ function imageFamilies(builds: readonly ImageBuild[], uploads: readonly ImageUpl
   return [b, u];
 }
 
+/** Quota failover and the stuck-demand alarm (port additions). */
+function policyFamilies(source: StatusSource): Family[] {
+  const alarms = source.alarms?.();
+  if (alarms === undefined) return [];
+  const episodes = counterFamily(
+    'nodepool_provider_quota_exceeded_total',
+    'Quota episodes by provider: a create refused for quota or limits with no room.',
+    alarms.quotaExceeded,
+  );
+  const over = family(
+    'nodepool_provider_over_quota',
+    'gauge',
+    'Whether the provider is skipped for quota now (1) or not (0).',
+  );
+  const overSet = new Set(alarms.overQuota);
+  for (const p of source.providers())
+    over.samples.push({ labels: { provider: p.name }, value: overSet.has(p.name) ? 1 : 0 });
+  const stuck = family(
+    'nodepool_label_stuck',
+    'gauge',
+    'Whether the label is stuck (1): its need unmet past stuck-after while a provider has room.',
+  );
+  const stuckSet = new Set(alarms.stuck.map((s) => s.label));
+  for (const l of source.labels())
+    stuck.samples.push({ labels: { label: l.name }, value: stuckSet.has(l.name) ? 1 : 0 });
+  return [episodes, over, stuck];
+}
+
 function warnUnlessUnconfigured(log: Logger, err: unknown, what: string): void {
   // Not configured is a steady state, not a fault: the up gauge says it without log noise.
   if (!(err instanceof StatusUnavailableError))
@@ -183,6 +211,7 @@ export async function renderMetrics(
       'Finished node deletions by provider and label.',
       counters.deletes,
     ),
+    ...policyFamilies(source),
     up,
   );
   return writeExposition(families);

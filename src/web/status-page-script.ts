@@ -79,9 +79,16 @@ export const STATUS_PAGE_SCRIPT = String.raw`
     return el('span', {}, [el('span', { class: 'bar', style: 'width:' + w(r.ready) }, []),
       el('span', { class: 'bar building', style: 'width:' + w(r.building) }, [])]);
   }
+  function minReadyCell(r) {
+    var s = r.minReadySchedule;
+    if (!s) return r.minReady;
+    var from = s.period === null ? 'min-ready ' + s.configured + ' outside every period'
+      : 'period ' + s.period + ' "' + s.cron + '" (' + s.timezone + ')';
+    return el('span', { title: from }, [String(r.minReady) + (s.period === null ? ' (no period)' : ' (period ' + s.period + ')')]);
+  }
   function renderLabels(rows) {
     fill('labels', table(['Label', 'Image', 'Min ready', 'Ready', 'Building', 'Used', 'Hold', 'Delete', 'Total', 'Deficit', ''],
-      rows.map(function (r) { return [r.label, r.image, r.minReady, r.ready, r.building, r.used, r.hold, r.delete, r.total, r.deficit, readyBar(r)]; }),
+      rows.map(function (r) { return [r.label, r.image, minReadyCell(r), r.ready, r.building, r.used, r.hold, r.delete, r.total, r.deficit, readyBar(r)]; }),
       [false, false, true, true, true, true, true, true, true, true]));
   }
   function renderProviders(rows) {
@@ -96,6 +103,25 @@ export const STATUS_PAGE_SCRIPT = String.raw`
   function renderUploads(rows) {
     fill('uploads', table(['Image', 'Build', 'Upload', 'Provider', 'Provider image', 'State', 'Age'],
       rows.map(function (u) { return [u.image, u.buildId, u.uploadId, u.provider, u.externalName, u.state, u.age]; }), []));
+  }
+  function renderLaunchers(rows) {
+    fill('launchers', table(['Name', 'Host', 'PID', 'Since', 'Leader', 'Providers'],
+      rows.map(function (l) {
+        var since = l.since > 0 ? new Date(l.since * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null;
+        return [l.name, l.host, l.pid, since, l.leader ? 'leader' : '', l.providers.join(', ')];
+      }), [false, false, true]));
+  }
+
+  function renderAlarms(a) {
+    var box = document.getElementById('alarms');
+    var lines = a.stuck.map(function (s) {
+      return el('p', { class: 'stuck', 'data-label': s.label },
+        ['Label ' + s.label + ' is stuck (' + s.seconds + ' s): ' + s.message]);
+    }).concat(a.overQuota.map(function (p) {
+      return el('p', { class: 'over-quota', 'data-provider': p }, ['Provider ' + p + ' is over quota: skipped']);
+    }));
+    box.replaceChildren.apply(box, lines);
+    box.hidden = lines.length === 0;
   }
 
   function clock(ms) { return new Date(ms).toLocaleTimeString([], { hour12: false }); }
@@ -140,7 +166,9 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       load('providers', 'provider-list.json', renderProviders),
       load('history', 'node-history.json', renderChart),
       load('builds', 'dib-image-list.json', renderBuilds),
-      load('uploads', 'image-list.json', renderUploads)
+      load('uploads', 'image-list.json', renderUploads),
+      load('launchers', 'launcher-list.json', renderLaunchers),
+      fetchJson('alarms.json').then(renderAlarms, function () { /* an older daemon: no banner */ })
     ]).then(function () {
       document.getElementById('updated').textContent = 'updated ' + clock(Date.now()) +
         (refreshS > 0 ? ' · refreshing every ' + refreshS + ' s' : '');

@@ -31,6 +31,8 @@ td.num, th.num { text-align:right; font-variant-numeric: tabular-nums; }
 .bar { display:inline-block; height:8px; background:var(--ready); border-radius:2px; vertical-align:middle; }
 .bar.building { background:var(--building); }
 .error { color:#a12; }
+#alarms { margin:16px 24px 0; padding:10px 16px; border-radius:6px; background:#fdecea; border:1px solid #e6a59d; color:#7a1c12; }
+#alarms p { margin:2px 0; }
 .empty { color:var(--muted); font-style:italic; }
 svg text { font-size:11px; fill:var(--muted); }
 .legend { display:flex; gap:14px; font-size:12px; color:var(--muted); margin-top:4px; }
@@ -51,7 +53,8 @@ export const STATUS_PAGE_HTML = `<!DOCTYPE html>
 <noscript><p>This page needs JavaScript. The same data is at
 <a href="node-list">node-list</a>, <a href="label-list">label-list</a>,
 <a href="provider-list">provider-list</a>, <a href="dib-image-list">dib-image-list</a>,
-<a href="image-list">image-list</a> (add <code>.json</code> for JSON) and <a href="metrics">metrics</a>.</p></noscript>
+<a href="image-list">image-list</a>, <a href="launcher-list">launcher-list</a> (add <code>.json</code> for JSON) and <a href="metrics">metrics</a>.</p></noscript>
+<div id="alarms" role="alert" hidden></div>
 <main>
 <section class="wide" id="summary"><h2>Nodes by state</h2><div class="cards" id="state-cards"></div></section>
 <section class="wide" id="labels"><h2>Labels</h2><div class="body"></div></section>
@@ -60,6 +63,7 @@ export const STATUS_PAGE_HTML = `<!DOCTYPE html>
 <section class="wide" id="history"><h2>Node counts over time</h2><div class="body"></div></section>
 <section class="wide" id="nodes"><h2>Nodes</h2><div class="body"></div></section>
 <section class="wide" id="uploads"><h2>Image uploads</h2><div class="body"></div></section>
+<section class="wide" id="launchers"><h2>Launchers</h2><div class="body"></div></section>
 </main>
 <script>${STATUS_PAGE_SCRIPT}</script>
 </body>

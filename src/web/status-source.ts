@@ -3,6 +3,8 @@
  * builds with {@link createStatusSource} from what it already holds). The web app never
  * writes anything and never holds a lock.
  */
+import type { LauncherListEntry } from '../cluster/index.js';
+import { effectiveMinReady } from '../config/index.js';
 import type { CompiledConfig } from '../config/index.js';
 import type { NodeRecord, Repos, SnapshotImageRecord } from '../db/index.js';
 import { NodepoolError } from '../errors.js';
@@ -13,6 +15,7 @@ import type {
   LabelInfo,
   NodeHistory,
   NodeSample,
+  PolicyAlarms,
 } from '../status/index.js';
 import type { ImageBuild, ImageBuilds, ImageUpload } from '../zk/index.js';
 
@@ -69,11 +72,18 @@ export interface StatusSource {
   providers(): readonly ProviderInfo[];
   /** Node counts over time, oldest first (empty when nothing records them). */
   history(): readonly NodeSample[];
+  /**
+   * The launchers of the cluster, the leader and their provider claims (`launcher-list`);
+   * none when the daemon gave no reader.
+   */
+  listLaunchers(o?: StatusCallOptions): Promise<LauncherListEntry[]>;
   /** Launch and delete counters since the daemon started. */
   counters(): {
     readonly launches: readonly CounterEntry[];
     readonly deletes: readonly CounterEntry[];
   };
+  /** Quota episodes and stuck labels (pool policies beyond 0.4.0); none when absent. */
+  alarms?(): PolicyAlarms;
 }
 
 /** What {@link createStatusSource} reads from; each getter is called on every request. */
@@ -88,16 +98,34 @@ export interface StatusSourceDeps {
   readonly history?: NodeHistory;
   /** Counted by the launcher as it reports statsd launches and deletes. */
   readonly counters?: ActivityCounters;
+  /** The cluster's `list()` (issue #15); absent: `/launcher-list` is empty. */
+  readonly launchers?: () => Promise<LauncherListEntry[]>;
+  /** The wall clock min-ready schedules are read at (epoch ms). @default Date.now */
+  readonly now?: () => number;
 }
 
-function labelsOf(config: CompiledConfig | null): LabelInfo[] {
-  return (config?.labels ?? []).map((l) => ({
-    name: l.name,
-    image: l.image,
-    minReady: l.minReady,
-    subnodes: l.subnodes,
-    providers: l.providers.map((p) => p.name),
-  }));
+/** Labels with their effective min-ready at `nowMs` (a schedule's period, else their own). */
+function labelsOf(config: CompiledConfig | null, nowMs: number): LabelInfo[] {
+  return (config?.labels ?? []).map((l) => {
+    const eff = effectiveMinReady(l, nowMs);
+    return {
+      name: l.name,
+      image: l.image,
+      minReady: eff.minReady,
+      subnodes: l.subnodes,
+      providers: l.providers.map((p) => p.name),
+      ...(l.minReadySchedule !== undefined
+        ? {
+            schedule: {
+              period: eff.period,
+              ...(eff.cron !== undefined ? { cron: eff.cron } : {}),
+              timezone: l.minReadySchedule.timezone,
+              configured: l.minReady,
+            },
+          }
+        : {}),
+    };
+  });
 }
 
 /** True when some provider image is a 0.3-era snapshot image (`base-image`). */
@@ -139,13 +167,16 @@ export function createStatusSource(deps: StatusSourceDeps): StatusSource {
     async listNodes() {
       return database('nodes').nodes.list();
     },
-    labels: () => labelsOf(deps.config()),
+    labels: () => labelsOf(deps.config(), (deps.now ?? Date.now)()),
     providers: () =>
       (deps.config()?.providers ?? []).map((p) => ({ name: p.name, maxServers: p.maxServers })),
     history: () => deps.history?.samples() ?? [],
+    listLaunchers: () => deps.launchers?.() ?? Promise.resolve([]),
     counters: () => ({
       launches: deps.counters?.launchEntries() ?? [],
       deletes: deps.counters?.deleteEntries() ?? [],
     }),
+    alarms: () =>
+      deps.counters?.policies.snapshot() ?? { quotaExceeded: [], overQuota: [], stuck: [] },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The status web app of nodepoold (docs/web.md) on `node:http`: upstream's
  * `/image-list` and `/dib-image-list` text tables with its caching headers, our read-only
- * JSON and table extras, the HTML status page and Prometheus `/metrics`. Any method is
+ * JSON and table extras, the HTML status page, Prometheus `/metrics` and the health
+ * endpoints (health.ts). Any method is
  * answered the same way; the query string is ignored except `format=json`.
  */
 import { createServer } from 'node:http';
@@ -10,6 +11,8 @@ import type { Logger } from 'pino';
 import { BaseService } from '../util/index.js';
 import type { ServiceState } from '../util/index.js';
 import { resolveEndpoint } from './endpoints.js';
+import { HEALTH_PATHS, answerHealth } from './health.js';
+import type { HealthSource } from './health.js';
 import type { Endpoint, EndpointFormat, Rendered } from './endpoints.js';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { httpDate, isNotModified, send, sendError, sendNotFound } from './responses.js';
@@ -38,6 +41,8 @@ export interface WebAppOptions {
   readonly readTimeoutMs?: number;
   /** Clock for ages, `Last-Modified` and the cache. @default Date.now */
   readonly now?: () => number;
+  /** What `/health/live` and `/health/ready` answer from; without it they are 404. */
+  readonly health?: HealthSource;
 }
 
 interface CacheEntry {
@@ -140,6 +145,10 @@ export class WebApp extends BaseService {
       req.method,
       pathname,
     );
+    if (HEALTH_PATHS.has(pathname) && this.options.health !== undefined) {
+      await answerHealth(req, res, pathname, this.options.health);
+      return;
+    }
     if (pathname === '/' || pathname === '/status') {
       send(res, 200, STATUS_PAGE_HTML, {
         'Content-Type': 'text/html; charset=UTF-8',

@@ -94,6 +94,13 @@ export class ZkClient extends ZkOperations implements Service {
   get sessionId(): string {
     return this.service.sessionId;
   }
+  /**
+   * The session timeout the server granted (it clamps the requested one to its
+   * min/maxSessionTimeout); the requested one until a session exists.
+   */
+  get negotiatedSessionTimeoutMs(): number {
+    return this.service.negotiatedTimeoutMs() ?? this.sessionTimeoutMs;
+  }
   /** True when connected now. */
   get isConnected(): boolean {
     return this.service.connection === 'connected';
@@ -186,6 +193,11 @@ class ClientService extends BaseService {
     // Closing first makes pending cleanups fail fast; the closed session drops its ephemerals.
     await this.closeSession(5000);
     await this.tasks.drain();
+  }
+
+  negotiatedTimeoutMs(): number | null {
+    const ms = this.zk?.getSessionTimeout();
+    return ms === undefined || ms <= 0 || this.sessionId === '' ? null : ms;
   }
 
   credentials(): { id: Buffer; password: Buffer } | null {

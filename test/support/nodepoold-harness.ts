@@ -1,8 +1,9 @@
 /**
  * `nodepoold` composed by the test harness (run through tsx): the shipped `main()` with
  * another SSH seam. `--fake-ssh` fakes every node's SSH; `--ssh-target HOST:PORT` sends
- * every node's SSH there. `--timing KEY=MS` (repeatable) sets a launcher timing knob, e.g.
- * `--timing intervalMs=600000`. The remaining arguments go to nodepoold.
+ * every node's SSH there. `--interval-ms N` shortens the main loop's interval (health tests).
+ * `--timing KEY=MS` (repeatable) sets any launcher timing knob, e.g.
+ * `--timing changePollMs=600000`. The remaining arguments go to nodepoold.
  */
 import { main } from '../../src/cmd/nodepoold.js';
 import { renderError } from '../../src/cmd/exit.js';
@@ -36,12 +37,24 @@ function takeTiming(argv: string[]): Partial<LauncherTiming> | undefined {
   return Object.keys(timing).length === 0 ? undefined : timing;
 }
 
+function takeInterval(argv: string[]): number | undefined {
+  const at = argv.indexOf('--interval-ms');
+  if (at < 0) return undefined;
+  const value = argv.splice(at, 2)[1] ?? '';
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new Error(`--interval-ms must be a positive integer: current value is "${value}"`);
+  return ms;
+}
+
 const argv = process.argv.slice(2);
 const ssh = takeSeam(argv);
 const timing = takeTiming(argv);
+const intervalMs = takeInterval(argv);
 main(argv, {
   ...(ssh === undefined ? {} : { ssh }),
   ...(timing === undefined ? {} : { timing }),
+  ...(intervalMs === undefined ? {} : { intervalMs }),
 }).then(
   (code) => process.exit(code),
   (err: unknown) => {

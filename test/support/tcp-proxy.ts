@@ -1,14 +1,18 @@
 /**
  * A TCP proxy on 127.0.0.1 that tests can cut: `pause()` drops every connection and refuses
  * new ones until `resume()`. Used to hold a ZooKeeper client off its server, like a network
- * partition.
+ * partition. `stall()` keeps every connection open but forwards nothing (a server that hangs)
+ * until `resume()`.
  */
 import net from 'node:net';
 
 /** A pausable TCP forwarder to one target. */
 export class TcpProxy {
   private paused = false;
+  private stalled = false;
   private readonly sockets = new Set<net.Socket>();
+  /** Connections accepted while stalled, connected on `resume()`. */
+  private held: Array<{ client: net.Socket; target: { host: string; port: number } }> = [];
 
   private constructor(
     private readonly server: net.Server,
@@ -39,6 +43,12 @@ export class TcpProxy {
       client.destroy();
       return;
     }
+    if (this.stalled) {
+      this.track(client);
+      client.pause();
+      this.held.push({ client, target });
+      return;
+    }
     const upstream = net.connect(target);
     this.track(client);
     this.track(upstream);
@@ -56,9 +66,21 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
   }
 
-  /** Accepts connections again. */
+  /** Keeps every connection open but forwards no byte, and holds new ones, until `resume()`. */
+  stall(): void {
+    this.stalled = true;
+    for (const s of this.sockets) s.pause();
+  }
+
+  /** Accepts connections again; after `stall()`, forwards what was held. */
   resume(): void {
     this.paused = false;
+    if (!this.stalled) return;
+    this.stalled = false;
+    for (const s of this.sockets) s.resume();
+    const held = this.held;
+    this.held = [];
+    for (const h of held) if (!h.client.destroyed) this.accept(h.client, h.target);
   }
 
   /** Closes the listener and every connection. */

@@ -25,9 +25,9 @@ export interface ZooKeeperAddress {
 export type ZooKeeperInfo =
   ({ available: true } & ZooKeeperAddress) | { available: false; reason: string };
 
-const JAVA = process.env.JAVA ?? '/usr/bin/java';
-const ZK_JAR = process.env.NODEPOOL_TEST_ZK_JAR ?? '/usr/share/java/zookeeper.jar';
-const LOG_JAR = '/usr/share/java/slf4j-simple.jar';
+export const JAVA = process.env.JAVA ?? '/usr/bin/java';
+export const ZK_JAR = process.env.NODEPOOL_TEST_ZK_JAR ?? '/usr/share/java/zookeeper.jar';
+export const LOG_JAR = '/usr/share/java/slf4j-simple.jar';
 
 /** Why a ZooKeeper server cannot be started here, or null when it can. */
 export function zooKeeperUnavailableReason(): string | null {
@@ -53,7 +53,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Sends a four-letter word and resolves to the reply, or null on any failure. */
-function fourLetter(port: number, word: string): Promise<string | null> {
+export function fourLetter(port: number, word: string): Promise<string | null> {
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     let out = '';
@@ -195,7 +195,7 @@ export class ZooKeeperServer implements ZooKeeperAddress {
  * or a V8 fatal error runs no exit handler) and removes their temp dirs. A server is ours
  * to kill only while its command line still names its own dir.
  */
-async function reapOrphans(): Promise<void> {
+export async function reapOrphans(): Promise<void> {
   for (const name of await readdir(os.tmpdir()).catch(() => [])) {
     if (!name.startsWith('nodepool-zk-')) continue;
     const dir = path.join(os.tmpdir(), name);
@@ -245,3 +245,6 @@ export function makeTestChroot(addresses: readonly ZooKeeperAddress[]): TestChro
     },
   };
 }
+
+export { ZooKeeperEnsemble } from './zookeeper-ensemble.js';
+export type { EnsembleServer } from './zookeeper-ensemble.js';

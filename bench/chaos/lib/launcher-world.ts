@@ -33,6 +33,8 @@ export interface LauncherWorldOptions {
   apiTimeoutS?: number;
   /** Extra nodepool.yaml lines (top level), e.g. gearman-servers. */
   extraConfig?: string[];
+  /** Extra lines of a label (after its min-ready), e.g. a min-ready-schedule. */
+  labelLines?: Record<string, string[]>;
   rng: Rng;
 }
 
@@ -87,7 +89,10 @@ export class LauncherWorld {
   static readonly PROVIDER = 'chaos';
 
   /** Rewrites nodepool.yaml (e.g. min-ready 0 to drain). */
-  async writeFiles(labels: Record<string, number> = this.options.labels): Promise<void> {
+  async writeFiles(
+    labels: Record<string, number> = this.options.labels,
+    labelLines: Record<string, string[]> = this.options.labelLines ?? {},
+  ): Promise<void> {
     const { zookeeper: zk, maxServers } = this.options;
     const lines = [
       'cron:',
@@ -103,6 +108,7 @@ export class LauncherWorld {
         `  - name: ${name}`,
         '    image: chaos-image',
         `    min-ready: ${n}`,
+        ...(labelLines[name] ?? []),
         '    providers:',
         '      - name: chaos',
       ]),

@@ -5,6 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
+import { scheduleSwitch } from './schedule-switch.js';
 import { sqlRestart } from './sql-restart.js';
 import { zookeeperRestart } from './zookeeper-restart.js';
 
@@ -17,5 +18,6 @@ export const SCENARIOS: readonly Scenario[] = [
   sqlRestart,
   zmqDisconnect,
   gearmandRestart,
+  scheduleSwitch,
   fuzzScenario,
 ];

@@ -13,7 +13,7 @@ import { LauncherWorld } from '../lib/launcher-world.js';
 import { createRng } from '../lib/rng.js';
 import { progress } from '../lib/scenario.js';
 import type { Scenario, ScenarioOptions, ScenarioResult } from '../lib/scenario.js';
-import { settle } from '../lib/settle.js';
+import { settle, withTimeout } from '../lib/settle.js';
 
 async function run(options: ScenarioOptions): Promise<ScenarioResult> {
   const rng = createRng(options.seed);
@@ -41,7 +41,7 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
     for (let round = 1; round <= rounds; round++) {
       await delay(rng.int(2000, 5000));
       await l.churn(rng.int(1, 2));
-      await b.requestBuild().catch(() => undefined);
+      await withTimeout(b.requestBuild(), 15_000, 'The build request').catch(() => undefined);
       const t0 = Date.now();
       await zk.restart();
       down += Date.now() - t0;

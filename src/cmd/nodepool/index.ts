@@ -140,5 +140,11 @@ export const VERBS: readonly VerbEntry[] = [
     description: 'Validate configuration file',
     load: () => import('./config-validate.js'),
   },
+  {
+    name: 'launcher-list',
+    description: 'list the launchers of the ZooKeeper cluster',
+    hasJson: true,
+    load: () => import('./launcher-list.js'),
+  },
 ];
 export type { CliContext, VerbEntry, VerbModule, VerbOptions, VerbRun, VerbSpec } from './verb.js';

@@ -12,6 +12,14 @@ import type { CliContext } from './verb.js';
  *   NodepoolError `ERR_ZK_CONNECT_TIMEOUT` when no server answers.
  */
 export async function openCliImageBuilds(ctx: CliContext): Promise<ImageBuilds> {
+  return new ImageBuilds(await openCliZooKeeper(ctx));
+}
+
+/**
+ * Connects to ZooKeeper as configured; the session is closed when the command ends.
+ * @throws as {@link openCliImageBuilds}
+ */
+export async function openCliZooKeeper(ctx: CliContext): Promise<ZkClient> {
   const config = await ctx.config();
   const where = { file: ctx.configPath, path: ['zookeeper-servers'] };
   let client: ZkClient;
@@ -27,5 +35,5 @@ export async function openCliImageBuilds(ctx: CliContext): Promise<ImageBuilds> 
   }
   ctx.onClose(() => client.stop());
   await client.start();
-  return new ImageBuilds(client);
+  return client;
 }

@@ -29,6 +29,8 @@ export interface LaunchPlanOptions extends AllocateOptions {
    * linked to the label, though they still count in its capacity (docs/behaviour.md#demand).
    */
   readonly hasImage: (image: string, provider: string) => boolean;
+  /** Whether `label` may be placed on `provider` at all (quota failover, launch attempts). */
+  readonly isUsable?: (label: string, provider: string) => boolean;
 }
 
 /** What one pass decided. */
@@ -57,7 +59,12 @@ export function planLaunches(
     subnodes: label.subnodes,
     providers: label.providers
       .map((p) => p.name)
-      .filter((name) => configured.has(name) && options.hasImage(label.image, name)),
+      .filter(
+        (name) =>
+          configured.has(name) &&
+          options.hasImage(label.image, name) &&
+          (options.isUsable?.(label.name, name) ?? true),
+      ),
   }));
   const orders = allocate(
     { providers: demand.providers, labels, targets: demand.targets },

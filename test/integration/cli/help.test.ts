@@ -42,7 +42,7 @@ describe('--help', () => {
         'usage: nodepool-builder [-h] [-c CONFIG] [-l LOGCONFIG] [-p PIDFILE] [-d]',
         '                        [--build-workers BUILD_WORKERS]',
         '                        [--upload-workers UPLOAD_WORKERS] [--version]',
-        '                        [-s SECURE] [--fail-fast]',
+        '                        [-s SECURE] [--fail-fast] [--web-address WEB_ADDRESS]',
         '',
         'NodePool Image Builder.',
         '',
@@ -64,6 +64,9 @@ describe('--help', () => {
         '                        path to secure file (accepted for compatibility; the',
         '                        builder does not read it)',
         '  --fail-fast           exit at once when ZooKeeper cannot be reached at start',
+        '  --web-address WEB_ADDRESS',
+        '                        serve /health/live and /health/ready there (off by',
+        '                        default)',
         '',
       ].join('\n'),
     );
@@ -98,7 +101,7 @@ describe('--help', () => {
     expect(r.stdout).toMatch(
       /^usage: nodepool \[-h\] \[-c CONFIG\] \[-s SECURE\] \[-l LOGCONFIG\] \[--version\]\n {16}\[--debug\]\n {16}\{/,
     );
-    expect(r.stdout).toContain(`{${upstream},image-update,image-upload}`);
+    expect(r.stdout).toContain(`{${upstream},image-update,image-upload,launcher-list}`);
     const lines = collapsed(r.stdout);
     for (const line of [
       'Node pool.',
@@ -123,6 +126,7 @@ describe('--help', () => {
       'job-list list jobs',
       'job-create create job',
       'job-delete delete job',
+      'launcher-list list the launchers of the ZooKeeper cluster',
     ]) {
       expect(lines).toContain(line);
     }

@@ -31,7 +31,21 @@ export interface WorldOptions {
   snapshotImage?: boolean;
   /** Leave out `zookeeper-servers` (the web source then has no ZooKeeper either). */
   noZooKeeper?: boolean;
+  /**
+   * small-label gets a `min-ready-schedule` (Asia/Kolkata) whose period 0 sets 2 during
+   * the hour of {@link NOW_MS} there (00:30 local).
+   */
+  schedule?: boolean;
 }
+
+const SCHEDULE_YAML = `    min-ready-schedule:
+      timezone: Asia/Kolkata
+      periods:
+        - cron: '* 5 * * *'
+          min-ready: 7
+        - cron: '* 0 * * *'
+          min-ready: 2
+`;
 
 /** A 0.3-era snapshot image entry of a provider's `images`. */
 const SNAPSHOT_IMAGE_YAML = `      - name: snap-image
@@ -80,7 +94,7 @@ ${zk}labels:
   - name: small-label
     image: fake-image
     min-ready: 1
-    providers:
+${options.schedule === true ? SCHEDULE_YAML : ''}    providers:
       - name: other-provider
 providers:
 ${provider('fake-provider', 4)}${provider('other-provider', 2)}targets:
@@ -144,6 +158,18 @@ export async function createWorld(
         database: () => (withDb ? db : null),
         history: world.history,
         counters: world.counters,
+        launchers: () =>
+          Promise.resolve([
+            {
+              name: 'nl01',
+              host: 'h1',
+              pid: 11,
+              since: NOW_S - 60,
+              leader: true,
+              providers: ['fake-provider'],
+            },
+          ]),
+        now: () => world.clock,
       });
     },
     async start(options = {}) {

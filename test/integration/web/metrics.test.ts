@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedZooKeeper, useZkFixture } from '../../support/zk-fixture.js';
-import { createWorld, http, seed } from './helpers.js';
+import { NOW_MS, createWorld, http, seed } from './helpers.js';
 import type { WebWorld } from './helpers.js';
 
 const { address, reason } = sharedZooKeeper();
@@ -110,6 +110,34 @@ describe.skipIf(address === null)('GET /metrics', () => {
     ).toBe(1);
     expect(samples.get('nodepool_status_source_up{source=database}')).toBe(1);
     expect(samples.get('nodepool_status_source_up{source=zookeeper}')).toBe(1);
+  });
+
+  it('exports quota episodes, providers over quota and stuck labels', async () => {
+    const policies = world.counters.policies;
+    policies.setOverQuota('other-provider', true);
+    policies.setOverQuota('other-provider', false);
+    policies.setOverQuota('other-provider', true);
+    policies.setStuck('small-label', {
+      label: 'small-label',
+      since: NOW_MS - 700_000,
+      cause: 'no-upload',
+      message: 'no ready upload of image "fake-image" in any of its providers (other-provider)',
+    });
+    const app = await world.start();
+    const { types, samples } = parseExposition((await http(app.url + '/metrics')).body);
+    expect(types.get('nodepool_provider_quota_exceeded_total')).toBe('counter');
+    expect(samples.get('nodepool_provider_quota_exceeded_total{provider=other-provider}')).toBe(2);
+    expect(samples.get('nodepool_provider_over_quota{provider=other-provider}')).toBe(1);
+    expect(samples.get('nodepool_provider_over_quota{provider=fake-provider}')).toBe(0);
+    expect(samples.get('nodepool_label_stuck{label=small-label}')).toBe(1);
+    expect(samples.get('nodepool_label_stuck{label=fake-label}')).toBe(0);
+    const alarms = JSON.parse((await http(app.url + '/alarms.json')).body) as {
+      stuck: { label: string; cause: string; seconds: number }[];
+      overQuota: string[];
+    };
+    expect(alarms.overQuota).toEqual(['other-provider']);
+    expect(alarms.stuck).toMatchObject([{ label: 'small-label', cause: 'no-upload' }]);
+    expect(alarms.stuck[0]!.seconds).toBeGreaterThanOrEqual(700);
   });
 
   it('escapes label values and reports an unconfigured source as down', async () => {

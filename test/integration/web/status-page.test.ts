@@ -91,6 +91,8 @@ describe.skipIf(address === null || chromium.path === null)(
       expect(section(dom, 'builds')).toContain(
         'fake-image-0000000000 nb01 qcow2,vhd ready 00:01:02:03',
       );
+      expect(section(dom, 'launchers')).toContain('nl01 h1 11');
+      expect(section(dom, 'launchers')).toContain('leader fake-provider');
       expect(section(dom, 'uploads')).toContain(
         'fake-image 0000000000 0000000000 fake-provider template-fake-image-1484159265 ready 00:00:10:00',
       );
@@ -104,6 +106,45 @@ describe.skipIf(address === null || chromium.path === null)(
         );
       }
       expect(dom).not.toContain('series-delete');
+    });
+
+    it('shows a banner for a stuck label and a provider over quota, and none without', async () => {
+      const quiet = await world.start();
+      const before = await dumpDom(chromium.path!, `${quiet.url}/?refresh=0`, {
+        virtualTimeBudgetMs: 3_000,
+      });
+      expect(before).toMatch(/<div id="alarms" role="alert" hidden="">/);
+      world.counters.policies.setOverQuota('other-provider', true);
+      world.counters.policies.setStuck('small-label', {
+        label: 'small-label',
+        since: NOW_MS - 700_000,
+        cause: 'no-upload',
+        message: 'no ready upload of image "fake-image" in any of its providers (other-provider)',
+      });
+      const app = await world.start();
+      const dom = await dumpDom(chromium.path!, `${app.url}/?refresh=0`, {
+        virtualTimeBudgetMs: 3_000,
+      });
+      expect(dom).not.toMatch(/<div id="alarms" role="alert" hidden/);
+      expect(dom).toMatch(
+        /<p class="stuck" data-label="small-label">Label small-label is stuck \(\d+ s\): no ready upload of image "fake-image" in any of its providers \(other-provider\)<\/p>/,
+      );
+      expect(dom).toContain('Provider other-provider is over quota: skipped');
+    });
+
+    it("shows a scheduled label's effective min-ready and the period that set it", async () => {
+      await world.close();
+      world = await createWorld(fx, address!, { schedule: true });
+      await seed(world);
+      const app = await world.start();
+      const dom = await dumpDom(chromium.path!, `${app.url}/?refresh=0`, {
+        virtualTimeBudgetMs: 5_000,
+      });
+      const labels = section(dom, 'labels');
+      expect(labels).toContain('fake-label fake-image 3 1 1 1 1 0 4 1');
+      // NOW_MS is 00:30 in Kolkata: period 1 ('* 0 * * *') sets 2.
+      expect(labels).toContain('small-label fake-image 2 (period 1) 1 0 0 0 0 1 1');
+      expect(dom).toContain('title="period 1 &quot;* 0 * * *&quot; (Asia/Kolkata)"');
     });
 
     it('shows why a section is empty when ZooKeeper is not configured', async () => {

@@ -51,6 +51,8 @@ export interface YamlProvider {
   /** Images it has; @default every label's image */
   images?: string[];
   cleanFloatingIps?: boolean;
+  /** `launch-attempts` (beyond 0.4.0). */
+  launchAttempts?: number;
 }
 
 /** A target of {@link launcherYaml}: a name, or a name with its Jenkins test job or Gearman flag. */
@@ -87,6 +89,7 @@ export function launcherYaml(o: {
     );
     if (p.cleanFloatingIps !== undefined)
       lines.push(`    clean-floating-ips: ${p.cleanFloatingIps}`);
+    if (p.launchAttempts !== undefined) lines.push(`    launch-attempts: ${p.launchAttempts}`);
     lines.push(
       '    images:',
       ...(p.images ?? images).flatMap((i) => [`      - name: ${i}`, '        min-ram: 1024']),
@@ -111,6 +114,8 @@ export interface MemoryLauncherOptions {
   gearman?: GearmanHooks;
   /** Give every label's image a ready upload in every provider of the label. @default true */
   uploads?: boolean;
+  /** The context's wall clock (a ManualClock). @default the system's */
+  clock?: { now(): number };
 }
 
 /** The in-memory launcher world a unit test drives. */
@@ -175,6 +180,7 @@ export async function memoryLauncher(
       signals.gaugesChanged += 1;
     },
     activity: new ActivityCounters(),
+    ...(options.clock ? { clock: options.clock } : {}),
   };
   return {
     ctx,

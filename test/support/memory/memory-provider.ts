@@ -7,6 +7,7 @@ import { illegalStateError } from '../../../src/errors.js';
 import type { CompiledProvider } from '../../../src/config/index.js';
 import {
   providerStoppedError,
+  quotaExceeded,
   ResourceNotFoundError,
   nodepoolMetadata,
 } from '../../../src/provider/index.js';
@@ -48,6 +49,11 @@ export class MemoryProvider extends BaseService implements Provider {
   hasNoPublicIp = false;
   /** Unattached floating IPs `cleanFloatingIps` removes. */
   unattachedFips = 0;
+  /**
+   * Instance quota (-1: unlimited): a create beyond it is refused with ERR_PROVIDER_QUOTA and
+   * `getQuota` reports it, as the OpenStack provider's own limit check does.
+   */
+  maxInstances = -1;
   /** Called at the start of each call (after logging it), e.g. to abort the launcher. */
   onCall: ((call: ProviderCall) => void | Promise<void>) | null = null;
   private readonly failures = new Map<ProviderOp, unknown[]>();
@@ -133,6 +139,11 @@ export class MemoryProvider extends BaseService implements Provider {
 
   async createServer(req: CreateServerRequest, o?: CallOptions): Promise<ServerInfo> {
     await this.enter('createServer', req.name, o);
+    if (this.maxInstances >= 0 && this.servers.size >= this.maxInstances)
+      throw quotaExceeded(
+        `Cannot create server "${req.name}" in provider "${this.name}": the instances quota of ${this.maxInstances} would be exceeded`,
+        { provider: this.name, service: 'compute' },
+      );
     const n = this.nextServer;
     return this.addServer({
       id: `srv-${this.nextServer++}`,
@@ -201,7 +212,7 @@ export class MemoryProvider extends BaseService implements Provider {
 
   getQuota(): Promise<QuotaInfo> {
     return Promise.resolve({
-      maxInstances: -1,
+      maxInstances: this.maxInstances,
       maxCores: -1,
       maxRamMb: -1,
       usedInstances: this.servers.size,

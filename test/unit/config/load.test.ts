@@ -229,7 +229,7 @@ describe('loadConfig versus validateConfig', () => {
       ['providers.0.rate', 'expected a float such as 2.0, got 2', 5],
       [
         'providers.0.flavour',
-        'unknown key; allowed here: api-timeout, auth-url, availability-zones, boot-timeout, clean-floating-ips, cloud, driver, image-type, images, ipv6-preferred, keypair, launch-timeout, max-servers, name, networks, password, pool, project-id, project-name, rate, region-name, service-name, service-type, template-hostname, username',
+        'unknown key; allowed here: api-timeout, auth-url, availability-zones, boot-timeout, clean-floating-ips, cloud, driver, image-type, images, ipv6-preferred, keypair, launch-attempts, launch-timeout, max-servers, name, networks, password, pool, project-id, project-name, rate, region-name, service-name, service-type, template-hostname, username',
         6,
       ],
     ]);

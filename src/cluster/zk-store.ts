@@ -1,0 +1,147 @@
+/**
+ * Reads and writes of the launcher cluster tree that need no membership: the launch request
+ * queue and the `launcher-list` view. Used by {@link ZkCluster} and by `nodepool
+ * launcher-list`, which reads ZooKeeper without a daemon.
+ */
+import type { ZkClient } from '../zk/index.js';
+import { ConnectionLossError, NoNodeError, NodeExistsError } from '../zk/index.js';
+import type { LaunchRequest, LauncherListEntry, LauncherMember } from './types.js';
+import {
+  ELECTION_DIR,
+  MEMBERS_DIR,
+  OWNERS_DIR,
+  decodeClaim,
+  decodeMember,
+  decodeSegment,
+  parseRequestName,
+  requestDir,
+  requestPath,
+  sortElection,
+} from './znodes.js';
+
+/** The client calls the cluster tree needs (a ZkClient, or a test double of it). */
+export type ClusterZk = Pick<
+  ZkClient,
+  'create' | 'get' | 'exists' | 'getChildren' | 'delete' | 'mkdirp' | 'waitConnected'
+>;
+
+/** Children of `path`, or none when it does not exist. */
+export async function childrenOrNone(zk: ClusterZk, path: string): Promise<string[]> {
+  try {
+    return await zk.getChildren(path);
+  } catch (err) {
+    if (err instanceof NoNodeError) return [];
+    throw err;
+  }
+}
+
+/** Data of `path`, or null when it does not exist. */
+export async function dataOrNull(zk: ClusterZk, path: string): Promise<Buffer | null> {
+  try {
+    return (await zk.get(path)).data;
+  } catch (err) {
+    if (err instanceof NoNodeError) return null;
+    throw err;
+  }
+}
+
+/** Creates each request znode (with its parents); one that exists already is kept. */
+export async function putLaunchRequests(
+  zk: ClusterZk,
+  requests: readonly LaunchRequest[],
+): Promise<void> {
+  for (const r of requests) {
+    for (;;) {
+      try {
+        await zk.create(requestPath(r), { makeParents: true });
+      } catch (err) {
+        if (err instanceof ConnectionLossError) {
+          // Creating is idempotent here: an applied create shows up as NodeExists.
+          await zk.waitConnected();
+          continue;
+        }
+        if (!(err instanceof NodeExistsError)) throw err;
+      }
+      break;
+    }
+  }
+}
+
+/** The pending requests of `provider`, by kind then id. */
+export async function readLaunchRequests(
+  zk: ClusterZk,
+  provider: string,
+): Promise<LaunchRequest[]> {
+  const out: LaunchRequest[] = [];
+  for (const child of await childrenOrNone(zk, requestDir(provider))) {
+    const r = parseRequestName(provider, child);
+    if (r !== null) out.push(r);
+  }
+  return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.id - b.id);
+}
+
+/**
+ * Deletes the pending requests of `provider` and returns the ones this call deleted: a
+ * request someone else deleted first (NoNode) was not taken here.
+ */
+export async function removeLaunchRequests(
+  zk: ClusterZk,
+  provider: string,
+): Promise<LaunchRequest[]> {
+  const taken: LaunchRequest[] = [];
+  for (const r of await readLaunchRequests(zk, provider)) {
+    try {
+      await zk.delete(requestPath(r));
+      taken.push(r);
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
+    }
+  }
+  return taken;
+}
+
+/** The live members with their data, by name. */
+export async function readMembers(zk: ClusterZk): Promise<LauncherMember[]> {
+  const out: LauncherMember[] = [];
+  for (const child of await childrenOrNone(zk, MEMBERS_DIR)) {
+    const data = await dataOrNull(zk, `${MEMBERS_DIR}/${child}`);
+    if (data !== null) out.push(decodeMember(decodeSegment(child), data));
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The name of the elected leader (the lowest election node), or null when none. */
+export async function readLeader(zk: ClusterZk): Promise<string | null> {
+  for (const child of sortElection(await childrenOrNone(zk, ELECTION_DIR))) {
+    const data = await dataOrNull(zk, `${ELECTION_DIR}/${child}`);
+    if (data !== null) return data.toString('utf8');
+  }
+  return null;
+}
+
+/** Provider claims: member name → provider names (sorted). */
+export async function readClaims(zk: ClusterZk): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const child of (await childrenOrNone(zk, OWNERS_DIR)).sort()) {
+    const data = await dataOrNull(zk, `${OWNERS_DIR}/${child}`);
+    const name = data === null ? null : decodeClaim(data);
+    if (name === null) continue;
+    out.set(name, [...(out.get(name) ?? []), decodeSegment(child)]);
+  }
+  return out;
+}
+
+/** Members, leader and claims as `launcher-list` shows them. */
+export async function readLauncherList(zk: ClusterZk): Promise<LauncherListEntry[]> {
+  const members = await readMembers(zk);
+  const leader = await readLeader(zk);
+  const claims = await readClaims(zk);
+  return members.map((m) => ({
+    name: m.name,
+    host: m.host,
+    pid: m.pid,
+    since: m.since,
+    leader: m.name === leader,
+    providers: claims.get(m.name) ?? [],
+  }));
+}

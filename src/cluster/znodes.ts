@@ -1,0 +1,101 @@
+/**
+ * Where the launchers of one cluster meet in ZooKeeper (relative to the configured chroot),
+ * and the records stored there. docs/cluster.md describes the protocols.
+ *
+ *   /nodepool/launcher/members/<name>          ephemeral; {"name","host","pid","since"}
+ *   /nodepool/launcher/election/e-<token>-<seq> ephemeral sequential; data: the member name
+ *   /nodepool/launcher/owners/<provider>       ephemeral; {"name"}: the provider's claim
+ *   /nodepool/launcher/requests/<provider>/<kind>-<id>  persistent, empty: a launch request
+ *
+ * Names and providers are URI-encoded into one path segment.
+ */
+import type { LaunchRequest, LauncherMember } from './types.js';
+
+/** The root of the launcher cluster tree. */
+export const CLUSTER_ROOT = '/nodepool/launcher';
+export const MEMBERS_DIR = `${CLUSTER_ROOT}/members`;
+export const ELECTION_DIR = `${CLUSTER_ROOT}/election`;
+export const OWNERS_DIR = `${CLUSTER_ROOT}/owners`;
+export const REQUESTS_DIR = `${CLUSTER_ROOT}/requests`;
+
+/** A name as one znode name segment (never `.`, `..`, empty or containing `/`). */
+export function encodeSegment(name: string): string {
+  const enc = encodeURIComponent(name);
+  return enc === '.' || enc === '..' ? enc.replace(/\./g, '%2E') : enc;
+}
+
+/** The inverse of {@link encodeSegment}; a malformed segment comes back unchanged. */
+export function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export const memberPath = (name: string): string => `${MEMBERS_DIR}/${encodeSegment(name)}`;
+export const ownerPath = (provider: string): string => `${OWNERS_DIR}/${encodeSegment(provider)}`;
+export const requestDir = (provider: string): string =>
+  `${REQUESTS_DIR}/${encodeSegment(provider)}`;
+export const requestPath = (r: LaunchRequest): string =>
+  `${requestDir(r.provider)}/${r.kind}-${r.id}`;
+
+/** Parses a request znode name (`node-12`, `subnode-3`); null for anything else. */
+export function parseRequestName(provider: string, child: string): LaunchRequest | null {
+  const m = /^(node|subnode)-([0-9]+)$/.exec(child);
+  if (m === null) return null;
+  const id = Number(m[2]);
+  if (!Number.isSafeInteger(id)) return null;
+  return { provider, kind: m[1] as LaunchRequest['kind'], id };
+}
+
+/** The election node prefix of one ZkCluster instance; the server appends 10 digits. */
+export const electionPrefix = (token: string): string => `${ELECTION_DIR}/e-${token}-`;
+
+/** The sequence number of an election child, or null when the name is not one. */
+export function electionSequence(child: string): number | null {
+  const m = /^e-[0-9a-f]+-([0-9]{10})$/.exec(child);
+  return m === null ? null : Number(m[1]);
+}
+
+/** Election children sorted by sequence (others dropped): the first one leads. */
+export function sortElection(children: readonly string[]): string[] {
+  return children
+    .map((c) => ({ c, seq: electionSequence(c) }))
+    .filter((e): e is { c: string; seq: number } => e.seq !== null)
+    .sort((a, b) => a.seq - b.seq)
+    .map((e) => e.c);
+}
+
+export function encodeMember(m: LauncherMember): string {
+  return JSON.stringify({ name: m.name, host: m.host, pid: m.pid, since: m.since });
+}
+
+/** Reads a member record; fields that are missing or of the wrong type get neutral values. */
+export function decodeMember(fallbackName: string, data: Buffer): LauncherMember {
+  let raw: unknown = null;
+  try {
+    raw = JSON.parse(data.toString('utf8'));
+  } catch {
+    // A foreign or damaged record: shown with what is known (the name).
+  }
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  return {
+    name: typeof o.name === 'string' ? o.name : fallbackName,
+    host: typeof o.host === 'string' ? o.host : '',
+    pid: typeof o.pid === 'number' ? o.pid : 0,
+    since: typeof o.since === 'number' ? o.since : 0,
+  };
+}
+
+/** The member name in a claim record, or null when unreadable. */
+export function decodeClaim(data: Buffer): string | null {
+  try {
+    const o = JSON.parse(data.toString('utf8')) as unknown;
+    if (typeof o === 'object' && o !== null && typeof (o as { name?: unknown }).name === 'string')
+      return (o as { name: string }).name;
+  } catch {
+    // fall through
+  }
+  return null;
+}
