@@ -10,7 +10,6 @@ import type { Logger } from 'pino';
 import { NodepoolError, illegalStateError } from '../errors.js';
 import { createLogger } from '../log/index.js';
 import type { ZkClient, ZkSessionEvent } from '../zk/index.js';
-import { TaskGroup } from '../util/index.js';
 import { rendezvousOwner } from './rendezvous.js';
 import { defaultLauncherName } from './solo.js';
 import type { Cluster, ClusterHooks, LaunchRequest, LauncherListEntry } from './types.js';
@@ -69,7 +68,6 @@ export class ZkCluster implements Cluster {
   private readonly session: SessionScope;
   private readonly claims: ClaimTable;
   private readonly watchdog: SessionWatchdog;
-  private readonly tasks: TaskGroup;
   private hooks: ClusterHooks | null = null;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private providers: readonly string[] = [];
@@ -97,9 +95,6 @@ export class ZkCluster implements Cluster {
       () => this.kick(),
     );
     this.claims = new ClaimTable(this.client, this.session, this.self, this.retryMs, this.log);
-    this.tasks = new TaskGroup((err, name) =>
-      this.log.warn({ err }, 'Cluster task %s failed', name),
-    );
     this.watchdog = new SessionWatchdog({
       zk: this.client,
       fraction: options.fenceFraction,
@@ -146,17 +141,14 @@ export class ZkCluster implements Cluster {
     const limit = AbortSignal.timeout(5000);
     try {
       if (hooks !== null) await this.claims.releaseAll(hooks, limit);
-      await this.session.leave(limit);
-    } catch (err) {
-      this.log.warn(
-        { err },
-        'Leaving the cluster cleanly failed; the session end removes the rest',
-      );
+    } finally {
+      await this.session.leave(limit).catch((err: unknown) => {
+        this.log.warn({ err }, 'Leaving the cluster failed; the end of the session does it');
+      });
+      this.unsubscribe?.();
+      this.session.end();
+      this.state = 'stopped';
     }
-    await this.tasks.drain();
-    this.unsubscribe?.();
-    this.session.end();
-    this.state = 'stopped';
   }
 
   setProviders(names: readonly string[]): void {

@@ -19,6 +19,20 @@ import {
   sortElection,
 } from './znodes.js';
 
+/** `ERR_LAUNCHER_NAME_TAKEN`, naming the holder's host and pid when known. */
+function nameTaken(name: string, holder: LauncherMember | null, cause: unknown): NodepoolError {
+  const where = holder === null ? 'another launcher' : `host ${holder.host}, pid ${holder.pid}`;
+  return new NodepoolError(
+    `Launcher name "${name}" is already taken by a live launcher (${where}); ` +
+      'stop it or choose another --launcher-name',
+    {
+      code: 'ERR_LAUNCHER_NAME_TAKEN',
+      cause,
+      details: { name, host: holder?.host, pid: holder?.pid },
+    },
+  );
+}
+
 /** Whether work started for one session generation may go on. */
 export interface ScopeHandle {
   current(): boolean;
@@ -114,24 +128,19 @@ export class SessionScope {
   async register(gen: number): Promise<void> {
     if (this.registeredGen === gen) return;
     const path = memberPath(this.member.name);
-    try {
-      await this.createEphemeral(path, encodeMember(this.member));
-    } catch (err) {
-      if (!(err instanceof NodeExistsError)) throw err;
-      const got = await this.zk.get(path, { signal: this.signal }).catch(() => null);
-      if (got?.stat.ephemeralOwner !== this.zk.sessionId) {
-        const holder = got === null ? null : decodeMember(this.member.name, got.data);
-        const where =
-          holder === null ? 'another launcher' : `host ${holder.host}, pid ${holder.pid}`;
-        throw new NodepoolError(
-          `Launcher name "${this.member.name}" is already taken by a live launcher (${where}); ` +
-            'stop it or choose another --launcher-name',
-          {
-            code: 'ERR_LAUNCHER_NAME_TAKEN',
-            cause: err,
-            details: { name: this.member.name, host: holder?.host, pid: holder?.pid },
-          },
-        );
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.createEphemeral(path, encodeMember(this.member));
+        break;
+      } catch (err) {
+        if (!(err instanceof NodeExistsError)) throw err;
+        const got = await this.zk.get(path, { signal: this.signal }).catch((e: unknown) => {
+          if (e instanceof NoNodeError) return null;
+          throw e;
+        });
+        if (got === null && attempt < 3) continue; // the holder just left: try again
+        if (got?.stat.ephemeralOwner === this.zk.sessionId) break;
+        throw nameTaken(this.member.name, got === null ? null : decodeMember('', got.data), err);
       }
     }
     this.registeredGen = gen;

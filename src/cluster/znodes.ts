@@ -6,6 +6,7 @@
  *   /nodepool/launcher/election/e-<token>-<seq> ephemeral sequential; data: the member name
  *   /nodepool/launcher/owners/<provider>       ephemeral; {"name"}: the provider's claim
  *   /nodepool/launcher/requests/<provider>/<kind>-<id>  persistent, empty: a launch request
+ *   (/nodepool/launcher/events belongs to src/zk/launcher-events.ts, the wake-up channel)
  *
  * Names and providers are URI-encoded into one path segment.
  */

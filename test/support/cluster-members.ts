@@ -18,6 +18,14 @@ export interface ClusterEvent {
   readonly provider?: string;
 }
 
+/** How recording hooks behave. */
+export interface RecordingHookOptions {
+  /** Each adopt waits this long first. */
+  readonly adoptDelayMs?: number;
+  /** The first adopt of each of these providers rejects. */
+  readonly failAdoptOnce?: readonly string[];
+}
+
 /** A shared timeline of hook calls of several members. */
 export class ClusterRecorder {
   readonly events: ClusterEvent[] = [];
@@ -28,11 +36,16 @@ export class ClusterRecorder {
   }
 
   /** Hooks of `member` that record into this timeline. */
-  hooks(member: string, options: { adoptDelayMs?: number } = {}): ClusterHooks {
+  hooks(member: string, options: RecordingHookOptions = {}): ClusterHooks {
+    const failing = new Set(options.failAdoptOnce ?? []);
     return {
       adopt: async (provider) => {
         this.record(member, 'adopt', provider);
         if (options.adoptDelayMs) await new Promise((r) => setTimeout(r, options.adoptDelayMs));
+        if (failing.delete(provider)) {
+          this.record(member, 'release', provider); // a failed adopt holds nothing
+          throw new Error(`adopting ${provider} failed (test)`);
+        }
         this.record(member, 'adopted', provider);
       },
       release: async (provider) => {
@@ -98,6 +111,7 @@ export interface StartMemberOptions {
   /** Reach only the first server, through a TcpProxy. */
   readonly proxied?: boolean;
   readonly pid?: number;
+  readonly hooks?: RecordingHookOptions;
 }
 
 /** Starts a client and a ZkCluster member on it with recording hooks. */
@@ -127,7 +141,7 @@ export async function startMember(options: StartMemberOptions): Promise<TestMemb
   try {
     await client.start();
     cluster.setProviders(options.providers);
-    await cluster.start(options.recorder.hooks(options.name));
+    await cluster.start(options.recorder.hooks(options.name, options.hooks));
   } catch (err) {
     await stop();
     throw err;

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CompiledZooKeeperServer } from '../../src/config/index.js';
@@ -43,6 +43,18 @@ class Server implements EnsembleServer {
 
   get running(): boolean {
     return this.child !== null;
+  }
+
+  /** True when the process was started and has ended by itself. */
+  get hasExited(): boolean {
+    const c = this.child;
+    return c !== null && (c.exitCode !== null || c.signalCode !== null);
+  }
+
+  /** The last lines of the server's log, for error messages. */
+  async logTail(lines = 15): Promise<string> {
+    const text = await readFile(path.join(this.dir, 'zookeeper.log'), 'utf8').catch(() => '');
+    return `--- server ${this.id} (${this.dir}) ---\n${text.trimEnd().split('\n').slice(-lines).join('\n')}`;
   }
 
   launch(): void {
@@ -114,7 +126,20 @@ export class ZooKeeperEnsemble {
     const reason = zooKeeperUnavailableReason();
     if (reason !== null) throw new Error(`Cannot start ZooKeeper: ${reason}`);
     await reapOrphans();
-    const tick = options.tickTimeMs ?? 500;
+    // Free ports are picked then released, so another process may take one first: retry
+    // with new ports (a server that cannot bind exits at once).
+    let last: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await ZooKeeperEnsemble.startOnce(options.tickTimeMs ?? 500);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  }
+
+  private static async startOnce(tick: number): Promise<ZooKeeperEnsemble> {
     const ids = [1, 2, 3];
     const ports = await Promise.all(
       ids.map(async () => [await freePort(), await freePort(), await freePort()]),
@@ -148,10 +173,11 @@ export class ZooKeeperEnsemble {
         s.launch();
         await s.writeOwner();
       }
-      await ensemble.waitServing();
+      await ensemble.waitServing(60_000);
     } catch (err) {
+      const logs = await Promise.all(servers.map((s) => s.logTail()));
       await ensemble.stop();
-      throw err;
+      throw new Error(`${(err as Error).message}\n${logs.join('\n')}`, { cause: err });
     }
     return ensemble;
   }
@@ -205,6 +231,8 @@ export class ZooKeeperEnsemble {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const running = this.servers.filter((s) => s.running);
+      const dead = running.find((s) => s.hasExited);
+      if (dead !== undefined) throw new Error(`ZooKeeper server ${dead.id} exited at start`);
       const modes = await Promise.all(running.map((s) => s.mode()));
       if (modes.every((m) => m !== null) && modes.filter((m) => m === 'leader').length === 1)
         return;

@@ -53,7 +53,7 @@ describe.skipIf(reason !== null)('nodepool launcher-list', () => {
     await waitFor(() => ownedAsExpected(members, rendezvousAssign(providers, ['nl01', 'nl02'])), {
       what: 'the providers to be shared',
     });
-  });
+  }, 300_000); // up to three attempts at starting the ensemble
   afterAll(async () => {
     for (const m of members) await m.stop();
     members = [];

@@ -31,7 +31,7 @@ describe.skipIf(reason !== null)('ZkCluster fencing on a ZooKeeper ensemble', ()
 
   beforeAll(async () => {
     ensemble = await ZooKeeperEnsemble.start();
-  });
+  }, 300_000); // up to three attempts at starting the ensemble
   afterAll(async () => {
     await ensemble?.stop();
   });

@@ -48,7 +48,7 @@ describe.skipIf(reason !== null)('ZkCluster on a ZooKeeper ensemble', () => {
 
   beforeAll(async () => {
     ensemble = await ZooKeeperEnsemble.start();
-  });
+  }, 300_000); // up to three attempts at starting the ensemble
   afterAll(async () => {
     await ensemble?.stop();
   });
@@ -201,7 +201,9 @@ describe.skipIf(reason !== null)('ZkCluster on a ZooKeeper ensemble', () => {
       ]);
       const others = leftovers.map((n) => n.path).filter((x) => !requests.includes(x));
       for (const x of others)
-        expect(x).toMatch(/^\/nodepool\/launcher\/(members|election|owners|requests\/[^/]+)$/);
+        expect(x).toMatch(
+          /^\/nodepool\/launcher\/(members|election|owners|events|requests\/[^/]+)$/,
+        );
       for (const n of tree.filter((x) => x.ephemeralOwner !== '0000000000000000'))
         expect(n.ephemeralOwner, n.path).toBe(bSession);
       expect(
