@@ -13,9 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
-import { openDatabase, stateCode } from '../../src/db/index.js';
+import { openDatabase, stateCode, stateName } from '../../src/db/index.js';
 import type { Database } from '../../src/db/index.js';
-import type { FakeCloudKnobsPatch, NodeSshActivity } from '../../src/fakecloud/index.js';
+import type {
+  FakeCloudKnobsPatch,
+  FakeServerCall,
+  NodeSshActivity,
+} from '../../src/fakecloud/index.js';
 import { ImageBuilds, ZkClient } from '../../src/zk/index.js';
 import { FakeCloudProcess } from '../../test/support/fake-cloud-process.js';
 import { createTestDatabase } from '../../test/support/sql-db.js';
@@ -55,6 +59,12 @@ export interface DaemonEnv {
   sshActivity(): Promise<Record<string, NodeSshActivity>>;
   /** Marks one ready node `delete` (the daemon launches its replacement); returns its id. */
   retireOneReady(): Promise<number>;
+  /** The fake cloud's latest server creates and deletes, with arrival times (`Date.now()`). */
+  serverCalls(): Promise<FakeServerCall[]>;
+  /** Node counts by state name. */
+  states(): Promise<Record<string, number>>;
+  /** The daemon's config files, for running the `nodepool` CLI against it. */
+  readonly files: { configPath: string; securePath: string; cloudsPath: string };
   output(): string;
   /** True once the daemon process has exited. */
   exited(): boolean;
@@ -252,6 +262,14 @@ export async function startDaemonEnv(o: DaemonEnvOptions): Promise<DaemonEnv> {
           .update({ state: stateCode('delete') });
         return node.id;
       },
+      serverCalls: () => cloud.serverCalls(),
+      states: async () => {
+        const out: Record<string, number> = {};
+        for (const c of await db.nodes.countBy(['state']))
+          out[stateName(c.state ?? 0)] = (out[stateName(c.state ?? 0)] ?? 0) + c.count;
+        return out;
+      },
+      files: { configPath, securePath, cloudsPath: path.join(dir, 'clouds.yaml') },
       output: out,
       exited: () => child.exitCode !== null || child.signalCode !== null,
       stop: stopAll,

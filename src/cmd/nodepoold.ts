@@ -19,7 +19,7 @@ import {
   resolveFrom,
 } from './daemon-cli.js';
 import { takeDaemonChildMarker } from './detach.js';
-import type { SshSeam } from '../launcher/index.js';
+import type { LauncherTiming, SshSeam } from '../launcher/index.js';
 import { createProgramDrivers } from './drivers.js';
 import { SHIPPED_SSH_SEAM } from './ssh-seam.js';
 import {
@@ -66,6 +66,8 @@ function parseLauncherName(value: string): string {
 export interface NodepooldComposition {
   /** How nodes are reached over SSH. @default real SSH (see ssh-seam.ts) */
   ssh?: SshSeam;
+  /** Launcher timing knobs (tests: a long interval shows what an event alone causes). */
+  timing?: Partial<LauncherTiming>;
   /** Main loop interval (the health tests shorten it). @default 10 s */
   intervalMs?: number;
 }
@@ -154,6 +156,7 @@ export async function main(
         noDeletes: !opts.deletes,
         noLaunches: !opts.launches,
         ssh,
+        ...(composition.timing !== undefined ? { timing: composition.timing } : {}),
         // Jenkins targets, ZeroMQ build events and Zuul's Gearman demand (docs/behaviour.md#jenkins).
         ...jenkinsZuul,
         integrations: [...jenkinsZuul.integrations, snapshots],

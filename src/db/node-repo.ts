@@ -184,6 +184,31 @@ export class NodeRepo {
     });
   }
 
+  /**
+   * A cheap summary of the `node` and `subnode` tables that changes whenever a row is
+   * added, removed or changes state, whoever wrote it (a Python 0.4.0 CLI or a manual SQL
+   * UPDATE that leaves `state_time` alone included): per table the row count, largest id,
+   * sum of states, a sum of states weighted by id, and the sum and largest `state_time`.
+   * One aggregate statement, no index needed; launchers poll it to notice foreign writers.
+   * Compare two results for equality only; the text itself means nothing.
+   */
+  async changeFingerprint(): Promise<string> {
+    // The weight keeps two rows swapping states visible; `% 65521` keeps every product and
+    // sum within the integer types of all three dialects.
+    const agg = (table: string): string =>
+      `SELECT COUNT(*) AS c, MAX(id) AS m, SUM(state) AS s, SUM(state * (id % 65521 + 1)) AS w,` +
+      ` SUM(state_time) AS t, MAX(state_time) AS x FROM ${table}`;
+    const result = (await this.ctx.knex.raw(
+      `SELECT n.c AS nc, n.m AS nm, n.s AS ns, n.w AS nw, n.t AS nt, n.x AS nx,` +
+        ` s.c AS sc, s.m AS sm, s.s AS ss, s.w AS sw, s.t AS st, s.x AS sx` +
+        ` FROM (${agg('node')}) n CROSS JOIN (${agg('subnode')}) s`,
+    )) as unknown;
+    const row = firstRow(result);
+    const keys = ['nc', 'nm', 'ns', 'nw', 'nt', 'nx', 'sc', 'sm', 'ss', 'sw', 'st', 'sx'];
+    // Drivers return these as numbers, bigint strings or decimals: normalise through String.
+    return keys.map((k) => scalarText(row[k])).join(',');
+  }
+
   /** Number of nodes matching `filter`. */
   async count(filter: NodeFilter = {}): Promise<number> {
     const row = (await this.filtered(filter).count({ n: '*' }).first()) as
@@ -213,4 +238,21 @@ export class NodeRepo {
       return out as unknown as NodeCount;
     });
   }
+}
+
+/** The first row of a `knex.raw` result, whatever the driver's result shape. */
+function firstRow(result: unknown): Record<string, unknown> {
+  // SQLite: an array of rows; PostgreSQL: { rows }; MySQL: [rows, fields].
+  const rows = Array.isArray(result)
+    ? Array.isArray(result[0])
+      ? (result[0] as unknown[])
+      : result
+    : ((result as { rows?: unknown[] }).rows ?? []);
+  return (rows[0] ?? {}) as Record<string, unknown>;
+}
+
+/** An aggregate's value as text: numbers, bigints and decimal strings; NULL as `-`. */
+function scalarText(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'string') return String(v);
+  return '-';
 }

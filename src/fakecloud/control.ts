@@ -115,6 +115,10 @@ export function createControlService(
       status: 200,
       body: { calls: Object.fromEntries(ctx.store.calls) },
     }))
+    .add('GET', '/server-calls', (ctx) => ({
+      status: 200,
+      body: { serverCalls: ctx.store.serverCalls },
+    }))
     .add('GET', '/knobs', (ctx) => ({ status: 200, body: { knobs: ctx.store.knobs } }))
     .add('PATCH', '/knobs', patchKnobs)
     .add('PUT', '/knobs', patchKnobs)

@@ -79,6 +79,7 @@ export async function dispatch(
     ...(tag ? { region: decodeURIComponent(tag[1]!), interface: tag[2]! } : {}),
   };
   store.requestLog?.push(record);
+  store.noteServerCall(method, pathname);
   const origin = tag ? `${deps.origin()}/_ep/${tag[1]!}/${tag[2]!}` : deps.origin();
   const headers: Record<string, string> = { 'X-Openstack-Request-Id': requestId };
   let microversion: [number, number] = [2, 1];

@@ -17,6 +17,6 @@ export type {
 } from './options.js';
 export type { FakeCloudSnapshot } from './control.js';
 export type { NodeSshActivity } from './node-ssh.js';
-export type { FakeRequestRecord, FaultOp } from './store.js';
+export type { FakeRequestRecord, FakeServerCall, FaultOp } from './store.js';
 export { SEED_FLAVORS, SEED_NETWORKS } from './seed.js';
 export type * from './types.js';

@@ -51,6 +51,18 @@ export interface FakeRequestRecord {
   body?: unknown;
 }
 
+/** A server create or delete request as the fake cloud received it, timed (benchmarks). */
+export interface FakeServerCall {
+  readonly method: 'POST' | 'DELETE';
+  /** Path below the origin, e.g. `/compute/v2.1/servers` or `.../servers/<id>`. */
+  readonly path: string;
+  /** `Date.now()` when the request arrived. */
+  readonly atMs: number;
+}
+
+/** How many {@link FakeServerCall}s are kept (the oldest go first). */
+const SERVER_CALLS_KEPT = 10_000;
+
 /** State of one fake cloud. */
 export class FakeCloudStore {
   knobs: FakeCloudKnobs;
@@ -74,6 +86,8 @@ export class FakeCloudStore {
   readonly keypairs = new Map<string, KeypairRecord>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly calls = new Map<string, number>();
+  /** The latest server creates and deletes, oldest first (`GET /_fake/server-calls`). */
+  readonly serverCalls: FakeServerCall[] = [];
   /** Failures forced on the next N operations, before `*FailureRate` is consulted. */
   readonly failNext: Record<FaultOp, { count: number; mode: FailureMode }> = {
     create: { count: 0, mode: 'error' },
@@ -130,6 +144,7 @@ export class FakeCloudStore {
       map.clear();
     }
     this.pools.clear();
+    this.serverCalls.splice(0);
     for (const f of Object.values(this.failNext)) f.count = 0;
     this.seed();
     this.onServersChanged?.();
@@ -187,6 +202,15 @@ export class FakeCloudStore {
   /** Adds a region to the service catalog (endpoints are the same in every region). */
   addRegion(name: string): void {
     if (!this.regions.includes(name)) this.regions.push(name);
+  }
+
+  /** Records a server create (`POST .../servers`) or delete (`DELETE .../servers/<id>`). */
+  noteServerCall(method: string, path: string): void {
+    const isCreate = method === 'POST' && /\/servers$/.test(path);
+    const isDelete = method === 'DELETE' && /\/servers\/[^/]+$/.test(path);
+    if (!isCreate && !isDelete) return;
+    this.serverCalls.push({ method: isCreate ? 'POST' : 'DELETE', path, atMs: Date.now() });
+    if (this.serverCalls.length > SERVER_CALLS_KEPT) this.serverCalls.shift();
   }
 
   /** Counts one API call under `key` (e.g. `compute GET /servers/{id}`). */

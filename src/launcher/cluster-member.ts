@@ -89,6 +89,11 @@ export class ClusterMember implements ClusterHooks {
     return this.deps.cluster()?.owns(provider) ?? false;
   }
 
+  /** The providers this member owns now (none before the cluster is built). */
+  ownedProviders(): readonly string[] {
+    return this.deps.cluster()?.ownedProviders() ?? [];
+  }
+
   /** Launches in flight here (any provider). */
   get inFlight(): number {
     return this.launching.size + this.subLaunching.size;

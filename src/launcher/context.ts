@@ -64,6 +64,8 @@ export interface LauncherTiming {
   checkTimeoutMs: number;
   /** Delay between a job's `onFinalized` event and its node's deletion (`DELETE_DELAY`). @default 60_000 */
   jobDeleteDelayMs: number;
+  /** How often the node tables' change fingerprint is read (foreign writers). @default 1000 */
+  changePollMs: number;
 }
 
 /** Production timing. */
@@ -79,6 +81,7 @@ export const DEFAULT_TIMING: Readonly<LauncherTiming> = Object.freeze({
   checkConcurrency: 8,
   checkTimeoutMs: 60_000,
   jobDeleteDelayMs: 60_000,
+  changePollMs: 1000,
 });
 
 /** The shared state of one launcher (or of one `nodepool delete --now`). */

@@ -17,3 +17,5 @@ export type { DeleteNowOptions } from './delete-now.js';
 export { computeGauges } from './gauges.js';
 export { formatTemplate, nodenameOf } from './names.js';
 export { launchError, deleteError } from './errors.js';
+export { deleteMarkedNodes } from './delete-marked.js';
+export type { DeleteMarkedOptions } from './delete-marked.js';

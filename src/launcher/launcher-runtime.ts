@@ -18,7 +18,7 @@ import type { Database } from '../db/index.js';
 import { describeError } from '../errors.js';
 import { ProviderSet } from '../provider/index.js';
 import type { DriverRegistry, ProviderDeps } from '../provider/index.js';
-import { ZkClient } from '../zk/index.js';
+import { ZkClient, watchLaunchEvents } from '../zk/index.js';
 import { ImageCache } from './image-cache.js';
 
 /** Options of {@link LauncherRuntime}. */
@@ -31,7 +31,7 @@ export interface RuntimeOptions {
   drivers?: DriverRegistry;
   /** Upper bound of the database pool. @default 10 */
   dbPoolMax?: number;
-  /** A new image upload or a config file change: run a pass. */
+  /** A new image upload, a config file change or a poke from another process: run a pass. */
   onChange: () => void;
   /** This launcher's cluster member name. @default `host-pid` */
   launcherName?: string;
@@ -66,6 +66,8 @@ export class LauncherRuntime {
   private zkKey: string | null = null;
   /** The cluster in force (built with ZooKeeper, or a cluster of one without it). */
   cluster: Cluster | null = null;
+  /** Stops the watch of the launcher events znode (issue #15); set while `zk` is. */
+  private stopEvents: (() => void) | null = null;
   private lastProblem: string | null = null;
   /** The config warnings last logged, one per line. */
   private warningsKey = '';
@@ -199,12 +201,17 @@ export class LauncherRuntime {
             'No zookeeper-servers configured: no images can be found, so no nodes can be launched',
           );
         }
+        this.stopEvents?.();
+        this.stopEvents = null;
         this.zk = null;
         this.images = null;
       } else {
         const zk = new ZkClient({ servers: next.zookeeperServers, log });
         await zk.start();
         this.zk = zk;
+        this.stopEvents?.();
+        // A poke (the CLI or another launcher changed node state) runs a pass at once.
+        this.stopEvents = watchLaunchEvents(zk, () => this.options.onChange(), { log });
         this.images = new ImageCache(zk, { onChange: this.options.onChange, log });
       }
       this.zkKey = zkKey;
@@ -252,6 +259,7 @@ export class LauncherRuntime {
       () => this.images?.close(),
       // Before ZooKeeper: releasing the providers deletes this member's claims.
       () => this.cluster?.stop(),
+      () => this.stopEvents?.(),
       () => this.providers.stop(),
       () => this.zk?.stop(),
       () => this.db?.close(),

@@ -31,6 +31,8 @@ import { GaugeReporter, gaugeGroups } from './gauges.js';
 import { launcherHealthProbes } from './health.js';
 import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
 import { NodeDeleter } from './node-deleter.js';
+import { deleteMarkedNodes } from './delete-marked.js';
+import { pollForeignChanges } from './change-poller.js';
 import { runPass } from './pass.js';
 import { runMinuteTicker } from './policies/index.js';
 import { LaunchPolicies } from './policies/index.js';
@@ -66,6 +68,8 @@ export class LauncherPool extends BaseService implements LauncherService {
   private readonly refreshed = new WeakMap<Provider, number>();
   /** Leader and owner duties, adoption, release and fencing (issue #15). */
   private readonly member: ClusterMember;
+  /** Marked nodes whose deletion a pass started once (retries are the cleanup cron's). */
+  private readonly markedStarted = new Set<number>();
   private passCount = 0;
   private gaugesResentAt = 0;
   private lastPassAt: number | null = null;
@@ -184,6 +188,7 @@ export class LauncherPool extends BaseService implements LauncherService {
     // anyway; it retries on every pass.
     await this.prepare();
     this.tasks.spawn('main loop', () => this.loop());
+    this.tasks.spawn('change poller', () => pollForeignChanges(this.ctx, this.log, this.signal));
     this.tasks.spawn('minute ticker', () =>
       runMinuteTicker({
         clock: this.options.clock ?? { now: () => Date.now(), sleep: (ms, o) => delay(ms, o) },
@@ -324,7 +329,14 @@ export class LauncherPool extends BaseService implements LauncherService {
   private async runOnce(): Promise<void> {
     const started = Date.now();
     try {
-      if (!(await this.prepare()) || this.options.noLaunches || this.signal.aborted) return;
+      if (!(await this.prepare()) || this.signal.aborted) return;
+      // Marked nodes of the owned providers go at once, not at the next cleanup cron.
+      if (!this.options.noDeletes)
+        await deleteMarkedNodes(this.ctx, this.deleter, {
+          attempted: this.markedStarted,
+          providers: this.member.ownedProviders(),
+        });
+      if (this.options.noLaunches) return;
       // Owner duties on every member; allocation on the leader only.
       const result = await this.member.pass((starter) =>
         runPass(this.ctx, {

@@ -39,3 +39,14 @@ export type {
 } from './records.js';
 export { ImageBuilds } from './image-builds.js';
 export type { RecentOptions, StoreOptions } from './image-builds.js';
+export {
+  LAUNCHER_EVENTS_PATH,
+  parseLaunchEvent,
+  pokeLaunchers,
+  watchLaunchEvents,
+} from './launcher-events.js';
+export type {
+  LaunchEvent,
+  LaunchEventsClient,
+  WatchLaunchEventsOptions,
+} from './launcher-events.js';

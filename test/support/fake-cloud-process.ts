@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type {
   FakeCloudKnobsPatch,
   FakeCloudSnapshot,
+  FakeServerCall,
   NodeSshActivity,
 } from '../../src/fakecloud/index.js';
 
@@ -121,6 +122,12 @@ export class FakeCloudProcess {
   /** API call counts by `service METHOD path`. */
   async calls(): Promise<Record<string, number>> {
     return (await this.control<{ calls: Record<string, number> }>('GET', '/calls')).calls;
+  }
+
+  /** The latest server creates and deletes with their arrival times, oldest first. */
+  async serverCalls(): Promise<FakeServerCall[]> {
+    return (await this.control<{ serverCalls: FakeServerCall[] }>('GET', '/server-calls'))
+      .serverCalls;
   }
 
   /** What each server's SSH saw (`--ssh-port`), by server id. */

@@ -5,11 +5,12 @@ import { getLogger } from '../../log/index.js';
 import { createNoopStats } from '../../stats/index.js';
 import { openCliDrivers } from './cloud-helpers.js';
 import { isOutOfRange, openCliDatabase, parseId, printNodes } from './db-helpers.js';
+import { startLauncherPoke } from './poke.js';
 import type { CliContext, VerbOptions } from './verb.js';
 
 /**
- * `nodepool delete ID [--now]`: marks a node for deletion by the daemon's cleanup and
- * prints it. `--now` (delete in the foreground) needs the provider layer.
+ * `nodepool delete ID [--now]`: marks a node for deletion, tells the launchers (which
+ * delete it at once), and prints it. `--now` (delete in the foreground) needs the provider layer.
  */
 export async function run(
   ctx: CliContext,
@@ -17,6 +18,7 @@ export async function run(
   opts: VerbOptions,
 ): Promise<void> {
   const id = parseId(args[0] ?? '', 'node');
+  const launchers = startLauncherPoke(ctx);
   const db = await openCliDatabase(ctx);
   const existing = isOutOfRange(id) ? undefined : await db.nodes.get(id);
   if (!existing) throw notFoundError(`Node ${id} not found.`);
@@ -37,9 +39,11 @@ export async function run(
     } finally {
       await targets.stop();
     }
+    await launchers.poke({ kind: 'node', id, by: 'cli' });
     return;
   }
   const found = await db.nodes.setState(id, 'delete');
+  if (found) await launchers.poke({ kind: 'node', id, by: 'cli' });
   const node = found ? await db.nodes.get(id) : undefined;
   if (!node) throw notFoundError(`Node ${id} not found.`);
   printNodes(ctx, [node]);

@@ -1,5 +1,6 @@
 import { usageError } from '../../errors.js';
 import { openCliDatabase, printJobs } from './db-helpers.js';
+import { startLauncherPoke } from './poke.js';
 import type { CliContext, VerbOptions } from './verb.js';
 
 /** Upstream's column is a signed INTEGER. */
@@ -25,7 +26,9 @@ export async function run(
     }
     count = Number(text.trim());
   }
+  const launchers = startLauncherPoke(ctx);
   const db = await openCliDatabase(ctx);
-  await db.jobs.create(name, count);
+  const job = await db.jobs.create(name, count);
+  await launchers.poke({ kind: 'job', id: job.id, by: 'cli' });
   printJobs(ctx, await db.jobs.list());
 }

@@ -198,6 +198,24 @@ class MemoryNodes implements NodeStore {
     return Promise.resolve(this.db.nodeRows.length < before);
   }
 
+  changeFingerprint(): Promise<string> {
+    const agg = (
+      rows: ReadonlyArray<{ id: number; state: number | null; stateTime: number | null }>,
+    ) => {
+      const st = rows.map((r) => r.state ?? 0);
+      const tt = rows.map((r) => r.stateTime ?? 0);
+      return [
+        rows.length,
+        Math.max(0, ...rows.map((r) => r.id)),
+        st.reduce((a, b) => a + b, 0),
+        rows.reduce((a, r) => a + (r.state ?? 0) * ((r.id % 65521) + 1), 0),
+        tt.reduce((a, b) => a + b, 0),
+        Math.max(0, ...tt),
+      ];
+    };
+    return Promise.resolve([...agg(this.db.nodeRows), ...agg(this.db.subnodeRows)].join(','));
+  }
+
   count(filter: NodeFilter = {}): Promise<number> {
     return Promise.resolve(this.db.nodeRows.filter((n) => this.matches(n, filter)).length);
   }
