@@ -82,6 +82,7 @@ export async function main(
     '--version',
     '--fail-fast',
     '--web-address',
+    '--launcher-name',
   ])
     .option('-c, --config <path>', 'path to config file', '/etc/nodepool/nodepool.yaml')
     .option('-s, --secure <path>', 'path to secure file', '/etc/nodepool/secure.conf')
@@ -94,16 +95,16 @@ export async function main(
     .option('--no-deletes', 'do not delete nodes (no cleanup and check crons, no ZeroMQ listeners)')
     .option('--no-launches', 'do not launch nodes')
     .option('--no-webapp', 'do not start the status web app')
-    .option(
-      '--launcher-name <name>',
-      "this launcher's name among the launchers sharing ZooKeeper (default: host name and pid)",
-      parseLauncherName,
-    )
     .option('--fail-fast', 'exit at once when the database or ZooKeeper cannot be reached at start')
     .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, {
       host: DEFAULT_WEB_HOST,
       port: DEFAULT_WEB_PORT,
-    });
+    })
+    .option(
+      '--launcher-name <name>',
+      "this launcher's name among the launchers sharing ZooKeeper (default: host name and pid)",
+      parseLauncherName,
+    );
   const early = parseDaemonArgs(program, argv);
   if (early !== null) return early;
   const opts = program.opts<NodepooldOptions>();

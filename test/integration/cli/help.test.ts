@@ -79,7 +79,7 @@ describe('--help', () => {
     expect(usage).toBe(
       'usage: nodepoold [-h] [-c CONFIG] [-s SECURE] [-d] [-l LOGCONFIG] [-p PIDFILE] [--no-builder] ' +
         '[--build-workers BUILD_WORKERS] [--upload-workers UPLOAD_WORKERS] [--no-deletes] [--no-launches] ' +
-        '[--no-webapp] [--version] [--fail-fast] [--web-address WEB_ADDRESS]',
+        '[--no-webapp] [--version] [--fail-fast] [--web-address WEB_ADDRESS] [--launcher-name LAUNCHER_NAME]',
     );
     const lines = collapsed(r.stdout);
     for (const line of [
