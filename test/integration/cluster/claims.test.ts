@@ -67,7 +67,16 @@ describe.skipIf(address === null)('ZkCluster claims', () => {
     const client = await fx.proxiedClient({ sessionTimeoutMs: 4000 });
     const a = new ZkCluster({ client, name: 'a', retryMs: 500 });
     a.setProviders(providers);
-    await a.start(recorder.hooks('a'));
+    const hooks = recorder.hooks('a');
+    // What the member says of itself at the moment it is fenced (it may rejoin at once after).
+    const atFence: Array<{ leader: boolean; owned: number }> = [];
+    await a.start({
+      ...hooks,
+      fenced: (reason) => {
+        atFence.push({ leader: a.isLeader(), owned: a.ownedProviders().length });
+        hooks.fenced(reason);
+      },
+    });
     fx.defer(() => a.stop());
     await waitFor(() => a.ownedProviders().length === 4, { what: 'a to own all' });
     const signal = a.fenceSignal();
@@ -75,7 +84,7 @@ describe.skipIf(address === null)('ZkCluster claims', () => {
 
     await expireSession(client, address!);
     expect(signal.aborted).toBe(true);
-    expect(a.isLeader()).toBe(false);
+    expect(atFence).toEqual([{ leader: false, owned: 0 }]);
     expect(recorder.count('a', 'fenced')).toBe(1);
 
     await waitFor(() => a.ownedProviders().length === 4 && a.isLeader(), {
