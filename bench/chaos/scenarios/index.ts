@@ -5,6 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
+import { scheduleQuota } from './schedule-quota.js';
 import { scheduleSwitch } from './schedule-switch.js';
 import { sqlRestart } from './sql-restart.js';
 import { zookeeperRestart } from './zookeeper-restart.js';
@@ -19,5 +20,6 @@ export const SCENARIOS: readonly Scenario[] = [
   zmqDisconnect,
   gearmandRestart,
   scheduleSwitch,
+  scheduleQuota,
   fuzzScenario,
 ];
