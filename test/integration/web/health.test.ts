@@ -40,19 +40,24 @@ async function waitStatus(
   what: string,
   output: () => string,
 ): Promise<Answer> {
-  let last: Answer | null = null;
-  await waitFor(
-    async () => {
-      last = await get(port, path).catch(() => null);
-      return last?.status === status;
-    },
-    {
-      timeoutMs: 30_000,
-      intervalMs: 250,
-      what: `${path} ${status} ${what}; last: ${JSON.stringify(last)}; output: ${output().slice(-3000)}`,
-    },
-  );
-  return last!;
+  let last: Answer | string | null = null;
+  try {
+    return await waitFor(
+      async () => {
+        const answer = await get(port, path).catch((err: unknown) => String(err));
+        last = answer;
+        return typeof answer === 'object' && answer.status === status ? answer : null;
+      },
+      // A loaded machine may take a while to restart ZooKeeper and reconnect to it.
+      { timeoutMs: 60_000, intervalMs: 250, what: `${path} ${status} ${what}` },
+    );
+  } catch (err) {
+    // Described when it happens: the last answer and the daemon's output by then.
+    throw new Error(
+      `${String(err)}; last: ${JSON.stringify(last)}; output: ${output().slice(-3000)}`,
+      { cause: err },
+    );
+  }
 }
 
 describe.skipIf(reason !== null)('nodepoold health endpoints', () => {
