@@ -1,7 +1,8 @@
 /**
  * The one-member cluster: used when no `zookeeper-servers` are configured. It leads, owns
- * every provider it is given, is never fenced, and starts launches locally (it never holds
- * launch requests).
+ * every provider it is given once `hooks.adopt` resolved for it (a rejected adoption is
+ * retried at the next `setProviders`), releases the providers taken away, and is never
+ * fenced. Launch requests made before an adoption ended are kept for it.
  */
 import { hostname } from 'node:os';
 import type { Cluster, ClusterHooks, LaunchRequest, LauncherListEntry } from './types.js';
@@ -27,6 +28,27 @@ export function soloCluster(options: SoloClusterOptions = {}): Cluster {
   let providers: readonly string[] = [];
   let hooks: ClusterHooks | null = null;
   const pending: LaunchRequest[] = [];
+  /** Providers whose adoption resolved. */
+  const adopted = new Set<string>();
+  /** Adoptions and releases run one after the other. */
+  let syncing: Promise<void> = Promise.resolve();
+  const sync = async (): Promise<void> => {
+    const h = hooks;
+    if (h === null) return;
+    for (const p of [...adopted].filter((p) => !providers.includes(p))) {
+      adopted.delete(p);
+      await h.release(p);
+    }
+    for (const p of providers.filter((p) => !adopted.has(p))) {
+      try {
+        await h.adopt(p, fence.signal);
+        adopted.add(p);
+      } catch {
+        // retried at the next setProviders (every config check)
+      }
+    }
+    h.changed();
+  };
   return {
     self,
     start(h: ClusterHooks): Promise<void> {
@@ -34,17 +56,21 @@ export function soloCluster(options: SoloClusterOptions = {}): Cluster {
       return Promise.resolve();
     },
     async stop(): Promise<void> {
+      await syncing;
       const h = hooks;
       hooks = null;
-      if (h !== null) for (const p of providers) await h.release(p);
+      for (const p of [...adopted]) {
+        adopted.delete(p);
+        if (h !== null) await h.release(p);
+      }
     },
     setProviders(names: readonly string[]): void {
       providers = [...names];
-      hooks?.changed();
+      syncing = syncing.then(sync).catch(() => {});
     },
     isLeader: () => true,
-    owns: (provider: string) => providers.includes(provider),
-    ownedProviders: () => providers,
+    owns: (provider: string) => adopted.has(provider),
+    ownedProviders: () => [...adopted],
     fenceSignal: () => fence.signal,
     requestLaunches(requests: readonly LaunchRequest[]): Promise<void> {
       pending.push(...requests);
@@ -61,7 +87,14 @@ export function soloCluster(options: SoloClusterOptions = {}): Cluster {
     },
     list(): Promise<LauncherListEntry[]> {
       return Promise.resolve([
-        { name: self, host: hostname(), pid: process.pid, since, leader: true, providers },
+        {
+          name: self,
+          host: hostname(),
+          pid: process.pid,
+          since,
+          leader: true,
+          providers: [...adopted],
+        },
       ]);
     },
   };

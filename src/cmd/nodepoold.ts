@@ -43,6 +43,7 @@ interface NodepooldOptions {
   webapp: boolean;
   webAddress: { host: string; port: number };
   failFast?: boolean;
+  launcherName?: string;
 }
 
 /** commander parser of `--web-address`: a bad value is a usage error. */
@@ -52,6 +53,13 @@ function parseWebAddress(value: string): { host: string; port: number } {
   } catch (err) {
     throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** commander parser of `--launcher-name`: a non-empty name without `/` (a ZooKeeper path part). */
+function parseLauncherName(value: string): string {
+  if (value.trim() === '' || value.includes('/'))
+    throw new InvalidArgumentError('must be a non-empty name without "/"');
+  return value;
 }
 
 /** What a harness (tests, the quickstart) may compose differently from the shipped daemon. */
@@ -84,6 +92,11 @@ export async function main(
     .option('--no-deletes', 'do not delete nodes (no cleanup and check crons, no ZeroMQ listeners)')
     .option('--no-launches', 'do not launch nodes')
     .option('--no-webapp', 'do not start the status web app')
+    .option(
+      '--launcher-name <name>',
+      "this launcher's name among the launchers sharing ZooKeeper (default: host name and pid)",
+      parseLauncherName,
+    )
     .option('--fail-fast', 'exit at once when the database or ZooKeeper cannot be reached at start')
     .option('--web-address <host:port>', 'where the status web app listens', parseWebAddress, {
       host: DEFAULT_WEB_HOST,
@@ -145,6 +158,7 @@ export async function main(
         ...jenkinsZuul,
         integrations: [...jenkinsZuul.integrations, snapshots],
         drivers: drivers.registry,
+        ...(opts.launcherName !== undefined ? { launcherName: opts.launcherName } : {}),
         ...(composition.intervalMs !== undefined ? { intervalMs: composition.intervalMs } : {}),
       });
       // The status web app beside the launcher (as upstream's NodePool and WebApp); listed

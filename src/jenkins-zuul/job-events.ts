@@ -82,6 +82,11 @@ export class JobEvents {
   private async find(event: JenkinsEvent): Promise<NodeRecord | undefined> {
     const node = await this.host.ctx.db().nodes.getByNodename(event.nodeName);
     if (node === undefined) this.log.debug('Unable to find node with nodename: %s', event.nodeName);
+    // Several launchers hear every event; the owner of the node's provider applies it.
+    else if (this.host.owns?.(node.providerName) === false) {
+      this.log.debug('Node %d is handled by the launcher owning %s', node.id, node.providerName);
+      return undefined;
+    }
     return node;
   }
 

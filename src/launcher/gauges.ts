@@ -83,6 +83,42 @@ export async function gaugeGroups(db: RepoPorts): Promise<GaugeNodes[]> {
 }
 
 /**
+ * Which gauges this launcher sends when several share the database (issue #15): the
+ * provider gauges of the providers it owns, the others (global, target, label) on the
+ * leader only; the leader also sends those of providers no longer configured.
+ */
+export interface GaugeScope {
+  isLeader(): boolean;
+  owns(provider: string): boolean;
+}
+
+/** Every gauge, one launcher alone. */
+const EVERYTHING: GaugeScope = { isLeader: () => true, owns: () => true };
+
+/** The gauges of `all` that `scope` sends. */
+export function scopeGauges(
+  all: ReadonlyMap<string, number>,
+  config: Pick<CompiledConfig, 'providers'>,
+  nodes: Iterable<GaugeNodes>,
+  scope: GaugeScope,
+): Map<string, number> {
+  const configured = new Set(config.providers.map((p) => p.name));
+  const providerOf = new Map<string, string>();
+  for (const p of new Set([...configured, ...[...nodes].map((n) => n.providerName)])) {
+    providerOf.set(providerMaxServersGauge(p), p);
+    for (const state of NODE_STATES) providerOf.set(providerNodesGauge(p, state), p);
+  }
+  const isLeader = scope.isLeader();
+  const out = new Map<string, number>();
+  for (const [key, value] of all) {
+    const p = providerOf.get(key);
+    const sends = p === undefined ? isLeader : scope.owns(p) || (isLeader && !configured.has(p));
+    if (sends) out.set(key, value);
+  }
+  return out;
+}
+
+/**
  * Sends the gauges after node changes, coalesced: at most one update runs at a time, and
  * changes during an update cause exactly one more.
  */
@@ -94,6 +130,7 @@ export class GaugeReporter {
     private readonly stats: Stats,
     private readonly read: () => Promise<{ config: CompiledConfig; nodes: Iterable<GaugeNodes> }>,
     private readonly log: Logger,
+    private readonly scope: GaugeScope = EVERYTHING,
   ) {}
 
   /** Asks for an update (no-op when statsd is off). */
@@ -115,7 +152,10 @@ export class GaugeReporter {
       this.dirty = false;
       try {
         const { config, nodes } = await this.read();
-        for (const [key, value] of computeGauges(config, nodes)) this.stats.gauge(key, value);
+        const groups = [...nodes];
+        const all = computeGauges(config, groups);
+        for (const [key, value] of scopeGauges(all, config, groups, this.scope))
+          this.stats.gauge(key, value);
       } catch (err) {
         this.log.warn({ err }, 'Cannot update node gauges');
       }

@@ -17,6 +17,17 @@ export interface IntegrationHost {
   readonly ctx: LauncherContext;
   /** Starts deleting a node in the background (deduplicated by node id). */
   deleteNode(nodeId: number, reason: string): void;
+  /**
+   * Whether this launcher owns `provider` now (several launchers, issue #15): an event about
+   * a node is applied by the owner of the node's provider only, so exactly once.
+   * @default every provider (one launcher)
+   */
+  owns?(provider: string): boolean;
+  /**
+   * Whether this launcher is the cluster's leader now (work that must run in one launcher
+   * but is not tied to one provider, e.g. snapshot images). @default true (one launcher)
+   */
+  isLeader?(): boolean;
 }
 
 /** A part of nodepoold that follows the configuration and lives as long as the launcher. */

@@ -7,6 +7,7 @@ import type { HealthSource, StatusSource } from '../web/index.js';
 import type { LauncherTiming } from './context.js';
 import type { DemandSource, GearmanHooks, JenkinsHooks, SshSeam } from './hooks.js';
 import type { LauncherIntegration } from './integration.js';
+import type { ClusterFactory } from './launcher-runtime.js';
 
 /** Options of `createLauncherService`. */
 export interface LauncherOptions {
@@ -47,6 +48,10 @@ export interface LauncherOptions {
   dbPoolMax?: number;
   /** Watch the config files for changes. @default true */
   watchConfig?: boolean;
+  /** `--launcher-name`: this launcher's name among the live members. @default `host-pid` */
+  launcherName?: string;
+  /** How the cluster of launchers is built (tests). @default `defaultClusterFactory` */
+  createCluster?: ClusterFactory;
   /** Wall clock of the min-ready schedules, ready-node age and the minute ticker. @default the system's */
   clock?: CronClock;
 }
@@ -94,6 +99,8 @@ export interface LauncherDiagnostics {
     pendingAcquires: number;
   } | null;
   providers: string[];
+  /** This launcher in the cluster: its name, whether it leads, the providers it owns. */
+  cluster: { name: string; leader: boolean; owned: string[] } | null;
   /** Each attached integration's `status()`, by integration name (`{ error }` when it threw). */
   integrations: Record<string, unknown>;
 }

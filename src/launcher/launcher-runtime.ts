@@ -9,6 +9,8 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { createCluster } from '../cluster/index.js';
+import type { Cluster, ClusterHooks } from '../cluster/index.js';
 import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
 import type { CompiledConfig } from '../config/index.js';
 import { openDatabase } from '../db/index.js';
@@ -31,6 +33,27 @@ export interface RuntimeOptions {
   dbPoolMax?: number;
   /** A new image upload or a config file change: run a pass. */
   onChange: () => void;
+  /** This launcher's cluster member name. @default `host-pid` */
+  launcherName?: string;
+  /** What the cluster calls back (the launcher's `ClusterMember`). */
+  clusterHooks: ClusterHooks;
+  /** How the cluster is built from the ZooKeeper client. @default {@link defaultClusterFactory} */
+  createCluster?: ClusterFactory;
+}
+
+/** Builds this launcher's cluster: ZooKeeper's when configured, else a cluster of one. */
+export type ClusterFactory = (
+  zk: ZkClient | null,
+  options: { name?: string; log?: Logger },
+) => Cluster;
+
+/** The shipped factory: ZooKeeper's cluster when a client is given, else a cluster of one. */
+export const defaultClusterFactory: ClusterFactory = (zk, options) =>
+  createCluster({ client: zk, ...options });
+
+/** True for the error a duplicate `--launcher-name` makes `Cluster.start` reject with. */
+export function isNameTaken(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ERR_LAUNCHER_NAME_TAKEN';
 }
 
 /** The configuration in force and the long-lived clients built from it. */
@@ -40,7 +63,9 @@ export class LauncherRuntime {
   images: ImageCache | null = null;
   readonly providers: ProviderSet;
   private zk: ZkClient | null = null;
-  private zkKey = '';
+  private zkKey: string | null = null;
+  /** The cluster in force (built with ZooKeeper, or a cluster of one without it). */
+  cluster: Cluster | null = null;
   private lastProblem: string | null = null;
   /** The config warnings last logged, one per line. */
   private warningsKey = '';
@@ -104,6 +129,8 @@ export class LauncherRuntime {
     try {
       await this.apply(next);
     } catch (err) {
+      // A duplicate launcher name is fatal at start: the caller exits with it.
+      if (isNameTaken(err)) throw err;
       this.problem(err, `Cannot apply config ${configPath}: keeping the previous one`);
       return false;
     }
@@ -158,6 +185,10 @@ export class LauncherRuntime {
     if (zkKey !== this.zkKey) {
       const old = this.zk;
       const oldImages = this.images;
+      // The old cluster releases its providers before its ZooKeeper client goes.
+      const oldCluster = this.cluster;
+      this.cluster = null;
+      await oldCluster?.stop();
       if (next.zookeeperServers.length === 0) {
         if (next.providers.some((p) => p.images.some((i) => i.baseImage !== undefined))) {
           log.warn(
@@ -179,6 +210,18 @@ export class LauncherRuntime {
       this.zkKey = zkKey;
       oldImages?.close();
       await old?.stop();
+      const { launcherName } = this.options;
+      const cluster = (this.options.createCluster ?? defaultClusterFactory)(this.zk, {
+        log,
+        ...(launcherName !== undefined ? { name: launcherName } : {}),
+      });
+      try {
+        await cluster.start(this.options.clusterHooks);
+      } catch (err) {
+        this.zkKey = null; // the next apply builds the cluster again
+        throw err;
+      }
+      this.cluster = cluster;
     }
     const result = await this.providers.reconfigure(next.providers);
     if (result.started.length + result.stopped.length > 0) {
@@ -198,6 +241,8 @@ export class LauncherRuntime {
       log.debug('Config %s: %d warning(s), unchanged', this.options.configPath, warnings.length);
     this.warningsKey = key;
     this.config = next;
+    // After the config is in force: adoptions read it.
+    this.cluster?.setProviders(next.providers.map((p) => p.name));
   }
 
   /** Closes everything (each step on its own). */
@@ -205,6 +250,8 @@ export class LauncherRuntime {
     const steps: Array<() => Promise<void> | void> = [
       () => this.watcher?.close(),
       () => this.images?.close(),
+      // Before ZooKeeper: releasing the providers deletes this member's claims.
+      () => this.cluster?.stop(),
       () => this.providers.stop(),
       () => this.zk?.stop(),
       () => this.db?.close(),

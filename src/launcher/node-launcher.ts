@@ -86,6 +86,7 @@ export async function launchNode(
     label: spec.label.name,
   });
   const started = Date.now();
+  const where = { label: spec.label.name, provider: spec.provider.name };
   let elapsed: number | null = null;
   const subject = {
     provider: spec.provider.name,
@@ -106,11 +107,7 @@ export async function launchNode(
       result: 'ready',
     });
     log.info('Node %d is ready in %d ms', spec.nodeId, Date.now() - started);
-    ctx.policies?.launchEnded(ctx, {
-      label: spec.label.name,
-      provider: spec.provider.name,
-      result: 'ready',
-    });
+    ctx.policies?.launchEnded(ctx, { ...where, result: 'ready' });
     return 'ready';
   } catch (err) {
     if (ctx.signal.aborted) {
@@ -125,12 +122,7 @@ export async function launchNode(
     ctx.activity.countLaunch({ provider: spec.provider.name, label: spec.label.name, result });
     log.error({ err }, 'Cannot launch node %d (%s): deleting it', spec.nodeId, result);
     requestDelete(spec.nodeId, `launch failed: ${result}`);
-    ctx.policies?.launchEnded(ctx, {
-      label: spec.label.name,
-      provider: spec.provider.name,
-      result,
-      error: err,
-    });
+    ctx.policies?.launchEnded(ctx, { ...where, result, error: err });
     return 'failed';
   } finally {
     ctx.wake();

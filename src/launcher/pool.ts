@@ -30,16 +30,13 @@ import type { CleanupDeps } from './cron/cleanup.js';
 import { GaugeReporter, gaugeGroups } from './gauges.js';
 import { launcherHealthProbes } from './health.js';
 import type { LauncherDiagnostics, LauncherOptions, LauncherService } from './launcher-options.js';
-import { launchNode } from './node-launcher.js';
-import type { LaunchSpec } from './node-launcher.js';
 import { NodeDeleter } from './node-deleter.js';
 import { runPass } from './pass.js';
 import { runMinuteTicker } from './policies/index.js';
 import { LaunchPolicies } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
-import { recoverAtStartup } from './startup-recovery.js';
-import { launchSubnode } from './subnode-launcher.js';
-import type { SubnodeLaunchSpec } from './subnode-launcher.js';
+import { ClusterMember } from './cluster-member.js';
+import { ownedBy } from './cron/owned.js';
 import { LoginSlots } from '../ssh/index.js';
 import { DEFAULT_MAX_CONCURRENT_LOGINS } from './node-ssh.js';
 
@@ -67,10 +64,10 @@ export class LauncherPool extends BaseService implements LauncherService {
   /** Whether a status web app reads {@link statusSource}: only then is the node history kept. */
   private isStatusShown = false;
   private readonly refreshed = new WeakMap<Provider, number>();
-  private readonly launching = new Set<number>();
-  private readonly subLaunching = new Set<number>();
-  private isRecovered = false;
+  /** Leader and owner duties, adoption, release and fencing (issue #15). */
+  private readonly member: ClusterMember;
   private passCount = 0;
+  private gaugesResentAt = 0;
   private lastPassAt: number | null = null;
   private lastPassMs: number | null = null;
   private startedAt: number | null = null;
@@ -98,6 +95,14 @@ export class LauncherPool extends BaseService implements LauncherService {
       log: this.log,
       dbPoolMax: options.dbPoolMax ?? 10,
       onChange: () => this.wake(),
+      ...(options.launcherName !== undefined ? { launcherName: options.launcherName } : {}),
+      ...(options.createCluster ? { createCluster: options.createCluster } : {}),
+      clusterHooks: {
+        adopt: (provider, signal) => this.member.adopt(provider, signal),
+        release: (provider) => this.member.release(provider),
+        changed: () => this.member.changed(),
+        fenced: (reason) => this.member.fenced(reason),
+      },
       providerDeps: {
         log: this.log,
         stats: this.stats,
@@ -106,6 +111,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       ...(options.drivers ? { drivers: options.drivers } : {}),
     });
     const runtime = this.runtime;
+    const member = (): ClusterMember => this.member;
     this.ctx = {
       log: this.log,
       stats: this.stats,
@@ -114,26 +120,46 @@ export class LauncherPool extends BaseService implements LauncherService {
       sshSlots: new LoginSlots(options.ssh?.maxConcurrentLogins ?? DEFAULT_MAX_CONCURRENT_LOGINS),
       jenkins: options.jenkins ?? {},
       gearman: options.gearman ?? {},
-      signal: this.work.signal,
+      // Follows the fence term: work started after a fence gets the new term's signal.
+      get signal() {
+        return member().signal();
+      },
       config: () => required(runtime.config, 'config'),
       db: () => required(runtime.db, 'database'),
       provider: (name) => runtime.providers.get(name),
       images: () => runtime.images,
       wake: () => this.wake(),
+      // The reporter sends only this member's share (GaugeScope).
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
       ...(options.clock ? { clock: options.clock } : {}),
       policies: new LaunchPolicies(),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
+    this.member = new ClusterMember({
+      ctx: this.ctx,
+      cluster: () => runtime.cluster,
+      deleter: this.deleter,
+      tasks: this.tasks,
+      stopSignal: this.work.signal,
+      noDeletes: options.noDeletes,
+      onLeader: () => this.gauges.changed(),
+    });
     this.gauges = new GaugeReporter(
       this.stats,
       async () => ({ config: this.ctx.config(), nodes: await gaugeGroups(this.ctx.db()) }),
       this.log,
+      // Provider gauges from the owner, the others from the leader.
+      this.member,
     );
     this.scheduler = new CronScheduler(this.log);
     for (const i of options.integrations ?? [])
-      i.attach({ ctx: this.ctx, deleteNode: (id, reason) => this.deleter.deleteNode(id, reason) });
+      i.attach({
+        ctx: this.ctx,
+        deleteNode: (id, reason) => this.deleter.deleteNode(id, reason),
+        owns: (provider) => this.member.owns(provider),
+        isLeader: () => this.member.isLeader(),
+      });
   }
 
   protected override onStateChange(from: ServiceState, to: ServiceState): void {
@@ -183,6 +209,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       database: () => runtime.db,
       history: this.nodeHistory,
       counters: this.activity,
+      // `/launcher-list` and the status page's Launchers: the cluster in force.
+      launchers: () => runtime.cluster?.list() ?? Promise.resolve([]),
       ...(clock ? { now: () => clock.now() } : {}),
     });
   }
@@ -204,7 +232,7 @@ export class LauncherPool extends BaseService implements LauncherService {
     );
   }
 
-  /** Loads config when due; runs the start-up recovery once a config is in force. */
+  /** Loads config when due; true once a config is in force. */
   private async prepare(): Promise<boolean> {
     const due =
       this.runtime.isDirty || Date.now() - this.runtime.lastLoadAt >= this.timing.intervalMs;
@@ -215,26 +243,9 @@ export class LauncherPool extends BaseService implements LauncherService {
         await this.configureIntegrations();
       }
     }
-    if (this.runtime.config === null) return false;
-    if (!this.isRecovered) {
-      try {
-        const r = await recoverAtStartup(this.ctx, this.deleter, {
-          noDeletes: this.options.noDeletes,
-        });
-        this.isRecovered = true;
-        if (r.nodes + r.subnodes > 0)
-          this.log.info(
-            'Start-up recovery: %d building nodes and %d building subnodes to delete',
-            r.nodes,
-            r.subnodes,
-          );
-        this.gauges.changed();
-      } catch (err) {
-        this.log.error({ err }, 'Cannot run the start-up recovery: retrying on the next pass');
-        return false;
-      }
-    }
-    return true;
+    // The start-up recovery runs per provider when the cluster hands it to this launcher
+    // (`ClusterMember.adopt`).
+    return this.runtime.config !== null;
   }
 
   /** Hands the config now in force to each integration (Jenkins, ZeroMQ, Gearman). */
@@ -259,14 +270,25 @@ export class LauncherPool extends BaseService implements LauncherService {
     }
   }
 
-  /** The launches in flight, for the cleanup cron's orphan rule. */
-  private readonly launchesInFlight = {
-    hasNode: (id: number): boolean => this.launching.has(id),
-    hasSubnode: (id: number): boolean => this.subLaunching.has(id),
-  };
+  /** The rows the cleanup cron may touch: those of owned providers (see `cron/owned.ts`). */
+  private async cleanupDeps(): Promise<CleanupDeps> {
+    const owns = ownedBy(this.member, this.ctx.config());
+    const cluster = this.runtime.cluster;
+    const spared = await this.member.spared(cluster?.ownedProviders() ?? []);
+    return {
+      deleter: this.deleter,
+      leaks: this.leaks,
+      launches: { hasNode: (id) => spared.node(id), hasSubnode: (id) => spared.subnode(id) },
+      owns,
+    };
+  }
 
-  private cleanupDeps(): CleanupDeps {
-    return { deleter: this.deleter, leaks: this.leaks, launches: this.launchesInFlight };
+  /** A cron run: only on owned providers' rows, aborted by a stop or a fence. */
+  private cron(name: 'cleanup' | 'check', signal: AbortSignal): Promise<void> {
+    const both = AbortSignal.any([signal, this.member.signal()]);
+    if (name === 'check')
+      return runCheck(this.ctx, this.deleter, both, ownedBy(this.member, this.ctx.config()));
+    return this.cleanupDeps().then((deps) => runCleanup(this.ctx, deps, both));
   }
 
   private installCrons(): void {
@@ -276,12 +298,12 @@ export class LauncherPool extends BaseService implements LauncherService {
       {
         name: 'cleanup',
         parserSpec: cron.cleanup.parserSpec,
-        run: (signal) => runCleanup(this.ctx, this.cleanupDeps(), signal),
+        run: (signal) => this.cron('cleanup', signal),
       },
       {
         name: 'check',
         parserSpec: cron.check.parserSpec,
-        run: (signal) => runCheck(this.ctx, this.deleter, signal),
+        run: (signal) => this.cron('check', signal),
       },
     ]);
   }
@@ -303,22 +325,29 @@ export class LauncherPool extends BaseService implements LauncherService {
     const started = Date.now();
     try {
       if (!(await this.prepare()) || this.options.noLaunches || this.signal.aborted) return;
-      const result = await runPass(this.ctx, {
-        history: this.history,
-        jenkins: this.ctx.jenkins,
-        ...(this.options.demandSource ? { demandSource: this.options.demandSource } : {}),
-        starter: {
-          launch: (s) => this.startLaunch(s),
-          launchSubnode: (s) => this.startSubnodeLaunch(s),
-        },
-        refreshed: this.refreshed,
-        ...(this.options.noDeletes
-          ? {}
-          : { deleteNode: (id: number, reason: string) => this.deleter.deleteNode(id, reason) }),
-      });
+      // Owner duties on every member; allocation on the leader only.
+      const result = await this.member.pass((starter) =>
+        runPass(this.ctx, {
+          history: this.history,
+          jenkins: this.ctx.jenkins,
+          ...(this.options.demandSource ? { demandSource: this.options.demandSource } : {}),
+          starter,
+          refreshed: this.refreshed,
+          // The ready-node policies mark rows `delete`; the owner of each deletes it.
+          ...(this.options.noDeletes
+            ? {}
+            : { deleteNode: (id: number, reason: string) => this.member.deleteNode(id, reason) }),
+        }),
+      );
+      // Each member resends its share of the gauges at least every interval: rows another
+      // member changed (the leader inserting, an owner launching) show too.
+      if (Date.now() - this.gaugesResentAt >= this.timing.intervalMs) {
+        this.gaugesResentAt = Date.now();
+        this.gauges.changed();
+      }
       if (this.isStatusShown)
         this.nodeHistory.record(stateCountsOf(await this.ctx.db().nodes.countBy(['state'])));
-      if (result.launches + result.subnodeLaunches > 0) {
+      if (result !== null && result.launches + result.subnodeLaunches > 0) {
         this.log.info(
           'Pass started %d launches and %d subnode launches (%d nodes)',
           result.launches,
@@ -335,33 +364,10 @@ export class LauncherPool extends BaseService implements LauncherService {
     }
   }
 
-  private startLaunch(spec: LaunchSpec): void {
-    this.launching.add(spec.nodeId);
-    this.tasks.spawn(`launch node ${spec.nodeId}`, async () => {
-      try {
-        await launchNode(this.ctx, spec, (id, reason) => this.deleter.deleteNode(id, reason));
-      } finally {
-        this.launching.delete(spec.nodeId);
-      }
-    });
-  }
-
-  private startSubnodeLaunch(spec: SubnodeLaunchSpec): void {
-    this.subLaunching.add(spec.subnodeId);
-    this.tasks.spawn(`launch subnode ${spec.subnodeId}`, async () => {
-      try {
-        await launchSubnode(this.ctx, spec);
-      } finally {
-        this.subLaunching.delete(spec.subnodeId);
-      }
-    });
-  }
-
   async runCron(name: 'cleanup' | 'check'): Promise<void> {
     if (this.runtime.config === null)
       throw illegalStateError(`Cannot run cron ${name}: no config loaded`, this.state);
-    if (name === 'cleanup') await runCleanup(this.ctx, this.cleanupDeps(), this.work.signal);
-    else await runCheck(this.ctx, this.deleter, this.work.signal);
+    await this.cron(name, this.work.signal);
   }
 
   /**
@@ -392,7 +398,7 @@ export class LauncherPool extends BaseService implements LauncherService {
   private async drainWithGrace(): Promise<void> {
     const grace = new AbortController();
     const drained = this.tasks.drain().finally(() => grace.abort());
-    const inFlight = this.launching.size + this.subLaunching.size + this.deleter.inFlight.length;
+    const inFlight = this.member.inFlight + this.deleter.inFlight.length;
     if (inFlight > 0)
       this.log.info(
         'Waiting up to %d ms for %d launches/deletions to finish',
@@ -403,7 +409,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       await delay(this.timing.stopGraceMs, { signal: grace.signal });
       this.log.warn(
         'Stop grace over: abandoning %d launches and %d deletions',
-        this.launching.size + this.subLaunching.size,
+        this.member.inFlight,
         this.deleter.inFlight.length,
       );
     } catch {
@@ -423,8 +429,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       passes: this.passCount,
       lastPassAt: this.lastPassAt === null ? null : new Date(this.lastPassAt).toISOString(),
       lastPassMs: this.lastPassMs,
-      launchesInFlight: [...this.launching],
-      subnodeLaunchesInFlight: [...this.subLaunching],
+      launchesInFlight: [...this.member.launching],
+      subnodeLaunchesInFlight: [...this.member.subLaunching],
       deletesInFlight: this.deleter.inFlight,
       instanceDeletesInFlight: this.deleter.instancesInFlight,
       cronsRunning: this.scheduler.running,
@@ -445,8 +451,15 @@ export class LauncherPool extends BaseService implements LauncherService {
               pendingAcquires: pool?.numPendingAcquires?.() ?? 0,
             },
       providers: config?.providers.map((p) => p.name) ?? [],
+      cluster: this.clusterStatus(),
       integrations: this.integrationStatus(),
     };
+  }
+
+  private clusterStatus(): LauncherDiagnostics['cluster'] {
+    const c = this.runtime.cluster;
+    if (c === null) return null;
+    return { name: c.self, leader: c.isLeader(), owned: [...c.ownedProviders()] };
   }
 
   /** Each integration's status; one that throws is reported, not fatal to the report. */

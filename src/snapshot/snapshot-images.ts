@@ -73,6 +73,8 @@ export class SnapshotImages implements LauncherIntegration {
   private readonly failures = new Map<string, { count: number; until: number }>();
   private isRecovered = false;
   private isChecking = false;
+  /** Several launchers (issue #15): snapshot work runs on the leader only. */
+  private isLeader: () => boolean = () => true;
   private isActive = false;
   private readonly timing: SnapshotTiming;
 
@@ -93,6 +95,7 @@ export class SnapshotImages implements LauncherIntegration {
       provider: (name) => l.provider(name),
     };
     this.wakeLauncher = () => l.wake();
+    this.isLeader = () => host.isLeader?.() ?? true;
     this.scheduler = new CronScheduler(this.ctx.log);
   }
 
@@ -105,7 +108,7 @@ export class SnapshotImages implements LauncherIntegration {
       scheduler.set([]);
       return;
     }
-    if (!this.isRecovered) await this.recover(ctx);
+    if (!this.isRecovered && this.isLeader()) await this.recover(ctx);
     scheduler.set([
       {
         name: 'update-image',
@@ -118,7 +121,8 @@ export class SnapshotImages implements LauncherIntegration {
             {
               name: 'snapshot-cleanup',
               parserSpec: config.cron.cleanup.parserSpec,
-              run: (s: AbortSignal) => runSnapshotCleanup(ctx, s),
+              run: (s: AbortSignal) =>
+                this.isLeader() ? runSnapshotCleanup(ctx, s) : Promise.resolve(),
             },
           ]),
     ]);
@@ -164,7 +168,7 @@ export class SnapshotImages implements LauncherIntegration {
   private update(pair: Pair): Promise<void> {
     const ctx = this.ctx;
     const key = `${pair.provider}\0${pair.image}`;
-    if (ctx === null || this.running.has(key) || this.abort.signal.aborted)
+    if (ctx === null || this.running.has(key) || this.abort.signal.aborted || !this.isLeader())
       return Promise.resolve();
     this.running.add(key);
     const done = updateSnapshotImage(ctx, pair.provider, pair.image, { signal: this.abort.signal })
@@ -229,7 +233,9 @@ export class SnapshotImages implements LauncherIntegration {
     const ctx = this.ctx;
     if (ctx === null) return;
     const config = ctx.config();
-    if (!hasSnapshotImages({ config: () => config })) return;
+    if (!hasSnapshotImages({ config: () => config }) || !this.isLeader()) return;
+    // A launcher that became leader recovers what the previous one left building.
+    if (!this.isRecovered) await this.recover(ctx);
     const rows = await ctx.db().snapshotImages.list();
     const live = new Set([snapshotStateCode('ready'), snapshotStateCode('building')]);
     for (const pair of snapshotImagesInUse(config)) {

@@ -5,6 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
+import { quotaFlap } from './quota-flap.js';
 import { scheduleQuota } from './schedule-quota.js';
 import { scheduleSwitch } from './schedule-switch.js';
 import { sqlRestart } from './sql-restart.js';
@@ -15,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   killNodepoold,
   killBuilder,
   apiFailures,
+  quotaFlap,
   zookeeperRestart,
   sqlRestart,
   zmqDisconnect,

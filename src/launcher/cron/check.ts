@@ -14,10 +14,12 @@ export async function runCheck(
   ctx: LauncherContext,
   deleter: NodeDeleter,
   signal: AbortSignal,
+  /** The providers whose nodes this launcher checks (see `owned.ts`). @default every one */
+  owns: (provider: string) => boolean = () => true,
 ): Promise<void> {
   const log = getLogger(ctx.log, 'nodepool.NodePool', { cron: 'check' });
   const config = ctx.config();
-  const nodes = await ctx.db().nodes.list({ state: 'ready' });
+  const nodes = (await ctx.db().nodes.list({ state: 'ready' })).filter((n) => owns(n.providerName));
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < nodes.length && !signal.aborted) {

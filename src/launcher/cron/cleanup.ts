@@ -63,6 +63,11 @@ export interface CleanupDeps {
   readonly leaks: LeakTracker;
   /** The launches running in this process: a `building` row without one is an orphan. */
   readonly launches: LaunchesInFlight;
+  /**
+   * The providers whose rows and servers this launcher looks after (several launchers:
+   * see `owned.ts`). @default every provider
+   */
+  readonly owns?: (provider: string) => boolean;
 }
 
 /** One cleanup run. */
@@ -72,13 +77,14 @@ export async function runCleanup(
   signal: AbortSignal,
 ): Promise<void> {
   const { deleter, leaks, launches } = deps;
+  const owns = deps.owns ?? (() => true);
   const log = getLogger(ctx.log, 'nodepool.NodePool', { cron: 'cleanup' });
-  const nodes = await ctx.db().nodes.list();
+  const nodes = (await ctx.db().nodes.list()).filter((n) => owns(n.providerName));
   cleanupNodes(ctx, deleter, nodes, log);
   signal.throwIfAborted();
   await deleteOrphans(ctx, nodes, { deleter, launches, log });
   signal.throwIfAborted();
-  await cleanupLeaks(ctx, deleter, leaks, log, signal);
+  await cleanupLeaks(ctx, { deleter, leaks, owns }, log, signal);
 }
 
 function cleanupNodes(
@@ -115,17 +121,17 @@ function cleanupNodes(
 
 async function cleanupLeaks(
   ctx: LauncherContext,
-  deleter: NodeDeleter,
-  leaks: LeakTracker,
+  deps: { deleter: NodeDeleter; leaks: LeakTracker; owns: (provider: string) => boolean },
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
+  const { deleter, leaks, owns } = deps;
   const config = ctx.config();
   const configured = new Set(config.providers.map((p) => p.name));
   try {
     for (const pc of config.providers) {
       const cloud = ctx.provider(pc.name);
-      if (cloud === undefined) continue;
+      if (cloud === undefined || !owns(pc.name)) continue;
       const servers = await cloud.listServers({ signal });
       for (const server of servers) {
         const meta = parseNodepoolMetadata(server.metadata);

@@ -72,8 +72,10 @@ export class LaunchPolicies implements PolicyHooks {
     const config = ctx.config();
     const providers = new Map(config.providers.map((p) => [p.name, p]));
     const observations: LabelObservation[] = [];
-    config.labels.forEach((label, i) => {
-      const d = view.plan.demand.labels[i];
+    // By name: the plan may come from a config with effective min-ready values.
+    const demand = new Map(view.plan.demand.labels.map((d) => [d.name, d]));
+    config.labels.forEach((label) => {
+      const d = demand.get(label.name);
       if (d === undefined) return;
       let building = 0;
       let buildingOnline = 0;

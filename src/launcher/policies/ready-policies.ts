@@ -81,9 +81,11 @@ export async function applyReadyPolicies(
     const eff = effectiveMinReady(label, nowMs);
     if (label.minReadySchedule !== undefined) effective.set(label.name, eff);
     minReady.set(label.name, eff.minReady);
-    if (eff.minReady < 0) continue; // disabled: asks for nothing, deletes nothing
+    const isDisabled = eff.minReady < 0;
+    // A disabled label asks for nothing; a scheduled one keeps no ready node either.
+    if (isDisabled && label.minReadySchedule === undefined) continue;
     const mine = ready.filter((n) => n.labelName === label.name).sort(byAge);
-    const keep = eff.minReady + (input.gearmanDemand.get(label.name) ?? 0);
+    const keep = isDisabled ? 0 : eff.minReady + (input.gearmanDemand.get(label.name) ?? 0);
     let readyCount = mine.length;
     const unassigned = mine.filter((n) => n.managerName === null || n.managerName === '');
     const drop = async (node: NodeRecord, reason: string): Promise<boolean> => {
@@ -108,13 +110,16 @@ export async function applyReadyPolicies(
     if (label.minReadySchedule !== undefined) {
       const why =
         eff.period === null
-          ? `above the label's min-ready ${eff.minReady} plus demand`
+          ? isDisabled
+            ? 'the label is disabled (min-ready below 0) outside every period'
+            : `above the label's min-ready ${eff.minReady} plus demand`
           : `above min-ready ${eff.minReady} of period ${eff.period} ("${eff.cron ?? ''}") plus demand`;
       for (const node of unassigned) {
         if (readyCount <= keep) break;
         if (await drop(node, why)) gone.add(node.id);
       }
     }
+    if (isDisabled) continue;
     const stale: { node: NodeRecord; reason: string }[] = [];
     for (const node of unassigned) {
       if (gone.has(node.id)) continue;

@@ -70,7 +70,14 @@ export class StuckTracker {
         this.unmetSince.set(o.label, now);
         this.recent.delete(o.label); // only launches since the need appeared count
       }
-      if (this.alarms.has(o.label) || !o.hasRoom || now - since < stuckAfterMs) continue;
+      if (this.alarms.has(o.label)) {
+        // Still stuck: the banner and /alarms follow the cause, the log does not repeat.
+        const current = this.causeOf(o);
+        this.alarms.set(o.label, current.cause);
+        ctx.activity.policies.setStuck(o.label, { label: o.label, since, ...current });
+        continue;
+      }
+      if (!o.hasRoom || now - since < stuckAfterMs) continue;
       const { cause, message } = this.causeOf(o);
       this.alarms.set(o.label, cause);
       log(ctx).warn(

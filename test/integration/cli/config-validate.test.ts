@@ -77,7 +77,7 @@ describe.concurrent('nodepool config-validate on the upstream 0.4.0 fixtures', (
     const path = writeCompatFixture('config_validate/schema_error.yaml', { dir });
     const r = await runNodepool(['-c', path, 'config-validate'], { cwd: dir });
     expect(lines(r.stderr)[0]).toBe(
-      `nothandled: unknown key; allowed here: cron, dburi, diskimages, elements-dir, gearman-servers, images-dir, labels, providers, script-dir, targets, zmq-publishers, zookeeper-servers (${path}:4:1)`,
+      `nothandled: unknown key; allowed here: cron, dburi, diskimages, elements-dir, gearman-servers, images-dir, labels, providers, script-dir, stuck-after, targets, zmq-publishers, zookeeper-servers (${path}:4:1)`,
     );
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeGauges, formatTemplate, nodenameOf } from '../../../src/launcher/index.js';
+import { scopeGauges } from '../../../src/launcher/gauges.js';
 
 describe('formatTemplate', () => {
   const label = { name: 'fake-label', minReady: 1 };
@@ -79,5 +80,42 @@ describe('computeGauges', () => {
         { ...used, count: 2 },
       ]),
     ).toEqual(computeGauges(config, [node, node, node, used, used]));
+  });
+});
+
+describe('scopeGauges (several launchers)', () => {
+  const config = {
+    labels: [{ name: 'l1', subnodes: 0 }],
+    targets: [{ name: 't1' }],
+    providers: [
+      { name: 'p1', maxServers: 4 },
+      { name: 'p2', maxServers: 4 },
+    ],
+  } as never;
+  const nodes = [
+    { state: 2, labelName: 'l1', targetName: 't1', providerName: 'p1', managerName: null },
+    { state: 2, labelName: 'l1', targetName: 't1', providerName: 'gone', managerName: null },
+  ];
+  const all = computeGauges(config, nodes);
+  const keys = (scope: { isLeader: boolean; owned: string[] }): string[] =>
+    [
+      ...scopeGauges(all, config, nodes, {
+        isLeader: () => scope.isLeader,
+        owns: (p) => scope.owned.includes(p),
+      }).keys(),
+    ].sort();
+
+  it('sends provider gauges from their owner and the others from the leader only', () => {
+    const leader = keys({ isLeader: true, owned: ['p2'] });
+    const owner = keys({ isLeader: false, owned: ['p1'] });
+    expect(owner.every((k) => k.startsWith('nodepool.provider.p1.'))).toBe(true);
+    expect(owner).toContain('nodepool.provider.p1.max_servers');
+    expect(leader).toContain('nodepool.nodes.ready');
+    expect(leader).toContain('nodepool.provider.p2.nodes.ready');
+    // A provider nobody owns any more (not configured): the leader's.
+    expect(leader).toContain('nodepool.provider.gone.nodes.ready');
+    expect(leader.some((k) => k.startsWith('nodepool.provider.p1.'))).toBe(false);
+    // Together they send every gauge exactly once.
+    expect([...leader, ...owner].sort()).toEqual([...all.keys()].sort());
   });
 });

@@ -167,6 +167,17 @@ describe('min-ready-schedule', () => {
     await s.w.close();
   });
 
+  it('empties a scheduled label that is disabled outside its periods', async () => {
+    const s = (sim = await Sim.create(WORK_HOURS, { minReady: -1, start: '2026-12-07T08:00:00Z' }));
+    await s.pass();
+    await s.boot();
+    expect(await s.ready()).toBe(4);
+    await s.advance(8 * 3600_000); // 17:00 Berlin: -1, whatever Zuul queues
+    expect(await s.pass(new Map([['small', 2]]))).toEqual([1, 2, 3, 4]);
+    expect(s.deletes[0]?.reason).toMatch(/disabled/);
+    expect(s.launches).toBe(4);
+  });
+
   it('deletes nothing without a deleter (--no-deletes)', async () => {
     const s = (sim = await Sim.create(WORK_HOURS, { minReady: 0, start: '2026-12-07T08:00:00Z' }));
     await s.pass();

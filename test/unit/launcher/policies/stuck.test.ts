@@ -98,6 +98,19 @@ describe('stuck-demand alarm', () => {
     );
   });
 
+  it('keeps the banner on the current cause without logging again', async () => {
+    const p = await setUp({ uploads: false });
+    await passFor(p, 80);
+    expect(p.ctx.activity.policies.snapshot().stuck).toMatchObject([{ cause: 'no-upload' }]);
+    p.w.provider('alpha').maxInstances = 0;
+    p.w.uploads.set('small-image', 'alpha', 'image-1');
+    await passFor(p, 30);
+    expect(p.ctx.activity.policies.snapshot().stuck).toMatchObject([
+      { label: 'small', cause: 'provider-paused' },
+    ]);
+    expect(p.logs.find('is stuck')).toHaveLength(1);
+  });
+
   it('names offline targets', async () => {
     const p = await setUp({ jenkins: { isTargetOnline: () => Promise.resolve(false) } });
     await passFor(p, 80);
