@@ -39,6 +39,46 @@ function sample(ids: readonly string[]): string {
 export interface LauncherExpectation {
   /** min-ready per label. */
   readonly minReady: Readonly<Record<string, number>>;
+  /** At most this many `ready` nodes per label (a schedule that went down trims the rest). */
+  readonly maxReady?: Readonly<Record<string, number>>;
+  /** Nodes that must still exist in this state (`used`, `hold`: never deleted by a policy). */
+  readonly kept?: ReadonlyMap<number, string>;
+}
+
+/**
+ * One snapshot of several fake clouds (a pool over two providers). Their ids are UUIDs, so
+ * servers, ports, floating IPs and images never collide.
+ */
+export function joinClouds(...clouds: readonly FakeCloudSnapshot[]): FakeCloudSnapshot {
+  const first = clouds[0];
+  if (first === undefined) throw new RangeError('Cannot join clouds: none given');
+  return {
+    ...first,
+    servers: clouds.flatMap((c) => c.servers),
+    images: clouds.flatMap((c) => c.images),
+    ports: clouds.flatMap((c) => c.ports),
+    floatingIps: clouds.flatMap((c) => c.floatingIps),
+  };
+}
+
+/** Problems of the policy expectations: too many ready nodes, a kept node gone or changed. */
+function policyProblems(
+  nodes: readonly { id: number; labelName: string; state: number | null }[],
+  ready: Readonly<Record<string, number>>,
+  expect: LauncherExpectation,
+): string[] {
+  const problems: string[] = [];
+  for (const [label, n] of Object.entries(expect.maxReady ?? {})) {
+    if ((ready[label] ?? 0) > n)
+      problems.push(`Label ${label} has ${ready[label]} ready node(s), above its schedule's ${n}`);
+  }
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const [id, state] of expect.kept ?? new Map<number, string>()) {
+    const n = byId.get(id);
+    const now = n === undefined ? 'gone' : n.state === null ? 'unknown' : stateName(n.state);
+    if (now !== state) problems.push(`Node ${id} was ${state} and is now ${now}`);
+  }
+  return problems;
 }
 
 /**
@@ -92,6 +132,7 @@ export async function accountLauncher(
       problems.push(
         `${transient.length} node(s) still building or being deleted: ${sample(transient)}`,
       );
+    problems.push(...policyProblems(nodes, ready, expect));
     for (const [label, n] of Object.entries(expect.minReady)) {
       if ((supply[label] ?? 0) < n)
         problems.push(

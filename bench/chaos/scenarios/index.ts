@@ -6,6 +6,7 @@ import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
 import { quotaFlap } from './quota-flap.js';
+import { scheduleQuota } from './schedule-quota.js';
 import { scheduleSwitch } from './schedule-switch.js';
 import { sqlRestart } from './sql-restart.js';
 import { zookeeperRestart } from './zookeeper-restart.js';
@@ -21,5 +22,6 @@ export const SCENARIOS: readonly Scenario[] = [
   zmqDisconnect,
   gearmandRestart,
   scheduleSwitch,
+  scheduleQuota,
   fuzzScenario,
 ];
