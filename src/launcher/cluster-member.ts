@@ -202,8 +202,7 @@ export class ClusterMember implements ClusterHooks {
       return;
     }
     const configured = new Set(this.deps.ctx.config().providers.map((p) => p.name));
-    for (const r of reports)
-      if (configured.has(r.provider)) policies.applyReport(this.deps.ctx, r);
+    for (const r of reports) if (configured.has(r.provider)) policies.applyReport(this.deps.ctx, r);
   }
 
   /**
