@@ -106,7 +106,11 @@ describe('launch policies in a cluster', () => {
     expect(ms[0]!.cluster.owns(bad)).toBe(false);
     w.provider(bad).failNext(
       'createServer',
-      new ProviderError(`boom in ${bad}`, { provider: bad, code: 'ERR_PROVIDER' }),
+      new ProviderError(`boom in ${bad}`, {
+        provider: bad,
+        service: 'compute',
+        code: 'ERR_PROVIDER',
+      }),
       1000,
     );
     for (let i = 0; i < 6; i++) {
