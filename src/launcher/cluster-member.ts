@@ -11,7 +11,7 @@
  *   pending requests are taken. Release: new work stops, in-flight launches get the stop
  *   grace, then are aborted (their rows are left to the next owner's adoption).
  * - Launch policies: an owner that does not lead reports each launch end to the leader
- *   (`routedPolicies`); the leader applies the reports before it allocates.
+ *   (`routedPolicies` in policy-routing.ts); the leader applies the reports before it allocates.
  * - Fencing: every launch, deletion and cron run derives its signal from
  *   `cluster.fenceSignal()` (see {@link ClusterMember.signal}), so a fence aborts them all at
  *   once.
@@ -21,12 +21,11 @@ import { stateCode } from '../db/index.js';
 import { getLogger } from '../log/index.js';
 import type { TaskGroup } from '../util/index.js';
 import { delay } from '../util/index.js';
-import type { LaunchEnd, LauncherContext, PolicyHooks } from './context.js';
+import type { LauncherContext } from './context.js';
 import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { PassStarter } from './pass.js';
-import { launchReportOf } from './policies/index.js';
 import type { LaunchPolicies } from './policies/index.js';
 import { recoverProvider } from './startup-recovery.js';
 import type { RecoverySpared } from './startup-recovery.js';
@@ -52,24 +51,6 @@ export interface ClusterMemberDeps {
   readonly policies?: LaunchPolicies;
   /** `--no-launches`: an adopted provider's launch requests are left for a member that launches. */
   readonly noLaunches?: boolean;
-}
-
-/**
- * The policy hooks of a cluster member: everything goes to `local`, except that a launch
- * end on a member that does not lead is reported to the leader through the cluster.
- */
-export function routedPolicies(local: LaunchPolicies, member: () => ClusterMember): PolicyHooks {
-  return {
-    beforePass: (ctx) => local.beforePass(ctx),
-    usable: (config, hasImage) => local.usable(config, hasImage),
-    checkRoom: (ctx, names) => local.checkRoom(ctx, names),
-    observe: (ctx, view) => local.observe(ctx, view),
-    launchEnded: (ctx: LauncherContext, e: LaunchEnd) => {
-      const m = member();
-      if (m.isLeader()) local.launchEnded(ctx, e);
-      else m.reportLaunchEnd(launchReportOf(e));
-    },
-  };
 }
 
 /** The launches of one provider in the current term of ownership. */

@@ -6,7 +6,8 @@
  */
 import type { LauncherContext } from '../../../src/launcher/index.js';
 import { AllocationHistory } from '../../../src/launcher/index.js';
-import { ClusterMember, routedPolicies } from '../../../src/launcher/cluster-member.js';
+import { ClusterMember } from '../../../src/launcher/cluster-member.js';
+import { routedPolicies } from '../../../src/launcher/policy-routing.js';
 import { LaunchPolicies } from '../../../src/launcher/policies/index.js';
 import { NodeDeleter } from '../../../src/launcher/node-deleter.js';
 import { runPass } from '../../../src/launcher/pass.js';

@@ -129,6 +129,23 @@ describe('launch policies in a cluster', () => {
   });
 });
 
+describe('the stuck gauge across leaders', () => {
+  it('is sent for every label by a member when it becomes leader', async () => {
+    const { w, ms } = await setUp({ minReady: 2 });
+    const gauge = (): string[] =>
+      w.stats.lines.filter((l) => l.startsWith('nodepool.label.small.stuck'));
+    await round(ms);
+    expect(gauge()).toEqual(['nodepool.label.small.stuck:0|g']);
+    await round(ms);
+    expect(gauge()).toHaveLength(1); // sent when it changes only
+    await ms[0]!.registry.fence(ms[0]!.cluster);
+    const next = ms.find((m) => m.cluster.isLeader())!;
+    expect(next).not.toBe(ms[0]);
+    await next.pass();
+    expect(gauge()).toEqual(['nodepool.label.small.stuck:0|g', 'nodepool.label.small.stuck:0|g']);
+  });
+});
+
 describe('a --no-launches member', () => {
   it('neither leads nor owns a provider while a member that launches is live', async () => {
     world = await memoryLauncher(
