@@ -154,10 +154,13 @@ export class ClusterMember implements ClusterHooks {
     });
   }
 
-  /** Sends a launch end to the leader (in the background; a failure is logged). */
-  reportLaunchEnd(report: LaunchReport): void {
+  /**
+   * Sends a launch end to the leader (in the background; a failure is logged). False when no
+   * cluster is in force (a reconfigure replacing it): the caller applies it locally.
+   */
+  reportLaunchEnd(report: LaunchReport): boolean {
     const cluster = this.deps.cluster();
-    if (cluster === null) return;
+    if (cluster === null) return false;
     this.deps.tasks.spawn(`report a launch end of ${report.provider}`, async () => {
       try {
         await cluster.reportLaunchEnds([report]);
@@ -169,6 +172,7 @@ export class ClusterMember implements ClusterHooks {
         );
       }
     });
+    return true;
   }
 
   /** The leader applies the owners' launch reports of configured providers. */

@@ -11,7 +11,8 @@ import type { LaunchPolicies } from './policies/index.js';
 /** What the routing needs of the member (a `ClusterMember`). */
 export interface ReportingMember {
   isLeader(): boolean;
-  reportLaunchEnd(report: LaunchReport): void;
+  /** False when there is no cluster to report to (none in force during a reconfigure). */
+  reportLaunchEnd(report: LaunchReport): boolean;
 }
 
 /**
@@ -26,8 +27,7 @@ export function routedPolicies(local: LaunchPolicies, member: () => ReportingMem
     observe: (ctx, view) => local.observe(ctx, view),
     launchEnded: (ctx: LauncherContext, e: LaunchEnd) => {
       const m = member();
-      if (m.isLeader()) local.launchEnded(ctx, e);
-      else m.reportLaunchEnd(launchReportOf(e));
+      if (m.isLeader() || !m.reportLaunchEnd(launchReportOf(e))) local.launchEnded(ctx, e);
     },
   };
 }
