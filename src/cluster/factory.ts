@@ -15,12 +15,14 @@ export interface CreateClusterOptions {
   readonly sinceMs?: number;
   /** ZkCluster only: share of the negotiated session timeout before a silent member fences. */
   readonly fenceFraction?: number;
+  /** ZkCluster only: false for `--no-launches` (see {@link ZkClusterOptions.launches}). */
+  readonly launches?: boolean;
   readonly log?: Logger;
 }
 
 /** A {@link ZkCluster} when a ZooKeeper client is given, else {@link soloCluster}. */
 export function createCluster(options: CreateClusterOptions = {}): Cluster {
-  const { client, name, sinceMs, fenceFraction, log } = options;
+  const { client, name, sinceMs, fenceFraction, launches, log } = options;
   if (client === undefined || client === null) return soloCluster({ name, sinceMs });
-  return new ZkCluster({ client, name, sinceMs, fenceFraction, log });
+  return new ZkCluster({ client, name, sinceMs, fenceFraction, launches, log });
 }

@@ -2,6 +2,7 @@
 export type {
   Cluster,
   ClusterHooks,
+  LaunchReport,
   LaunchRequest,
   LauncherListEntry,
   LauncherMember,

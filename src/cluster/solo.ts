@@ -5,7 +5,13 @@
  * fenced. Launch requests made before an adoption ended are kept for it.
  */
 import { hostname } from 'node:os';
-import type { Cluster, ClusterHooks, LaunchRequest, LauncherListEntry } from './types.js';
+import type {
+  Cluster,
+  ClusterHooks,
+  LaunchReport,
+  LaunchRequest,
+  LauncherListEntry,
+} from './types.js';
 
 /** Options of {@link soloCluster}. */
 export interface SoloClusterOptions {
@@ -28,6 +34,8 @@ export function soloCluster(options: SoloClusterOptions = {}): Cluster {
   let providers: readonly string[] = [];
   let hooks: ClusterHooks | null = null;
   const pending: LaunchRequest[] = [];
+  // The one member always leads, so nothing is reported in practice; kept for the contract.
+  const reports: LaunchReport[] = [];
   /** Providers whose adoption resolved. */
   const adopted = new Set<string>();
   /** Adoptions and releases run one after the other. */
@@ -84,6 +92,13 @@ export function soloCluster(options: SoloClusterOptions = {}): Cluster {
     },
     pendingLaunchRequests(provider: string): Promise<LaunchRequest[]> {
       return Promise.resolve(pending.filter((r) => r.provider === provider));
+    },
+    reportLaunchEnds(r: readonly LaunchReport[]): Promise<void> {
+      reports.push(...r);
+      return Promise.resolve();
+    },
+    takeLaunchReports(): Promise<LaunchReport[]> {
+      return Promise.resolve(reports.splice(0));
     },
     list(): Promise<LauncherListEntry[]> {
       return Promise.resolve([

@@ -12,6 +12,11 @@ export interface LauncherMember {
   readonly pid: number;
   /** When it joined, epoch seconds. */
   readonly since: number;
+  /**
+   * False for a `--no-launches` member: it neither leads nor owns a provider while a member
+   * that launches is live (absent: true).
+   */
+  readonly launches?: boolean;
 }
 
 /** One object of `nodepool launcher-list --json` and of `/launcher-list`: exactly these keys. */
@@ -30,6 +35,21 @@ export interface LaunchRequest {
   readonly kind: 'node' | 'subnode';
   /** The node id (`kind: 'node'`) or the subnode id (`kind: 'subnode'`). */
   readonly id: number;
+}
+
+/**
+ * How a launch ended on its provider's owner, sent to the leader, whose launch policies
+ * (quota failover, `launch-attempts`, the stuck alarm) decide the next allocations.
+ */
+export interface LaunchReport {
+  readonly provider: string;
+  readonly label: string;
+  /** `ready` or the statsd error key (`error.quota`, ...). */
+  readonly result: string;
+  /** The error's stable code, when it has one. */
+  readonly code?: string;
+  /** Set when the create was refused for quota: the refusal's message. */
+  readonly quotaRefusal?: string;
 }
 
 /** What the launcher does when the cluster moves providers or leadership. */
@@ -86,6 +106,10 @@ export interface Cluster {
   takeLaunchRequests(provider: string): Promise<LaunchRequest[]>;
   /** The pending requests of a provider, not removed (adoption: such rows are not orphans). */
   pendingLaunchRequests(provider: string): Promise<LaunchRequest[]>;
+  /** Queues launch results for the leader (an owner that does not lead calls this). */
+  reportLaunchEnds(reports: readonly LaunchReport[]): Promise<void>;
+  /** Removes and returns the queued launch results, oldest first (the leader calls this). */
+  takeLaunchReports(): Promise<LaunchReport[]>;
   /** The live members, leader and claims (for launcher-list and the status page). */
   list(): Promise<LauncherListEntry[]>;
 }

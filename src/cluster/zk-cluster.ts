@@ -12,15 +12,25 @@ import { createLogger } from '../log/index.js';
 import type { ZkClient, ZkSessionEvent } from '../zk/index.js';
 import { rendezvousOwner } from './rendezvous.js';
 import { defaultLauncherName } from './solo.js';
-import type { Cluster, ClusterHooks, LaunchRequest, LauncherListEntry } from './types.js';
+import type {
+  Cluster,
+  ClusterHooks,
+  LaunchReport,
+  LaunchRequest,
+  LauncherListEntry,
+} from './types.js';
 import { ClaimTable } from './zk-claims.js';
 import { SessionScope } from './zk-session.js';
 import {
+  putLaunchReports,
   putLaunchRequests,
   readLaunchRequests,
   readLauncherList,
+  readMembers,
+  removeLaunchReports,
   removeLaunchRequests,
 } from './zk-store.js';
+import { REPORTS_DIR } from './znodes.js';
 import { SessionWatchdog } from './watchdog.js';
 
 /** How long `stop()` lets a running pass finish before cutting it. */
@@ -56,6 +66,11 @@ export interface ZkClusterOptions {
   readonly fenceFraction?: number;
   /** Delay before a failed pass or a failed adoption is retried. @default 2000 */
   readonly retryMs?: number;
+  /**
+   * False for `--no-launches`: the member never joins the election and owns providers only
+   * while no member that launches is live. @default true
+   */
+  readonly launches?: boolean;
   readonly log?: Logger;
 }
 
@@ -65,6 +80,7 @@ export class ZkCluster implements Cluster {
   private readonly client: ZkClient;
   private readonly log: Logger;
   private readonly retryMs: number;
+  private readonly launches: boolean;
   private readonly session: SessionScope;
   private readonly claims: ClaimTable;
   private readonly watchdog: SessionWatchdog;
@@ -87,10 +103,17 @@ export class ZkCluster implements Cluster {
       launcher: this.self,
     });
     this.retryMs = options.retryMs ?? 2000;
+    this.launches = options.launches ?? true;
     const since = Math.floor((options.sinceMs ?? Date.now()) / 1000);
     this.session = new SessionScope(
       this.client,
-      { name: this.self, host: options.host ?? hostname(), pid: options.pid ?? process.pid, since },
+      {
+        name: this.self,
+        host: options.host ?? hostname(),
+        pid: options.pid ?? process.pid,
+        since,
+        ...(this.launches ? {} : { launches: false }),
+      },
       randomBytes(8).toString('hex'),
       () => this.kick(),
     );
@@ -184,6 +207,14 @@ export class ZkCluster implements Cluster {
     return readLaunchRequests(this.client, provider);
   }
 
+  reportLaunchEnds(reports: readonly LaunchReport[]): Promise<void> {
+    return putLaunchReports(this.client, reports);
+  }
+
+  takeLaunchReports(): Promise<LaunchReport[]> {
+    return removeLaunchReports(this.client);
+  }
+
   list(): Promise<LauncherListEntry[]> {
     return readLauncherList(this.client);
   }
@@ -250,6 +281,36 @@ export class ZkCluster implements Cluster {
     }
   }
 
+  /**
+   * The members providers are spread over: those that launch, or every member while none
+   * does (a lone `--no-launches` daemon still deletes and runs the crons, as it always did).
+   */
+  private async ownerCandidates(members: readonly string[]): Promise<string[]> {
+    const live = new Set(members);
+    const records = (await readMembers(this.client)).filter((m) => live.has(m.name));
+    const launching = records.filter((m) => m.launches !== false).map((m) => m.name);
+    const read = new Set(records.map((m) => m.name));
+    // A member whose record could not be read (it just left) counts as one that launches.
+    const unread = members.filter((m) => !read.has(m));
+    const out = [...launching, ...unread];
+    return out.length > 0 ? out : [...members];
+  }
+
+  /** The leader keeps a child watch on the report queue; a new report asks for a pass. */
+  private async watchReports(gen: number, hooks: ClusterHooks): Promise<void> {
+    const signal = this.session.signal;
+    await this.session.watched(
+      `reports:${gen}`,
+      async (watch) => {
+        if (watch === undefined) return;
+        await this.client.mkdirp(REPORTS_DIR, { signal });
+        const children = await this.client.getChildren(REPORTS_DIR, { watch, signal });
+        if (children.length > 0) hooks.changed();
+      },
+      () => hooks.changed(),
+    );
+  }
+
   /** One reconcile pass: register, elect, read members, claim or release, watch requests. */
   private async pass(): Promise<void> {
     const hooks = this.hooks;
@@ -263,17 +324,21 @@ export class ZkCluster implements Cluster {
       this.log.info('Rejoined the cluster');
       hooks.changed();
     }
-    const lead = await this.session.elect(gen);
+    // A member that does not launch never leads: the leader's allocation is a launch.
+    const lead = this.launches ? await this.session.elect(gen) : false;
     if (!scope.current()) return;
     if (lead !== this.leader) {
       this.leader = lead;
       this.log.info({ leader: lead }, lead ? 'Elected leader' : 'No longer leader');
       hooks.changed();
     }
+    if (lead) await this.watchReports(gen, hooks);
     const members = await this.session.members(gen, () => hooks.changed());
     if (!scope.current()) return;
+    const owners = await this.ownerCandidates(members);
+    if (!scope.current()) return;
     const desired = (p: string): string | null =>
-      this.providers.includes(p) ? rendezvousOwner(p, members) : null;
+      this.providers.includes(p) ? rendezvousOwner(p, owners) : null;
     const outcome = await this.claims.reconcile({
       providers: this.providers,
       desired,

@@ -5,13 +5,16 @@
  */
 import type { ZkClient } from '../zk/index.js';
 import { ConnectionLossError, NoNodeError, NodeExistsError } from '../zk/index.js';
-import type { LaunchRequest, LauncherListEntry, LauncherMember } from './types.js';
+import type { LaunchReport, LaunchRequest, LauncherListEntry, LauncherMember } from './types.js';
 import {
   ELECTION_DIR,
   MEMBERS_DIR,
   OWNERS_DIR,
+  REPORTS_DIR,
+  REPORT_PREFIX,
   decodeClaim,
   decodeMember,
+  decodeReport,
   decodeSegment,
   parseRequestName,
   requestDir,
@@ -93,6 +96,43 @@ export async function removeLaunchRequests(
     try {
       await zk.delete(requestPath(r));
       taken.push(r);
+    } catch (err) {
+      if (!(err instanceof NoNodeError)) throw err;
+    }
+  }
+  return taken;
+}
+
+/**
+ * Queues launch reports for the leader, one sequential znode each. Not retried on a
+ * connection loss (a retry could count a failure twice): such a report is lost, which
+ * only delays a policy decision.
+ */
+export async function putLaunchReports(
+  zk: ClusterZk,
+  reports: readonly LaunchReport[],
+): Promise<void> {
+  for (const r of reports)
+    await zk.create(REPORT_PREFIX, {
+      data: JSON.stringify(r),
+      mode: 'persistent_sequential',
+      makeParents: true,
+    });
+}
+
+/**
+ * Deletes the queued reports and returns the ones this call deleted, oldest first; a
+ * znode that is not a report is deleted and skipped.
+ */
+export async function removeLaunchReports(zk: ClusterZk): Promise<LaunchReport[]> {
+  const taken: LaunchReport[] = [];
+  for (const child of (await childrenOrNone(zk, REPORTS_DIR)).sort()) {
+    const path = `${REPORTS_DIR}/${child}`;
+    try {
+      const data = (await zk.get(path)).data;
+      await zk.delete(path);
+      const r = decodeReport(data);
+      if (r !== null) taken.push(r);
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
     }

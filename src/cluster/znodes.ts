@@ -6,11 +6,12 @@
  *   /nodepool/launcher/election/e-<token>-<seq> ephemeral sequential; data: the member name
  *   /nodepool/launcher/owners/<provider>       ephemeral; {"name"}: the provider's claim
  *   /nodepool/launcher/requests/<provider>/<kind>-<id>  persistent, empty: a launch request
+ *   /nodepool/launcher/reports/r-<seq>         persistent sequential; a LaunchReport (JSON)
  *   (/nodepool/launcher/events belongs to src/zk/launcher-events.ts, the wake-up channel)
  *
  * Names and providers are URI-encoded into one path segment.
  */
-import type { LaunchRequest, LauncherMember } from './types.js';
+import type { LaunchReport, LaunchRequest, LauncherMember } from './types.js';
 
 /** The root of the launcher cluster tree. */
 export const CLUSTER_ROOT = '/nodepool/launcher';
@@ -18,6 +19,8 @@ export const MEMBERS_DIR = `${CLUSTER_ROOT}/members`;
 export const ELECTION_DIR = `${CLUSTER_ROOT}/election`;
 export const OWNERS_DIR = `${CLUSTER_ROOT}/owners`;
 export const REQUESTS_DIR = `${CLUSTER_ROOT}/requests`;
+export const REPORTS_DIR = `${CLUSTER_ROOT}/reports`;
+export const REPORT_PREFIX = `${REPORTS_DIR}/r-`;
 
 /** A name as one znode name segment (never `.`, `..`, empty or containing `/`). */
 export function encodeSegment(name: string): string {
@@ -69,7 +72,34 @@ export function sortElection(children: readonly string[]): string[] {
 }
 
 export function encodeMember(m: LauncherMember): string {
-  return JSON.stringify({ name: m.name, host: m.host, pid: m.pid, since: m.since });
+  return JSON.stringify({
+    name: m.name,
+    host: m.host,
+    pid: m.pid,
+    since: m.since,
+    ...(m.launches === false ? { launches: false } : {}),
+  });
+}
+
+/** Reads a launch report; null when it is not one (a foreign or damaged znode). */
+export function decodeReport(data: Buffer): LaunchReport | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(data.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null) return null;
+  const r = o as Record<string, unknown>;
+  if (typeof r.provider !== 'string' || typeof r.label !== 'string') return null;
+  if (typeof r.result !== 'string') return null;
+  return {
+    provider: r.provider,
+    label: r.label,
+    result: r.result,
+    ...(typeof r.code === 'string' ? { code: r.code } : {}),
+    ...(typeof r.quotaRefusal === 'string' ? { quotaRefusal: r.quotaRefusal } : {}),
+  };
 }
 
 /** Reads a member record; fields that are missing or of the wrong type get neutral values. */
@@ -86,6 +116,7 @@ export function decodeMember(fallbackName: string, data: Buffer): LauncherMember
     host: typeof o.host === 'string' ? o.host : '',
     pid: typeof o.pid === 'number' ? o.pid : 0,
     since: typeof o.since === 'number' ? o.since : 0,
+    ...(o.launches === false ? { launches: false } : {}),
   };
 }
 

@@ -10,11 +10,13 @@
  * - Adoption: a provider this member takes over is recovered (`recoverProvider`) before its
  *   pending requests are taken. Release: new work stops, in-flight launches get the stop
  *   grace, then are aborted (their rows are left to the next owner's adoption).
+ * - Launch policies: an owner that does not lead reports each launch end to the leader
+ *   (`routedPolicies` in policy-routing.ts); the leader applies the reports before it allocates.
  * - Fencing: every launch, deletion and cron run derives its signal from
  *   `cluster.fenceSignal()` (see {@link ClusterMember.signal}), so a fence aborts them all at
  *   once.
  */
-import type { Cluster, ClusterHooks, LaunchRequest } from '../cluster/index.js';
+import type { Cluster, ClusterHooks, LaunchReport, LaunchRequest } from '../cluster/index.js';
 import { stateCode } from '../db/index.js';
 import { getLogger } from '../log/index.js';
 import type { TaskGroup } from '../util/index.js';
@@ -24,6 +26,7 @@ import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { PassStarter } from './pass.js';
+import type { LaunchPolicies } from './policies/index.js';
 import { recoverProvider } from './startup-recovery.js';
 import type { RecoverySpared } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
@@ -44,6 +47,10 @@ export interface ClusterMemberDeps {
   readonly noDeletes: boolean;
   /** This member just became leader (send every global gauge). */
   readonly onLeader?: () => void;
+  /** The launch policies' state (the leader applies the owners' reports to it). */
+  readonly policies?: LaunchPolicies;
+  /** `--no-launches`: an adopted provider's launch requests are left for a member that launches. */
+  readonly noLaunches?: boolean;
 }
 
 /** The launches of one provider in the current term of ownership. */
@@ -153,6 +160,42 @@ export class ClusterMember implements ClusterHooks {
   }
 
   /**
+   * Sends a launch end to the leader (in the background; a failure is logged). False when no
+   * cluster is in force (a reconfigure replacing it): the caller applies it locally.
+   */
+  reportLaunchEnd(report: LaunchReport): boolean {
+    const cluster = this.deps.cluster();
+    if (cluster === null) return false;
+    this.deps.tasks.spawn(`report a launch end of ${report.provider}`, async () => {
+      try {
+        await cluster.reportLaunchEnds([report]);
+      } catch (err) {
+        this.log.warn(
+          { err, report },
+          'Cannot report a launch end of provider %s to the leader: its launch policies miss it',
+          report.provider,
+        );
+      }
+    });
+    return true;
+  }
+
+  /** The leader applies the owners' launch reports of configured providers. */
+  private async applyReports(cluster: Cluster): Promise<void> {
+    const policies = this.deps.policies;
+    if (policies === undefined) return;
+    let reports: LaunchReport[];
+    try {
+      reports = await cluster.takeLaunchReports();
+    } catch (err) {
+      this.log.warn({ err }, 'Cannot read the launch reports of the other launchers');
+      return;
+    }
+    const configured = new Set(this.deps.ctx.config().providers.map((p) => p.name));
+    for (const r of reports) if (configured.has(r.provider)) policies.applyReport(this.deps.ctx, r);
+  }
+
+  /**
    * One pass as a member: the owner duties, then (leader only) `run`, the allocation pass,
    * with a starter that starts owned providers' launches here and requests the others.
    * Resolves null when this member is not the leader.
@@ -166,6 +209,7 @@ export class ClusterMember implements ClusterHooks {
     }
     const cluster = this.deps.cluster();
     if (cluster === null || !cluster.isLeader()) return null;
+    await this.applyReports(cluster);
     const batch: LaunchRequest[] = [];
     const request = (r: LaunchRequest): void => {
       batch.push(r);
@@ -297,6 +341,10 @@ export class ClusterMember implements ClusterHooks {
         r.subnodes,
       );
     signal.throwIfAborted();
+    if (this.deps.noLaunches === true) {
+      this.deps.ctx.gaugesChanged();
+      return; // its requests wait for a member that launches
+    }
     const started = await this.startRequests(await cluster.takeLaunchRequests(provider));
     if (started > 0) this.log.info('Adopted provider %s: %d requested launches', provider, started);
     this.deps.ctx.gaugesChanged();
@@ -329,6 +377,7 @@ export class ClusterMember implements ClusterHooks {
 
   changed(): void {
     const isLeader = this.isLeader();
+    if (isLeader !== this.wasLeader) this.deps.policies?.leadershipChanged(this.deps.ctx);
     if (isLeader && !this.wasLeader) {
       this.log.info('This launcher is now the leader');
       this.deps.onLeader?.();
@@ -343,6 +392,7 @@ export class ClusterMember implements ClusterHooks {
       reason,
       this.inFlight,
     );
+    if (this.wasLeader) this.deps.policies?.leadershipChanged(this.deps.ctx);
     this.wasLeader = false;
     for (const w of this.work.values()) w.abort.abort(new Error(`fenced: ${reason}`));
     this.work.clear();

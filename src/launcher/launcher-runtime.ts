@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   onChange: () => void;
   /** This launcher's cluster member name. @default `host-pid` */
   launcherName?: string;
+  /** `--no-launches`: the member neither leads nor owns while a member that launches is live. */
+  noLaunches?: boolean;
   /** What the cluster calls back (the launcher's `ClusterMember`). */
   clusterHooks: ClusterHooks;
   /** How the cluster is built from the ZooKeeper client. @default {@link defaultClusterFactory} */
@@ -44,7 +46,7 @@ export interface RuntimeOptions {
 /** Builds this launcher's cluster: ZooKeeper's when configured, else a cluster of one. */
 export type ClusterFactory = (
   zk: ZkClient | null,
-  options: { name?: string; log?: Logger },
+  options: { name?: string; log?: Logger; launches?: boolean },
 ) => Cluster;
 
 /** The shipped factory: ZooKeeper's cluster when a client is given, else a cluster of one. */
@@ -221,6 +223,7 @@ export class LauncherRuntime {
       const cluster = (this.options.createCluster ?? defaultClusterFactory)(this.zk, {
         log,
         ...(launcherName !== undefined ? { name: launcherName } : {}),
+        ...(this.options.noLaunches === true ? { launches: false } : {}),
       });
       try {
         await cluster.start(this.options.clusterHooks);

@@ -38,6 +38,7 @@ import { runMinuteTicker } from './policies/index.js';
 import { LaunchPolicies } from './policies/index.js';
 import { LauncherRuntime } from './launcher-runtime.js';
 import { ClusterMember } from './cluster-member.js';
+import { routedPolicies } from './policy-routing.js';
 import { ownedBy } from './cron/owned.js';
 import { LoginSlots } from '../ssh/index.js';
 import { DEFAULT_MAX_CONCURRENT_LOGINS } from './node-ssh.js';
@@ -101,6 +102,7 @@ export class LauncherPool extends BaseService implements LauncherService {
       onChange: () => this.wake(),
       ...(options.launcherName !== undefined ? { launcherName: options.launcherName } : {}),
       ...(options.createCluster ? { createCluster: options.createCluster } : {}),
+      noLaunches: options.noLaunches,
       clusterHooks: {
         adopt: (provider, signal) => this.member.adopt(provider, signal),
         release: (provider) => this.member.release(provider),
@@ -116,6 +118,7 @@ export class LauncherPool extends BaseService implements LauncherService {
     });
     const runtime = this.runtime;
     const member = (): ClusterMember => this.member;
+    const policies = new LaunchPolicies();
     this.ctx = {
       log: this.log,
       stats: this.stats,
@@ -137,7 +140,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       gaugesChanged: () => this.gauges.changed(),
       activity: this.activity,
       ...(options.clock ? { clock: options.clock } : {}),
-      policies: new LaunchPolicies(),
+      // An owner that does not lead reports its launch ends to the leader.
+      policies: routedPolicies(policies, member),
     };
     this.deleter = new NodeDeleter(this.ctx, this.tasks);
     this.member = new ClusterMember({
@@ -147,6 +151,8 @@ export class LauncherPool extends BaseService implements LauncherService {
       tasks: this.tasks,
       stopSignal: this.work.signal,
       noDeletes: options.noDeletes,
+      noLaunches: options.noLaunches,
+      policies,
       onLeader: () => this.gauges.changed(),
     });
     this.gauges = new GaugeReporter(

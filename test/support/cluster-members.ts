@@ -112,6 +112,8 @@ export interface StartMemberOptions {
   readonly proxied?: boolean;
   readonly pid?: number;
   readonly hooks?: RecordingHookOptions;
+  /** False: a `--no-launches` member. @default true */
+  readonly launches?: boolean;
 }
 
 /** Starts a client and a ZkCluster member on it with recording hooks. */
@@ -129,6 +131,7 @@ export async function startMember(options: StartMemberOptions): Promise<TestMemb
     name: options.name,
     pid: options.pid,
     retryMs: 500,
+    ...(options.launches === false ? { launches: false } : {}),
   });
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -9,7 +9,12 @@ export { staleReason } from './staleness.js';
 export type { StalenessOptions } from './staleness.js';
 export { runMinuteTicker } from './minute-ticker.js';
 export type { MinuteTickerOptions } from './minute-ticker.js';
-export { DEFAULT_LAUNCH_ATTEMPTS, LaunchPolicies, isQuotaRefusal } from './launch-policies.js';
+export {
+  DEFAULT_LAUNCH_ATTEMPTS,
+  LaunchPolicies,
+  isQuotaRefusal,
+  launchReportOf,
+} from './launch-policies.js';
 export type { LaunchEnd, PassView, PolicyHooks } from '../context.js';
 export { QuotaGuard, hasQuotaRoom } from './quota.js';
 export { LaunchFailover } from './launch-attempts.js';

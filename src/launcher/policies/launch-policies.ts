@@ -5,6 +5,7 @@
  * use and shows it what it saw; each launch tells it how it ended. Without the new keys in
  * nodepool.yaml and without quota trouble, it changes nothing the pass decides.
  */
+import type { LaunchReport } from '../../cluster/index.js';
 import type { CompiledConfig } from '../../config/index.js';
 import { NodepoolError } from '../../errors.js';
 import { ServerFailedError } from '../../provider/index.js';
@@ -23,7 +24,26 @@ export function isQuotaRefusal(err: unknown): boolean {
   return err instanceof NodepoolError && err.code === 'ERR_PROVIDER_QUOTA';
 }
 
-/** The launcher's policy state; one per launcher, kept across reconfigures. */
+/** What the launch policies need of a launch end: plain data, so it can cross ZooKeeper. */
+export function launchReportOf(e: LaunchEnd): LaunchReport {
+  const code = e.error instanceof NodepoolError ? e.error.code : undefined;
+  const isQuota = e.result !== 'ready' && isQuotaRefusal(e.error);
+  return {
+    provider: e.provider,
+    label: e.label,
+    result: e.result,
+    ...(code !== undefined ? { code } : {}),
+    ...(isQuota
+      ? { quotaRefusal: e.error instanceof Error ? e.error.message : String(e.error) }
+      : {}),
+  };
+}
+
+/**
+ * The launcher's policy state; one per launcher, kept across reconfigures. In a cluster only
+ * the leader's state steers allocation: the owners report their launch ends to it
+ * (docs/cluster.md "Launch policies in a cluster").
+ */
 export class LaunchPolicies implements PolicyHooks {
   readonly quota = new QuotaGuard();
   readonly attempts = new LaunchFailover();
@@ -102,13 +122,24 @@ export class LaunchPolicies implements PolicyHooks {
     this.stuck.observe(ctx, observations);
   }
 
-  /** A launch ended: quota refusals start an episode, other results count toward attempts. */
+  /** A launch ended here. */
   launchEnded(ctx: LauncherContext, e: LaunchEnd): void {
-    const code = e.error instanceof NodepoolError ? e.error.code : undefined;
-    this.stuck.launchEnded(e.label, e.result, code);
-    if (e.result !== 'ready' && isQuotaRefusal(e.error)) {
-      const message = e.error instanceof Error ? e.error.message : String(e.error);
-      this.quota.block(ctx, e.provider, `a create was refused: ${message}`);
+    this.applyReport(ctx, launchReportOf(e));
+  }
+
+  /** This launcher became or stopped being the leader. */
+  leadershipChanged(ctx: LauncherContext): void {
+    this.stuck.leadershipChanged(ctx);
+  }
+
+  /**
+   * A launch ended, here or on another member: quota refusals start an episode, other
+   * results count toward attempts.
+   */
+  applyReport(ctx: LauncherContext, e: LaunchReport): void {
+    this.stuck.launchEnded(e.label, e.result, e.code);
+    if (e.result !== 'ready' && e.quotaRefusal !== undefined) {
+      this.quota.block(ctx, e.provider, `a create was refused: ${e.quotaRefusal}`);
       return;
     }
     this.attempts.ended(e.label, e.provider, e.result === 'ready');

@@ -40,6 +40,8 @@ export class StuckTracker {
   private readonly unmetSince = new Map<string, number>();
   private readonly recent = new Map<string, LaunchResult[]>();
   private readonly alarms = new Map<string, string>();
+  /** The gauge value last sent per label; emptied when this launcher becomes leader. */
+  private readonly sent = new Map<string, number>();
 
   /** Records a finished launch (`ready` or an error key, with the error's code). */
   launchEnded(label: string, result: string, code?: string): void {
@@ -47,6 +49,19 @@ export class StuckTracker {
     list.push({ result, ...(code !== undefined ? { code } : {}) });
     if (list.length > RECENT) list.shift();
     this.recent.set(label, list);
+  }
+
+  /**
+   * Leadership changed: the alarm's timers, recent results and banners of a former term are
+   * dropped (the leader of the new term owns them), and the next {@link observe} sends the
+   * gauge of every label, so a 1 left by another process or term is reset.
+   */
+  leadershipChanged(ctx: LauncherContext): void {
+    for (const label of this.alarms.keys()) ctx.activity.policies.setStuck(label, null);
+    this.unmetSince.clear();
+    this.recent.clear();
+    this.alarms.clear();
+    this.sent.clear();
   }
 
   /** Whether the alarm is on for `label`. */
@@ -88,11 +103,22 @@ export class StuckTracker {
         Math.round((now - since) / 1000),
         message,
       );
-      ctx.stats.gauge(labelStuckGauge(o.label), 1);
       ctx.activity.policies.setStuck(o.label, { label: o.label, since, cause, message });
     }
     for (const label of [...this.unmetSince.keys()])
       if (!seen.has(label)) this.clear(ctx, label, 'it is no longer configured');
+    for (const [label, value] of [...this.sent])
+      if (!seen.has(label)) {
+        if (value !== 0) ctx.stats.gauge(labelStuckGauge(label), 0);
+        this.sent.delete(label);
+      }
+    // Sent when it changes, and for every label at the first pass of a leader's term.
+    for (const label of seen) {
+      const value = this.alarms.has(label) ? 1 : 0;
+      if (this.sent.get(label) === value) continue;
+      ctx.stats.gauge(labelStuckGauge(label), value);
+      this.sent.set(label, value);
+    }
   }
 
   private clear(ctx: LauncherContext, label: string, why: string): void {
@@ -100,7 +126,6 @@ export class StuckTracker {
     this.recent.delete(label);
     if (!this.alarms.delete(label)) return;
     log(ctx).info({ label }, 'Label %s is no longer stuck: %s', label, why);
-    ctx.stats.gauge(labelStuckGauge(label), 0);
     ctx.activity.policies.setStuck(label, null);
   }
 

@@ -202,7 +202,7 @@ describe.skipIf(reason !== null)('ZkCluster on a ZooKeeper ensemble', () => {
       const others = leftovers.map((n) => n.path).filter((x) => !requests.includes(x));
       for (const x of others)
         expect(x).toMatch(
-          /^\/nodepool\/launcher\/(members|election|owners|events|requests\/[^/]+)$/,
+          /^\/nodepool\/launcher\/(members|election|owners|events|reports|requests\/[^/]+)$/,
         );
       for (const n of tree.filter((x) => x.ephemeralOwner !== '0000000000000000'))
         expect(n.ephemeralOwner, n.path).toBe(bSession);

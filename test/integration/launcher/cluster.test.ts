@@ -40,7 +40,12 @@ interface Daemon {
   readonly exited: Promise<number | null>;
 }
 
-function startNodepoold(h: LauncherHarness, name: string, webPort?: number): Daemon {
+function startNodepoold(
+  h: LauncherHarness,
+  name: string,
+  webPort?: number,
+  extraArgs: readonly string[] = [],
+): Daemon {
   const child = spawn(
     process.execPath,
     [
@@ -52,6 +57,7 @@ function startNodepoold(h: LauncherHarness, name: string, webPort?: number): Dae
       ...(webPort === undefined ? ['--no-webapp'] : ['--web-address', `127.0.0.1:${webPort}`]),
       '--launcher-name',
       name,
+      ...extraArgs,
       '-c',
       h.configPath,
       '-s',
@@ -181,6 +187,47 @@ describe.skipIf(reason !== null)('nodepoold launchers sharing ZooKeeper and a da
       await t.stop();
     }
   }, 120_000);
+
+  it('leaves leadership and every provider to a launcher that launches when one runs with --no-launches', async () => {
+    const t = await LauncherHarness.create({
+      backend: { name: 'sqlite', available: true },
+      zookeeper: ensemble!.list()[0]!,
+    });
+    const started: Daemon[] = [];
+    const outputs = (): string => started.map((d) => `${d.name}: ${d.output()}`).join('\n');
+    try {
+      await writeFile(join(t.dir, 'clouds.yaml'), t.cloud.cloudsYaml('fake'));
+      await writeFile(t.configPath, config(ensemble!, t.chroot.path));
+      await t.addUpload('fake-image', PROVIDERS);
+      // The --no-launches launcher starts first: it would have led and owned everything.
+      started.push(startNodepoold(t, 'quiet', undefined, ['--no-launches']));
+      await waitFor(async () => (await readLauncherList(t.zk)).length === 1, {
+        timeoutMs: 60_000,
+        what: `quiet registered; ${outputs()}`,
+      });
+      started.push(startNodepoold(t, 'busy'));
+      const list = await waitFor(
+        async () => {
+          const l = await readLauncherList(t.zk);
+          const busy = l.find((m) => m.name === 'busy');
+          return l.length === 2 && busy?.providers.length === PROVIDERS.length ? l : null;
+        },
+        { timeoutMs: 60_000, what: `busy owning every provider; ${outputs()}` },
+      );
+      expect(list.map((m) => [m.name, m.leader, m.providers])).toEqual([
+        ['busy', true, PROVIDERS],
+        ['quiet', false, []],
+      ]);
+      // The launches are not requested of the --no-launches launcher: the pool fills.
+      await t.waitReady({ small: MIN_READY }, 90_000);
+      for (const d of started) d.child.kill('SIGINT');
+      for (const d of started) expect(await d.exited, `${d.name}: ${d.output()}`).toBe(0);
+    } finally {
+      for (const d of started)
+        if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
+      await t.stop();
+    }
+  }, 180_000);
 
   for (const backend of backends.filter((b) => b.available)) {
     describe(backend.name, () => {

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import type {
   Cluster,
   ClusterHooks,
+  LaunchReport,
   LaunchRequest,
   LauncherListEntry,
 } from '../../../src/cluster/index.js';
@@ -38,6 +39,8 @@ export class MemoryClusterRegistry {
   readonly live: MemoryClusterMember[] = [];
   readonly claims = new Map<string, Claim>();
   readonly requests: LaunchRequest[] = [];
+  /** Launch reports queued for the leader. */
+  readonly reports: LaunchReport[] = [];
   /** Every `adopt` call, in order: `member/provider`. */
   readonly adoptions: string[] = [];
   providers: readonly string[] = [];
@@ -45,19 +48,24 @@ export class MemoryClusterRegistry {
   readonly errors: unknown[] = [];
   private chain: Promise<void> = Promise.resolve();
 
-  /** A member called `name` (not joined until its `start`). */
-  member(name: string): MemoryClusterMember {
-    return new MemoryClusterMember(this, name);
+  /** A member called `name` (not joined until its `start`); `launches: false` as `--no-launches`. */
+  member(name: string, options: { launches?: boolean } = {}): MemoryClusterMember {
+    return new MemoryClusterMember(this, name, options.launches ?? true);
   }
 
+  /** The first live member that launches (a `--no-launches` member never leads). */
   leader(): MemoryClusterMember | undefined {
-    return this.live[0];
+    return this.live.find((m) => m.launches);
   }
 
-  /** The rendezvous owner of `provider` among the live members. */
+  /**
+   * The rendezvous owner of `provider` among the live members that launch, or among all of
+   * them while none does.
+   */
   ownerOf(provider: string): MemoryClusterMember | undefined {
     let best: MemoryClusterMember | undefined;
-    for (const m of this.live)
+    const launching = this.live.filter((m) => m.launches);
+    for (const m of launching.length > 0 ? launching : this.live)
       if (best === undefined || score(m.self, provider) > score(best.self, provider)) best = m;
     return best;
   }
@@ -137,6 +145,7 @@ export class MemoryClusterMember implements Cluster {
   constructor(
     private readonly registry: MemoryClusterRegistry,
     readonly self: string,
+    readonly launches = true,
   ) {}
 
   async start(hooks: ClusterHooks): Promise<void> {
@@ -210,6 +219,16 @@ export class MemoryClusterMember implements Cluster {
 
   pendingLaunchRequests(provider: string): Promise<LaunchRequest[]> {
     return Promise.resolve(this.registry.requests.filter((r) => r.provider === provider));
+  }
+
+  reportLaunchEnds(reports: readonly LaunchReport[]): Promise<void> {
+    this.registry.reports.push(...reports);
+    this.registry.leader()?.hooks?.changed();
+    return Promise.resolve();
+  }
+
+  takeLaunchReports(): Promise<LaunchReport[]> {
+    return Promise.resolve(this.registry.reports.splice(0));
   }
 
   list(): Promise<LauncherListEntry[]> {

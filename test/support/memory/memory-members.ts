@@ -7,6 +7,8 @@
 import type { LauncherContext } from '../../../src/launcher/index.js';
 import { AllocationHistory } from '../../../src/launcher/index.js';
 import { ClusterMember } from '../../../src/launcher/cluster-member.js';
+import { routedPolicies } from '../../../src/launcher/policy-routing.js';
+import { LaunchPolicies } from '../../../src/launcher/policies/index.js';
 import { NodeDeleter } from '../../../src/launcher/node-deleter.js';
 import { runPass } from '../../../src/launcher/pass.js';
 import type { PassResult } from '../../../src/launcher/pass.js';
@@ -24,24 +26,30 @@ export class MemoryMember {
   readonly deleter: NodeDeleter;
   readonly tasks: TaskGroup;
   readonly ctx: LauncherContext;
+  /** This launcher's own launch policy state (each process has one). */
+  readonly policies = new LaunchPolicies();
   /** Aborted when the launcher gives up its in-flight work (stop grace over, or kill -9). */
   readonly stopping = new AbortController();
   readonly errors: unknown[] = [];
   private readonly history = new AllocationHistory();
   private readonly refreshed = new WeakMap<Provider, number>();
+  private readonly isLaunching: boolean;
 
   constructor(
     readonly world: MemoryLauncher,
     readonly registry: MemoryClusterRegistry,
     readonly name: string,
+    options: { noLaunches?: boolean } = {},
   ) {
-    this.cluster = registry.member(name);
+    this.isLaunching = options.noLaunches !== true;
+    this.cluster = registry.member(name, { launches: this.isLaunching });
     this.tasks = new TaskGroup((err) => this.errors.push(err));
     const member = (): ClusterMember => this.member;
     this.ctx = {
       ...world.ctx,
       log: world.ctx.log.child({ launcher: name }),
       activity: new ActivityCounters(),
+      policies: routedPolicies(this.policies, member),
       get signal() {
         return member().signal();
       },
@@ -54,6 +62,8 @@ export class MemoryMember {
       tasks: this.tasks,
       stopSignal: this.stopping.signal,
       noDeletes: false,
+      noLaunches: options.noLaunches === true,
+      policies: this.policies,
     });
   }
 
@@ -75,6 +85,8 @@ export class MemoryMember {
 
   /** One loop iteration: owner duties, then allocation when leader (null otherwise). */
   pass(): Promise<PassResult | null> {
+    // As the pool's loop: a `--no-launches` launcher runs no pass at all.
+    if (!this.isLaunching) return Promise.resolve(null);
     return this.member.pass((starter) =>
       runPass(this.ctx, {
         history: this.history,

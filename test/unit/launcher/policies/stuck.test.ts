@@ -53,7 +53,11 @@ describe('stuck-demand alarm', () => {
     expect(warned).toHaveLength(1);
     expect(warned[0]!.level).toBe(40);
     expect(warned[0]!.msg).toContain('no ready upload of image "small-image"');
-    expect(stuckGauge(p)).toEqual(['nodepool.label.small.stuck:1|g']);
+    // The first pass sends the current value (0), resetting a 1 left by another process.
+    expect(stuckGauge(p)).toEqual([
+      'nodepool.label.small.stuck:0|g',
+      'nodepool.label.small.stuck:1|g',
+    ]);
     expect(p.ctx.activity.policies.snapshot().stuck).toMatchObject([
       { label: 'small', cause: 'no-upload' },
     ]);
@@ -63,6 +67,7 @@ describe('stuck-demand alarm', () => {
     expect(await p.states('small')).toEqual({ ready: 2 });
     expect(p.logs.find('is no longer stuck')).toHaveLength(1);
     expect(stuckGauge(p)).toEqual([
+      'nodepool.label.small.stuck:0|g',
       'nodepool.label.small.stuck:1|g',
       'nodepool.label.small.stuck:0|g',
     ]);
@@ -121,6 +126,22 @@ describe('stuck-demand alarm', () => {
     const p = await setUp({ uploads: false, providers: [{ name: 'alpha', maxServers: 0 }] });
     await passFor(p, 120);
     expect(p.logs.find('is stuck')).toEqual([]);
-    expect(stuckGauge(p)).toEqual([]);
+    expect(stuckGauge(p)).toEqual(['nodepool.label.small.stuck:0|g']);
+  });
+
+  it('sends every label’s value again after a leadership change, and drops the old term’s alarm', async () => {
+    const p = await setUp({ uploads: false });
+    await passFor(p, 120);
+    expect(stuckGauge(p)).toEqual([
+      'nodepool.label.small.stuck:0|g',
+      'nodepool.label.small.stuck:1|g',
+    ]);
+    // Leadership lost and won back: the alarm starts afresh, the gauge is sent at once.
+    p.policies.leadershipChanged(p.ctx);
+    expect(p.ctx.activity.policies.snapshot().stuck).toEqual([]);
+    await p.pass();
+    expect(stuckGauge(p).at(-1)).toBe('nodepool.label.small.stuck:0|g');
+    await passFor(p, 120);
+    expect(stuckGauge(p).at(-1)).toBe('nodepool.label.small.stuck:1|g');
   });
 });
