@@ -52,7 +52,15 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       );
     }
     const settled = await settle(
-      async () => mergeAccountings(await l.account(), await b.account()),
+      async () =>
+        mergeAccountings(
+          await withTimeout(l.account(), 14_000, 'The launcher accounting (cloud, database)'),
+          await withTimeout(
+            b.account(),
+            14_000,
+            'The builder accounting (cloud, ZooKeeper, files)',
+          ),
+        ),
       options.settleMs ?? 120_000,
       1000,
     );
