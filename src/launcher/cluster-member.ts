@@ -202,14 +202,22 @@ export class ClusterMember implements ClusterHooks {
    */
   async pass<T>(run: (starter: PassStarter) => Promise<T>): Promise<T | null> {
     try {
-      await this.takeRequests();
+      // A ZooKeeper call waits for the connection; once fenced, the pass stops waiting for it
+      // (the loop must go on through a ZooKeeper outage: health, deletions of other rows).
+      const fence = this.deps.cluster()?.fenceSignal();
+      await untilAborted(this.takeRequests(), fence);
     } catch (err) {
       // Allocation goes on; the requests stay for the next pass.
       this.log.warn({ err }, 'Cannot take the launch requests of the owned providers');
     }
     const cluster = this.deps.cluster();
     if (cluster === null || !cluster.isLeader()) return null;
-    await this.applyReports(cluster);
+    try {
+      await untilAborted(this.applyReports(cluster), cluster.fenceSignal());
+    } catch (err) {
+      this.log.warn({ err }, 'Fenced while reading the launch reports: no allocation this pass');
+      return null;
+    }
     const batch: LaunchRequest[] = [];
     const request = (r: LaunchRequest): void => {
       batch.push(r);
@@ -398,4 +406,33 @@ export class ClusterMember implements ClusterHooks {
     this.work.clear();
     this.deps.ctx.wake();
   }
+}
+
+/**
+ * Settles as `work` does, or rejects with the signal's reason once it aborts (`work` goes on
+ * in the background; its own failure is then ignored).
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => undefined);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
