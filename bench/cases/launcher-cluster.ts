@@ -5,8 +5,9 @@
  * The same load and window as `launcher-throughput` (one launcher in the bench process):
  * 400 nodes per provider whose servers stay in BUILD, calls/s in a 2 s window that opens
  * after the first 200 calls. Demand starts only once the three members own all providers
- * (see cluster-env.ts). `BENCH_CLUSTER_DB=mariadb|postgresql` picks the database (default
- * SQLite); `BENCH_CPU_PROF=<dir>` writes each daemon's V8 CPU profile there.
+ * (see cluster-env.ts). `BENCH_CLUSTER_DB=mysql|postgresql` picks the database (default
+ * SQLite); `BENCH_CLUSTER_TRIALS=N` (default 3); `BENCH_CPU_PROF=<dir>` writes each daemon's V8
+ * CPU profile there.
  */
 import { delay } from '../../src/util/index.js';
 import { probeSqlBackends } from '../../test/support/sql-backends.js';
@@ -15,7 +16,7 @@ import { ZooKeeperEnsemble, zooKeeperUnavailableReason } from '../../test/suppor
 import { startClusterEnv } from '../support/cluster-env.js';
 
 const LAUNCHERS = 3;
-const TRIALS = 3;
+const TRIALS = Number(process.env['BENCH_CLUSTER_TRIALS'] ?? 3);
 /** launcher-throughput's median on a quiet machine (docs/performance.md). */
 const ONE_LAUNCHER = 984;
 
@@ -41,7 +42,7 @@ async function backend(): Promise<SqlBackendInfo> {
   const found = (await probeSqlBackends()).find((b) => b.name === want);
   if (found?.available !== true)
     throw new Error(
-      `Cannot use BENCH_CLUSTER_DB=${want}: ${found?.reason ?? 'unknown backend (sqlite, mariadb, postgresql)'}`,
+      `Cannot use BENCH_CLUSTER_DB=${want}: ${found?.reason ?? 'unknown backend (sqlite, mysql, postgresql)'}`,
     );
   return found;
 }

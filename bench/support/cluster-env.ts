@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -242,7 +242,11 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
           await new Promise((r) => setTimeout(r, 100));
         }
       },
-      startDemand: () => writeFile(configPath, configYaml(o, true)),
+      async startDemand() {
+        // Whole, as a deploy tool replaces it: the watcher must not read a half-written file.
+        await writeFile(`${configPath}.new`, configYaml(o, true));
+        await rename(`${configPath}.new`, configPath);
+      },
       apiCalls: async () =>
         Object.entries(await cloud.calls())
           .filter(([k]) => !k.startsWith('identity'))
