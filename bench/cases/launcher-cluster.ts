@@ -30,6 +30,8 @@ const PROVIDERS = Array.from({ length: 10 }, (_, i) => ({
 
 interface Trial {
   callsPerS: number;
+  /** Node rows the leader inserted per second in the window. */
+  rowsPerS: number;
   /** CPU % of a core in the window, per daemon. */
   cpuPct: number[];
   /** Providers owned per member. */
@@ -73,14 +75,17 @@ async function trial(ensemble: ZooKeeperEnsemble, n: number, db: SqlBackendInfo)
       await delay(10);
     }
     const c0 = await env.apiCalls();
+    const r0 = await env.nodeRows();
     const cpu0 = env.cpuSeconds();
     const t0 = performance.now();
     await delay(2000);
     const calls = (await env.apiCalls()) - c0;
+    const rows = (await env.nodeRows()) - r0;
     const ms = performance.now() - t0;
     const cpu1 = env.cpuSeconds();
     return {
       callsPerS: calls / (ms / 1000),
+      rowsPerS: rows / (ms / 1000),
       cpuPct: env.names.map((name) => ((cpu1[name]! - cpu0[name]!) / (ms / 1000)) * 100),
       shares: members.map((m) => m.providers.length).sort((a, b) => b - a),
     };
@@ -115,6 +120,8 @@ const clusterThroughput = {
         'ceiling calls/s': 1000,
         'median of ceiling %': median / 10,
         'one launcher calls/s (launcher-throughput)': ONE_LAUNCHER,
+        // Each launch is one create call: the leader's row inserts bound the calls/s.
+        'leader rows inserted/s (mean)': trials.reduce((s, t) => s + t.rowsPerS, 0) / trials.length,
         'providers per member': trials.map((t) => t.shares.join('/')).join(' '),
         'daemon CPU % of a core (mean)': cpu.reduce((s, c) => s + c, 0) / cpu.length,
         'daemon CPU % of a core (max)': Math.max(...cpu),

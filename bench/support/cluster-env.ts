@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLauncherList } from '../../src/cluster/index.js';
+import { openDatabase } from '../../src/db/index.js';
 import type { LauncherListEntry } from '../../src/cluster/index.js';
 import type { FakeCloudKnobsPatch } from '../../src/fakecloud/index.js';
 import { ImageBuilds, ZkClient } from '../../src/zk/index.js';
@@ -55,6 +56,8 @@ export interface ClusterEnv {
   /** Rewrites the config with the providers' real `min-ready`. */
   startDemand(): Promise<void>;
   apiCalls(): Promise<number>;
+  /** Node rows in the database (the leader inserts one per launch). */
+  nodeRows(): Promise<number>;
   /** CPU seconds (user + system) of each daemon so far, by launcher name. */
   cpuSeconds(): Record<string, number>;
   /** Output of all daemons (a tail, for error messages). */
@@ -153,6 +156,8 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
     await writeFile(configPath, configYaml(o, false));
     await writeFile(securePath, `[database]\ndburi=${sql.dburi}\n`);
     await writeFile(path.join(dir, 'clouds.yaml'), cloud.cloudsYaml('benchcloud'));
+    const db = await openDatabase(sql.dburi, { poolMax: 1 });
+    cleanups.push(() => db.close());
     const client = new ZkClient({ servers: o.ensemble.entries(o.chroot) });
     await client.start();
     cleanups.push(() => client.stop());
@@ -251,6 +256,7 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
         Object.entries(await cloud.calls())
           .filter(([k]) => !k.startsWith('identity'))
           .reduce((s, [, n]) => s + n, 0),
+      nodeRows: () => db.nodes.count({}),
       cpuSeconds: () =>
         Object.fromEntries(daemons.map((d) => [d.name, procCpuSeconds(d.child.pid ?? 0)])),
       output,
