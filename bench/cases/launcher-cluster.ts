@@ -4,7 +4,7 @@
  * `rate: 0.01` (100 calls/s each, a 1,000 calls/s ceiling), a `nodepool-fake-cloud` process.
  * The same load and window as `launcher-throughput` (one launcher in the bench process):
  * 400 nodes per provider whose servers stay in BUILD, calls/s in a 2 s window that opens
- * after the first 200 calls. Demand starts only once the three members own all providers
+ * after the first 200 calls. Demand starts only once each provider is held by its rendezvous owner
  * (see cluster-env.ts). `BENCH_CLUSTER_DB=mysql|postgresql` picks the database (default
  * SQLite); `BENCH_CLUSTER_TRIALS=N` (default 3); `BENCH_CPU_PROF=<dir>` writes each daemon's V8
  * CPU profile there.

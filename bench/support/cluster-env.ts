@@ -3,7 +3,7 @@
  * with its own `--launcher-name`, on one three-server ZooKeeper ensemble (shared across
  * trials, a chroot per trial), one database and a `nodepool-fake-cloud` process. The config
  * is written with every `min-ready` at 0 first; `startDemand()` rewrites it with the real
- * figures once every member has registered and every provider has its owner, so the
+ * figures once every member has registered and every provider is held by its rendezvous owner, so the
  * measurement sees the cluster in its steady state, not members joining and providers
  * moving. The daemons pick the new config up through their file watcher.
  */
@@ -14,8 +14,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readLauncherList } from '../../src/cluster/index.js';
-import { openDatabase } from '../../src/db/index.js';
+import { readLauncherList, rendezvousOwner } from '../../src/cluster/index.js';
 import type { LauncherListEntry } from '../../src/cluster/index.js';
 import type { FakeCloudKnobsPatch } from '../../src/fakecloud/index.js';
 import { ImageBuilds, ZkClient } from '../../src/zk/index.js';
@@ -51,7 +50,7 @@ export interface ClusterEnvOptions {
 /** A running cluster under measurement. */
 export interface ClusterEnv {
   readonly names: readonly string[];
-  /** Resolves once every member is listed and every provider has an owner. */
+  /** Resolves once every member is listed and every provider is held by its rendezvous owner. */
   waitFormed(timeoutMs: number): Promise<LauncherListEntry[]>;
   /** Rewrites the config with the providers' real `min-ready`. */
   startDemand(): Promise<void>;
@@ -156,8 +155,6 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
     await writeFile(configPath, configYaml(o, false));
     await writeFile(securePath, `[database]\ndburi=${sql.dburi}\n`);
     await writeFile(path.join(dir, 'clouds.yaml'), cloud.cloudsYaml('benchcloud'));
-    const db = await openDatabase(sql.dburi, { poolMax: 1 });
-    cleanups.push(() => db.close());
     const client = new ZkClient({ servers: o.ensemble.entries(o.chroot) });
     await client.start();
     cleanups.push(() => client.stop());
@@ -237,8 +234,13 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
           if (gone.length > 0)
             throw new Error(`nodepoold ${gone.join(', ')} exited at start: ${output()}`);
           const list = await readLauncherList(client);
-          const owned = new Set(list.flatMap((m) => m.providers));
-          if (list.length === o.launchers && o.providers.every((p) => owned.has(p.name)))
+          // Every provider held by its rendezvous owner: no hand-over left to happen.
+          const held = new Map(list.flatMap((m) => m.providers.map((p) => [p, m.name] as const)));
+          const members = list.map((m) => m.name);
+          if (
+            list.length === o.launchers &&
+            o.providers.every((p) => held.get(p.name) === rendezvousOwner(p.name, members))
+          )
             return list;
           if (Date.now() > deadline)
             throw new Error(
@@ -256,7 +258,11 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
         Object.entries(await cloud.calls())
           .filter(([k]) => !k.startsWith('identity'))
           .reduce((s, [, n]) => s + n, 0),
-      nodeRows: () => db.nodes.count({}),
+      nodeRows: async () => {
+        const rows: Array<{ n?: number | string }> = await sql.knex('node').count({ n: '*' });
+        const row = rows[0];
+        return Number(row?.n ?? 0);
+      },
       cpuSeconds: () =>
         Object.fromEntries(daemons.map((d) => [d.name, procCpuSeconds(d.child.pid ?? 0)])),
       output,
