@@ -61,6 +61,9 @@ interface ProviderWork {
 
 const key = (kind: LaunchRequest['kind'], id: number): string => `${kind}:${id}`;
 
+/** A leader's pass sends its launch requests to the owners in chunks of this many. */
+export const REQUEST_CHUNK = 32;
+
 /** The launcher's side of the cluster contract; see the file comment. */
 export class ClusterMember implements ClusterHooks {
   /** Node ids with a launch running here. */
@@ -218,10 +221,30 @@ export class ClusterMember implements ClusterHooks {
       this.log.warn({ err }, 'Fenced while reading the launch reports: no allocation this pass');
       return null;
     }
-    const batch: LaunchRequest[] = [];
+    // Requests go out in chunks while the pass goes on, not once at its end: a pass that
+    // inserts thousands of rows would otherwise leave the other owners' clouds idle until
+    // its last insert (the `launcher-cluster-throughput` bench).
+    let batch: LaunchRequest[] = [];
+    let sent: Promise<void> = Promise.resolve();
+    const flush = (): void => {
+      const chunk = batch;
+      batch = [];
+      if (chunk.length === 0) return;
+      sent = sent.then(async () => {
+        try {
+          await cluster.requestLaunches(chunk);
+        } catch (err) {
+          // The rows stay `building`: their owner's cleanup reaps them after the orphan grace.
+          this.log.error({ err }, 'Cannot request %d launches from their owners', chunk.length);
+        } finally {
+          for (const r of chunk) this.unrequested.delete(key(r.kind, r.id));
+        }
+      });
+    };
     const request = (r: LaunchRequest): void => {
       batch.push(r);
       this.unrequested.add(key(r.kind, r.id));
+      if (batch.length >= REQUEST_CHUNK) flush();
     };
     const starter: PassStarter = {
       launch: (spec) => {
@@ -236,16 +259,8 @@ export class ClusterMember implements ClusterHooks {
     try {
       return await run(starter);
     } finally {
-      if (batch.length > 0) {
-        try {
-          await cluster.requestLaunches(batch);
-        } catch (err) {
-          // The rows stay `building`: their owner's cleanup reaps them after the orphan grace.
-          this.log.error({ err }, 'Cannot request %d launches from their owners', batch.length);
-        } finally {
-          for (const r of batch) this.unrequested.delete(key(r.kind, r.id));
-        }
-      }
+      flush();
+      await sent;
     }
   }
 

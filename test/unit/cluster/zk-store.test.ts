@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import {
+  putLaunchRequests,
+  removeLaunchRequests,
+  REQUEST_PIPELINE,
+} from '../../../src/cluster/zk-store.js';
+import type { ClusterZk } from '../../../src/cluster/zk-store.js';
+import type { LaunchRequest } from '../../../src/cluster/index.js';
+import { ConnectionLossError, NoNodeError, NodeExistsError } from '../../../src/zk/index.js';
+
+/**
+ * A tree double whose creates and deletes are answered only on `flush()`, like requests
+ * waiting on the wire: it records how many were in flight at once.
+ */
+function pipelineZk() {
+  const nodes = new Set<string>();
+  const waiting: Array<() => void> = [];
+  const fail = new Map<string, Error>();
+  const z = {
+    nodes,
+    fail,
+    maxInFlight: 0,
+    calls: 0,
+    flush(): void {
+      for (const answer of waiting.splice(0)) answer();
+    },
+  };
+  const later = <T>(fn: () => T): Promise<T> => {
+    z.calls++;
+    return new Promise((resolve, reject) => {
+      waiting.push(() => {
+        try {
+          resolve(fn());
+        } catch (err) {
+          reject(err);
+        }
+      });
+      z.maxInFlight = Math.max(z.maxInFlight, waiting.length);
+    });
+  };
+  const zk = {
+    mkdirp: (path: string) => {
+      nodes.add(path);
+      return Promise.resolve();
+    },
+    waitConnected: () => Promise.resolve(),
+    create: (path: string) =>
+      later(() => {
+        const e = fail.get(path);
+        if (e !== undefined) {
+          fail.delete(path);
+          throw e;
+        }
+        if (nodes.has(path)) throw new NodeExistsError(path);
+        nodes.add(path);
+        return path;
+      }),
+    delete: (path: string) =>
+      later(() => {
+        if (!nodes.delete(path)) throw new NoNodeError(path);
+      }),
+    getChildren: (dir: string) =>
+      Promise.resolve(
+        [...nodes].filter((n) => n.startsWith(`${dir}/`)).map((n) => n.slice(dir.length + 1)),
+      ),
+  } as unknown as ClusterZk;
+  return { z, zk };
+}
+
+/** Flushes the double's answers until `p` settles. */
+async function drive<T>(z: { flush(): void }, p: Promise<T>): Promise<T> {
+  let done = false;
+  const out = p.finally(() => (done = true));
+  while (!done) {
+    z.flush();
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
+}
+
+const many = (n: number): LaunchRequest[] =>
+  Array.from({ length: n }, (_, i) => ({ provider: 'p1', kind: 'node', id: i + 1 }));
+
+describe('launch request queue', () => {
+  it('sends the creates of a large batch pipelined, not one round trip each', async () => {
+    const { z, zk } = pipelineZk();
+    await drive(z, putLaunchRequests(zk, many(500)));
+    expect(z.maxInFlight).toBe(REQUEST_PIPELINE);
+    expect([...z.nodes].filter((n) => n.includes('/node-'))).toHaveLength(500);
+  });
+
+  it('takes a large queue with pipelined deletes and returns it in kind, id order', async () => {
+    const { z, zk } = pipelineZk();
+    const requests = [...many(300), { provider: 'p1', kind: 'subnode' as const, id: 2 }];
+    await drive(z, putLaunchRequests(zk, requests));
+    z.maxInFlight = 0;
+    const taken = await drive(z, removeLaunchRequests(zk, 'p1'));
+    expect(z.maxInFlight).toBe(REQUEST_PIPELINE);
+    expect(taken.map((r) => `${r.kind}-${r.id}`)).toEqual(
+      [...many(300).map((r) => `node-${r.id}`), 'subnode-2'].sort((a, b) => {
+        const [ka, ia] = a.split('-');
+        const [kb, ib] = b.split('-');
+        return ka!.localeCompare(kb!) || Number(ia) - Number(ib);
+      }),
+    );
+    expect([...z.nodes].filter((n) => /\/(node|subnode)-/.test(n))).toEqual([]);
+  });
+
+  it('keeps an existing request once and retries a create cut by a connection loss', async () => {
+    const { z, zk } = pipelineZk();
+    await drive(z, putLaunchRequests(zk, many(3)));
+    const lost = `${[...z.nodes].find((n) => n.endsWith('/node-3'))!.slice(0, -'/node-3'.length)}/node-4`;
+    z.fail.set(lost, new ConnectionLossError(lost));
+    await drive(z, putLaunchRequests(zk, many(4)));
+    expect([...z.nodes].filter((n) => n.includes('/node-'))).toHaveLength(4);
+  });
+
+  it('does not return a request another taker deleted first', async () => {
+    const { z, zk } = pipelineZk();
+    await drive(z, putLaunchRequests(zk, many(5)));
+    const gone = [...z.nodes].find((n) => n.endsWith('/node-2'))!;
+    const taking = removeLaunchRequests(zk, 'p1');
+    z.nodes.delete(gone); // another member's delete lands first
+    const taken = await drive(z, taking);
+    expect(taken.map((r) => r.id)).toEqual([1, 3, 4, 5]);
+  });
+});
