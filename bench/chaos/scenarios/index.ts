@@ -5,6 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
+import { launcherCluster } from './launcher-cluster.js';
 import { quotaFlap } from './quota-flap.js';
 import { scheduleSwitch } from './schedule-switch.js';
 import { sqlRestart } from './sql-restart.js';
@@ -21,5 +22,6 @@ export const SCENARIOS: readonly Scenario[] = [
   zmqDisconnect,
   gearmandRestart,
   scheduleSwitch,
+  launcherCluster,
   fuzzScenario,
 ];

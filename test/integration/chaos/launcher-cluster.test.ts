@@ -1,0 +1,31 @@
+/**
+ * Short chaos run (the full one is `npm run chaos -- launcher-cluster`, bench/chaos/): three
+ * launchers on a ZooKeeper ensemble under 30 % API faults, 2 rounds of a launcher killed with
+ * SIGKILL and restarted, one ZooKeeper leader kill, then the accounting. Fixed seed.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  launcherCluster,
+  leaderKillRounds,
+} from '../../../bench/chaos/scenarios/launcher-cluster.js';
+import { describeResult } from '../../../bench/chaos/lib/scenario.js';
+
+const reason = await launcherCluster.unavailableReason();
+if (reason !== null) process.stderr.write(`SKIPPED chaos launcher-cluster: ${reason}\n`);
+
+describe('chaos: launcher-cluster', () => {
+  it('kills the ZooKeeper leader twice in a full run, once in a short one', () => {
+    expect(leaderKillRounds(20)).toEqual([7, 14]);
+    expect(leaderKillRounds(2)).toEqual([1]);
+  });
+
+  it.skipIf(reason !== null)(
+    'three launchers, 2 rounds of kill -9, one ZooKeeper leader kill, then the accounting',
+    async () => {
+      const result = await launcherCluster.run({ seed: 20261207, rounds: 2, settleMs: 60_000 });
+      expect(result.ok, describeResult('launcher-cluster', result)).toBe(true);
+      expect(result.faults['launcher kills']).toBe(2);
+    },
+    170_000,
+  );
+});
