@@ -55,7 +55,17 @@ function percentile(values: readonly number[], p: number): number {
 
 const s1 = (ms: number): number => Math.round(ms / 100) / 10;
 
-async function run(options: ScenarioOptions): Promise<ScenarioResult> {
+/** Options of {@link runLauncherCluster}. */
+export interface LauncherClusterOptions extends ScenarioOptions {
+  /**
+   * Shortest and longest time from one launcher kill to the next (a round that takes longer
+   * starts the next at once). @default [20_000, 40_000]; the short test uses [0, 0]
+   */
+  roundMs?: readonly [number, number];
+}
+
+/** Runs the scenario; see the file comment. */
+export async function runLauncherCluster(options: LauncherClusterOptions): Promise<ScenarioResult> {
   const rng = createRng(options.seed);
   const rounds = options.rounds ?? 20;
   const zkKillRounds = leaderKillRounds(rounds);
@@ -98,7 +108,8 @@ async function run(options: ScenarioOptions): Promise<ScenarioResult> {
       say(`filled in ${s1(filled.ms)} s`);
       for (let round = 1; round <= rounds; round++) {
         const roundStart = Date.now();
-        const length = rng.int(20_000, 40_000);
+        const [shortest, longest] = options.roundMs ?? [20_000, 40_000];
+        const length = rng.int(shortest, longest);
         if (zkKillRounds.includes(round)) {
           const leader = await withTimeout(ensemble.leader(), 20_000, 'Asking for the ZK leader');
           if (leader === null) throw new Error('The ZooKeeper ensemble has no leader');
@@ -205,5 +216,5 @@ export const launcherCluster: Scenario = {
     'three launchers, two providers, 30 % API faults; a random launcher kill -9 each 20-40 s, the ZooKeeper leader killed twice',
   defaultRounds: 20,
   unavailableReason: () => Promise.resolve(zooKeeperUnavailableReason()),
-  run,
+  run: (options) => runLauncherCluster(options),
 };
