@@ -62,6 +62,14 @@ export interface LauncherClusterOptions extends ScenarioOptions {
    * starts the next at once). @default [20_000, 40_000]; the short test uses [0, 0]
    */
   roundMs?: readonly [number, number];
+  /** Fraction of the cloud API calls that fail. @default 0.3 */
+  failureRate?: number;
+  /**
+   * Fail the run when a kill's failover exceeds the session timeout + 15 s. @default true;
+   * the short test turns it off (a speed goal, not asserted in the test suite) and checks
+   * the accounting only; the times are reported either way.
+   */
+  timeBounds?: boolean;
 }
 
 /** Runs the scenario; see the file comment. */
@@ -79,7 +87,7 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
       dburi: sql.dburi,
       labels: LABELS,
       maxServers: 8,
-      failureRate: FAILURE_RATE,
+      failureRate: options.failureRate ?? FAILURE_RATE,
       rng,
     });
     const w = world;
@@ -89,6 +97,7 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
     /** Kill → every provider the victim owned claimed and adopted by a live member. */
     const handovers: number[] = [];
     let zkDown = 0;
+    let slow = 0;
     let churned = 0;
     const everyProviderOwned = async (alive: readonly string[]): Promise<boolean> => {
       const list = await w.launcherList();
@@ -134,14 +143,14 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
         // Measured up to a longer bound, checked against FAILOVER_BOUND_MS.
         const ownedAgain = until(
           () => everyProviderOwned(alive),
-          FAILOVER_BOUND_MS + 60_000,
+          FAILOVER_BOUND_MS + 90_000,
           `Round ${round}: ${victim}'s providers owned by a live member`,
         );
         // Awaited below; kept from being an unhandled rejection if the other wait throws first.
         ownedAgain.catch(() => undefined);
         const back = await until(
           async () => (await everyProviderOwned(alive)) && (await w.minReadyMet()),
-          FAILOVER_BOUND_MS + 60_000,
+          FAILOVER_BOUND_MS + 90_000,
           `Round ${round}: ${victim}'s providers owned by a live member and min-ready met`,
         );
         const handover = await ownedAgain;
@@ -150,7 +159,8 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
           failovers.push(back);
           handovers.push(handover);
         }
-        if (back > FAILOVER_BOUND_MS)
+        if (back > FAILOVER_BOUND_MS) slow++;
+        if (back > FAILOVER_BOUND_MS && options.timeBounds !== false)
           failures.push(`round ${round}: failover after killing ${victim} took ${back} ms`);
         await until(
           async () => !(await w.launcherList()).some((m) => m.name === victim),
@@ -197,6 +207,7 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
         'min-ready back s max': s1(Math.max(0, ...minReadyBack)),
         'providers owned again s p50': s1(percentile(handovers, 50)),
         'providers owned again s max': s1(Math.max(0, ...handovers)),
+        [`kills with failover over ${FAILOVER_BOUND_MS / 1000} s`]: slow,
         'settle s': s1(settled.ms),
       },
       failures,
