@@ -70,6 +70,8 @@ export interface LauncherClusterOptions extends ScenarioOptions {
    * the accounting only; the times are reported either way.
    */
   timeBounds?: boolean;
+  /** Kill only launchers that own a provider (so every round is a handover). @default false */
+  killOwners?: boolean;
 }
 
 /** Runs the scenario; see the file comment. */
@@ -135,9 +137,15 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
         }
         churned += await withTimeout(w.churn(rng.int(1, 3)), 15_000, 'Marking nodes');
         await delay(rng.int(0, 1500));
-        const v = rng.int(0, LAUNCHER_NAMES.length - 1);
-        const victim = LAUNCHER_NAMES[v]!;
-        const owned = (await w.launcherList()).find((m) => m.name === victim)?.providers ?? [];
+        const members = await w.launcherList();
+        const owners = LAUNCHER_NAMES.filter((n) =>
+          members.some((m) => m.name === n && m.providers.length > 0),
+        );
+        const candidates =
+          options.killOwners === true && owners.length > 0 ? owners : LAUNCHER_NAMES;
+        const victim = rng.pick(candidates);
+        const v = LAUNCHER_NAMES.indexOf(victim);
+        const owned = members.find((m) => m.name === victim)?.providers ?? [];
         await withTimeout(w.launchers[v]!.kill9(), 15_000, `Killing ${victim}`);
         const alive = LAUNCHER_NAMES.filter((n) => n !== victim);
         // Measured up to a longer bound, checked against FAILOVER_BOUND_MS.
@@ -197,6 +205,7 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
       accounting: settled.accounting,
       faults: {
         'launcher kills': minReadyBack.length,
+        'kills of an owner': handovers.length,
         'ZK leader kills': zkKillRounds.length,
         'ZK leader down s (total)': s1(zkDown),
         'API calls': counts.calls,

@@ -21,7 +21,7 @@ describe('chaos: launcher-cluster', () => {
   });
 
   it.skipIf(reason !== null)(
-    'three launchers, 2 rounds of kill -9, one ZooKeeper leader kill, then the accounting',
+    'three launchers, 2 rounds of kill -9 of a provider owner, one ZooKeeper leader kill, then the accounting',
     async () => {
       // Kills back to back (no 20-40 s spacing) to stay well under 3 minutes.
       const result = await runLauncherCluster({
@@ -34,10 +34,12 @@ describe('chaos: launcher-cluster', () => {
         // that take minutes, too long for the suite.
         failureRate: 0.1,
         timeBounds: false,
+        killOwners: true,
         verbose: true,
       });
       expect(result.ok, describeResult('launcher-cluster', result)).toBe(true);
       expect(result.faults['launcher kills']).toBe(2);
+      expect(result.faults['kills of an owner']).toBe(2);
     },
     170_000,
   );
