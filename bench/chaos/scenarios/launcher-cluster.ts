@@ -99,6 +99,8 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
     /** Kill → every provider the victim owned claimed and adopted by a live member. */
     const handovers: number[] = [];
     let zkDown = 0;
+    let zkKills = 0;
+    let fillMs = 0;
     let slow = 0;
     let churned = 0;
     const everyProviderOwned = async (alive: readonly string[]): Promise<boolean> => {
@@ -113,7 +115,10 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
     for (const d of w.launchers) d.start();
     try {
       await until(allMembers, 90_000, 'Three members owning both providers');
-      const filled = await settle(() => w.account(), 120_000, 1000);
+      // Slow under 30 % failed calls: a failed launch on a member that is not the leader is
+      // replaced only at the leader's next periodic pass (docs/reliability.md).
+      const filled = await settle(() => w.account(), 300_000, 1000);
+      fillMs = filled.ms;
       if (filled.accounting.problems.length > 0)
         throw new Error(`The first fill did not settle: ${filled.accounting.problems.join('; ')}`);
       say(`filled in ${s1(filled.ms)} s`);
@@ -129,6 +134,7 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
           await delay(rng.int(1000, 4000));
           await withTimeout(ensemble.startServer(leader), 130_000, 'Restarting the ZK server');
           zkDown += Date.now() - t0;
+          zkKills++;
           await until(allMembers, 30_000, 'Three members after the ZooKeeper leader kill');
           const gone = w.launchers.filter((d) => !d.isRunning);
           if (gone.length > 0)
@@ -206,7 +212,8 @@ export async function runLauncherCluster(options: LauncherClusterOptions): Promi
       faults: {
         'launcher kills': minReadyBack.length,
         'kills of an owner': handovers.length,
-        'ZK leader kills': zkKillRounds.length,
+        'ZK leader kills': zkKills,
+        'fill s': s1(fillMs),
         'ZK leader down s (total)': s1(zkDown),
         'API calls': counts.calls,
         'failed %': Math.round((w.proxy.injected / Math.max(1, counts.calls)) * 1000) / 10,
