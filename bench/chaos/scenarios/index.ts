@@ -5,6 +5,7 @@ import { fuzzScenario } from './fuzz.js';
 import { gearmandRestart, zmqDisconnect } from './integrations.js';
 import { killBuilder } from './kill-builder.js';
 import { killNodepoold } from './kill-nodepoold.js';
+import { launcherCluster } from './launcher-cluster.js';
 import { quotaFlap } from './quota-flap.js';
 import { scheduleQuota } from './schedule-quota.js';
 import { scheduleSwitch } from './schedule-switch.js';
@@ -23,5 +24,6 @@ export const SCENARIOS: readonly Scenario[] = [
   gearmandRestart,
   scheduleSwitch,
   scheduleQuota,
+  launcherCluster,
   fuzzScenario,
 ];
