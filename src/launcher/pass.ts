@@ -102,6 +102,9 @@ async function refreshProviders(
   }
 }
 
+/** Node rows inserted per transaction by a pass (small, so the first launches start soon). */
+const INSERT_CHUNK = 16;
+
 /** Runs one pass against the config in force. */
 export async function runPass(
   ctx: LauncherContext,
@@ -236,16 +239,21 @@ export async function runPass(
     const provider = providers.get(order.provider);
     const target = targets.get(order.target);
     if (!label || !provider || !target) continue;
-    for (let i = 0; i < order.count; i++) {
-      const az = pickAz(provider.availabilityZones);
-      const row = await db.nodes.create({
-        providerName: provider.name,
-        labelName: label.name,
-        targetName: target.name,
-        az,
-      });
-      deps.starter.launch({ nodeId: row.id, label, provider, target, az });
-      launches++;
+    // Rows go in by chunks, each in one transaction; each chunk's launches start at once.
+    for (let done = 0; done < order.count; done += INSERT_CHUNK) {
+      const n = Math.min(INSERT_CHUNK, order.count - done);
+      const rows = await db.nodes.createMany(
+        Array.from({ length: n }, () => ({
+          providerName: provider.name,
+          labelName: label.name,
+          targetName: target.name,
+          az: pickAz(provider.availabilityZones),
+        })),
+      );
+      for (const row of rows) {
+        deps.starter.launch({ nodeId: row.id, label, provider, target, az: row.az });
+        launches++;
+      }
     }
   }
   if (launches + subnodeLaunches > 0) ctx.gaugesChanged();

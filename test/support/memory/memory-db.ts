@@ -100,6 +100,12 @@ class MemoryNodes implements NodeStore {
     );
   }
 
+  async createMany(fields: readonly NewNode[]): Promise<NodeRecord[]> {
+    const out: NodeRecord[] = [];
+    for (const f of fields) out.push(await this.create(f));
+    return out;
+  }
+
   create(fields: NewNode): Promise<NodeRecord> {
     return settled(() => {
       const { state = 'building', ...rest } = fields;
