@@ -77,8 +77,9 @@ describe.skipIf(reason !== null)('ZkCluster: --no-launches members and launch re
 
   it('delivers launch reports to the leader, each once, oldest first', async () => {
     const a = await add('a');
-    const b = await add('b');
+    // a leads before b joins: start() does not wait for the election node.
     await waitFor(() => a.cluster.isLeader(), { what: 'a to lead' });
+    const b = await add('b');
     const before = recorder.count('a', 'changed');
     const reports = Array.from({ length: 12 }, (_, i) => ({
       provider: providers[i % 4]!,
