@@ -24,10 +24,6 @@ type Connected = { zk: ZkClient | null } | { err: unknown };
 export function startLauncherPoke(ctx: CliContext): LauncherPoke {
   let client: ZkClient | null = null;
   let isClosed = false;
-  ctx.onClose(async () => {
-    isClosed = true;
-    await client?.stop();
-  });
   const connected: Promise<Connected> = (async () => {
     const config = await ctx.config();
     if (config.zookeeperServers.length === 0 || isClosed) return { zk: null };
@@ -42,6 +38,13 @@ export function startLauncherPoke(ctx: CliContext): LauncherPoke {
     (r) => r,
     (err: unknown) => ({ err }),
   );
+  // Waits for a start under way to settle (at most the connect timeout), so a verb that ends
+  // early never leaves a session connecting in the background.
+  ctx.onClose(async () => {
+    isClosed = true;
+    await connected;
+    await client?.stop();
+  });
   return {
     async poke(what) {
       const r = await connected;
