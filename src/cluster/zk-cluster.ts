@@ -200,6 +200,8 @@ export class ZkCluster implements Cluster {
   }
 
   takeLaunchRequests(provider: string): Promise<LaunchRequest[]> {
+    // Disconnected: the requests stay for a later pass instead of holding this one up.
+    if (!this.client.isConnected) return Promise.resolve([]);
     return removeLaunchRequests(this.client, provider);
   }
 
@@ -212,6 +214,7 @@ export class ZkCluster implements Cluster {
   }
 
   takeLaunchReports(): Promise<LaunchReport[]> {
+    if (!this.client.isConnected) return Promise.resolve([]);
     return removeLaunchReports(this.client);
   }
 

@@ -145,11 +145,23 @@ export class BuilderWorld {
 
   /** The accounting: cloud images vs upload records, files vs build records. */
   async account(): Promise<Accounting> {
-    return accountBuilder(await this.cloud.state(), await this.images(), {
-      uploads: { [BuilderWorld.IMAGE]: [BuilderWorld.PROVIDER] },
-      foreignImages: this.foreignImages,
-      files: await this.files(),
+    // A session of its own per accounting: the records are read as a newcomer would, not
+    // through a test client that lived through the faults.
+    const { host, port } = this.options.zookeeper;
+    const zk = new ZkClient({
+      servers: [{ host, port, chroot: this.chroot }],
+      connectTimeoutMs: 10_000,
     });
+    await zk.start();
+    try {
+      return await accountBuilder(await this.cloud.state(), new ImageBuilds(zk), {
+        uploads: { [BuilderWorld.IMAGE]: [BuilderWorld.PROVIDER] },
+        foreignImages: this.foreignImages,
+        files: await this.files(),
+      });
+    } finally {
+      await zk.stop();
+    }
   }
 
   /** Stops the builder (gracefully), the cloud, and removes the temp dir. */
