@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import ssh2 from 'ssh2';
 import type { Connection, Server, ServerChannel, SFTPWrapper } from 'ssh2';
+import { generateEd25519KeyPair } from '../ssh/index.js';
 
 // ssh2 is CommonJS: Node's ESM loader sees only some of its named exports.
 const { utils } = ssh2;
@@ -44,7 +45,8 @@ export class FakeNodeSsh {
     private readonly port: number,
     private readonly log?: Logger,
   ) {
-    this.hostKey = utils.generateKeyPairSync('ed25519').private;
+    // Not ssh2's own generator: now and then it writes a key its parser calls malformed.
+    this.hostKey = generateEd25519KeyPair().privateKey;
   }
 
   /** Per-server activity so far (servers that never had a login are absent). */

@@ -53,3 +53,5 @@ export {
   setupScriptError,
 } from './errors.js';
 export type { SshFailureKind } from './errors.js';
+export { generateEd25519KeyPair } from './openssh-key.js';
+export type { OpenSshKeyPair } from './openssh-key.js';
