@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import type { CompiledConfig, CompiledZooKeeperServer } from '../config/index.js';
 import { openDatabase, redactDbUri } from '../db/index.js';
 import { NodepoolError } from '../errors.js';
-import { delay } from '../util/index.js';
+import { delay, untilAborted } from '../util/index.js';
 import { ZkClient } from '../zk/index.js';
 
 /** Time between two attempts to reach a server at start-up. */
@@ -128,7 +128,7 @@ export function databaseCheck(dburi: string): StartupCheck {
     async attempt(signal) {
       const db = await openDatabase(dburi, { ensureSchema: false, poolMax: 1 });
       try {
-        await raceAbort(db.knex.raw('select 1'), signal);
+        await untilAborted(db.knex.raw('select 1'), signal);
       } catch (err) {
         if (signal.aborted) throw err;
         const code = driverCode(err);
@@ -157,7 +157,7 @@ export function zookeeperCheck(servers: readonly CompiledZooKeeperServer[]): Sta
       if (servers.length === 0) return;
       const client = new ZkClient({ servers, connectTimeoutMs: ZK_ATTEMPT_MS });
       try {
-        await raceAbort(client.start(), signal);
+        await untilAborted(client.start(), signal);
       } catch (err) {
         if (signal.aborted) throw err;
         const why = rootMessage(err);
@@ -172,26 +172,4 @@ export function zookeeperCheck(servers: readonly CompiledZooKeeperServer[]): Sta
       }
     },
   };
-}
-
-/** `work`, or the abort reason as soon as `signal` aborts (the work is left to its owner). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

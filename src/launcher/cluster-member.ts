@@ -20,7 +20,7 @@ import type { Cluster, ClusterHooks, LaunchReport, LaunchRequest } from '../clus
 import { stateCode } from '../db/index.js';
 import { getLogger } from '../log/index.js';
 import type { TaskGroup } from '../util/index.js';
-import { delay } from '../util/index.js';
+import { delay, untilAborted } from '../util/index.js';
 import type { LauncherContext } from './context.js';
 import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
@@ -421,33 +421,4 @@ export class ClusterMember implements ClusterHooks {
     this.work.clear();
     this.deps.ctx.wake();
   }
-}
-
-/**
- * Settles as `work` does, or rejects with the signal's reason once it aborts (`work` goes on
- * in the background; its own failure is then ignored).
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      work.catch(() => undefined);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

@@ -30,3 +30,31 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
     set.delete(entry);
   };
 }
+
+/**
+ * Settles as `work` does, or rejects with the signal's reason as soon as `signal` aborts.
+ * The work is left to its owner; its later failure is then ignored here (never unhandled).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const cancel = onAbort(signal, () => {
+      work.catch(() => undefined);
+      reject(signal.reason as Error);
+    });
+    work.then(
+      (v) => {
+        cancel();
+        resolve(v);
+      },
+      (err: unknown) => {
+        cancel();
+        reject(err);
+      },
+    );
+  });
+}

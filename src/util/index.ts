@@ -1,5 +1,5 @@
 export { delay, schedule } from './delay.js';
-export { onAbort } from './abort.js';
+export { onAbort, untilAborted } from './abort.js';
 export { keepAlive } from './keep-alive.js';
 export type { DelayOptions } from './delay.js';
 export { Wakeup } from './wakeup.js';

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { illegalStateError, NodepoolError } from '../errors.js';
+import { untilAborted } from '../util/index.js';
 import type { ZkClient, ZkSessionEvent } from './client.js';
 import { ConnectionLossError, NoNodeError, SessionExpiredError } from './errors.js';
 
@@ -33,17 +34,6 @@ function latch(): { promise: Promise<void>; set: () => void } {
   let set = (): void => {};
   const promise = new Promise<void>((resolve) => (set = resolve));
   return { promise, set };
-}
-
-/** Waits for `p` unless `signal` aborts first (then rejects with its reason). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return p;
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 /**
