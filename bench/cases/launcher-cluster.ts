@@ -36,6 +36,8 @@ interface Trial {
   cpuPct: number[];
   /** Providers owned per member. */
   shares: number[];
+  /** Calls in the window by kind (e.g. `compute.createServer`), per second. */
+  kinds: Record<string, number>;
 }
 
 async function backend(): Promise<SqlBackendInfo> {
@@ -74,12 +76,14 @@ async function trial(ensemble: ZooKeeperEnsemble, n: number, db: SqlBackendInfo)
         throw new Error(`Timed out waiting for the first create calls: ${env.output()}`);
       await delay(10);
     }
-    const c0 = await env.apiCalls();
+    const k0 = await env.callCounts();
+    const c0 = Object.values(k0).reduce((a, b) => a + b, 0);
     const r0 = await env.nodeRows();
     const cpu0 = env.cpuSeconds();
     const t0 = performance.now();
     await delay(2000);
-    const calls = (await env.apiCalls()) - c0;
+    const k1 = await env.callCounts();
+    const calls = Object.values(k1).reduce((a, b) => a + b, 0) - c0;
     const rows = (await env.nodeRows()) - r0;
     const ms = performance.now() - t0;
     const cpu1 = env.cpuSeconds();
@@ -88,6 +92,11 @@ async function trial(ensemble: ZooKeeperEnsemble, n: number, db: SqlBackendInfo)
       rowsPerS: rows / (ms / 1000),
       cpuPct: env.names.map((name) => ((cpu1[name]! - cpu0[name]!) / (ms / 1000)) * 100),
       shares: members.map((m) => m.providers.length).sort((a, b) => b - a),
+      kinds: Object.fromEntries(
+        Object.entries(k1)
+          .map(([k, n]) => [k, Math.round((n - (k0[k] ?? 0)) / (ms / 1000))] as const)
+          .filter(([, n]) => n > 0),
+      ),
     };
   } finally {
     await env.stop();
@@ -126,6 +135,9 @@ const clusterThroughput = {
           db.name === 'sqlite'
             ? 'not measured on SQLite'
             : trials.reduce((s, t) => s + t.rowsPerS, 0) / trials.length,
+        'calls/s by kind (median trial)': JSON.stringify(
+          trials.find((t) => t.callsPerS === median)?.kinds ?? {},
+        ),
         'providers per member': trials.map((t) => t.shares.join('/')).join(' '),
         'daemon CPU % of a core (mean)': cpu.reduce((s, c) => s + c, 0) / cpu.length,
         'daemon CPU % of a core (max)': Math.max(...cpu),

@@ -55,6 +55,8 @@ export interface ClusterEnv {
   /** Rewrites the config with the providers' real `min-ready`. */
   startDemand(): Promise<void>;
   apiCalls(): Promise<number>;
+  /** The fake cloud's call counters by kind (identity calls left out). */
+  callCounts(): Promise<Record<string, number>>;
   /** Node rows in the database (the leader inserts one per launch). */
   nodeRows(): Promise<number>;
   /** CPU seconds (user + system) of each daemon so far, by launcher name. */
@@ -225,6 +227,10 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
       daemons
         .filter((d) => d.child.exitCode !== null || d.child.signalCode !== null)
         .map((d) => d.name);
+    const counts = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        Object.entries(await cloud.calls()).filter(([k]) => !k.startsWith('identity')),
+      );
     return {
       names,
       async waitFormed(timeoutMs) {
@@ -254,10 +260,8 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
         await writeFile(`${configPath}.new`, configYaml(o, true));
         await rename(`${configPath}.new`, configPath);
       },
-      apiCalls: async () =>
-        Object.entries(await cloud.calls())
-          .filter(([k]) => !k.startsWith('identity'))
-          .reduce((s, [, n]) => s + n, 0),
+      apiCalls: async () => Object.values(await counts()).reduce((s, n) => s + n, 0),
+      callCounts: counts,
       nodeRows: async () => {
         const rows: Array<{ n?: number | string }> = await sql.knex('node').count({ n: '*' });
         const row = rows[0];

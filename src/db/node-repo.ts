@@ -125,6 +125,23 @@ export class NodeRepo {
     return row ? toNode(row) : undefined;
   }
 
+  /** The nodes with these ids that exist, by id (one query per 500 ids). */
+  async getMany(ids: readonly number[]): Promise<Map<number, NodeRecord>> {
+    const out = new Map<number, NodeRecord>();
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = (await this.ctx
+        .knex('node')
+        .whereIn('id', unique.slice(i, i + 500))
+        .select('*')) as Record<string, unknown>[];
+      for (const r of rows) {
+        const node = toNode(r);
+        out.set(node.id, node);
+      }
+    }
+    return out;
+  }
+
   /** Nodes matching `filter`, ordered by provider name, then label name, then id. */
   async list(filter: NodeFilter = {}): Promise<NodeRecord[]> {
     const rows = (await this.filtered(filter)

@@ -61,7 +61,10 @@ interface ProviderWork {
 
 const key = (kind: LaunchRequest['kind'], id: number): string => `${kind}:${id}`;
 
-/** A leader's pass sends its launch requests to the owners in chunks of this many. */
+/**
+ * A leader's pass starts sending launch requests to their owners once this many are queued
+ * (and sends the rest when it ends); while one batch is being written the next one grows.
+ */
 export const REQUEST_CHUNK = 32;
 
 /** The launcher's side of the cluster contract; see the file comment. */
@@ -221,30 +224,28 @@ export class ClusterMember implements ClusterHooks {
       this.log.warn({ err }, 'Fenced while reading the launch reports: no allocation this pass');
       return null;
     }
-    // Requests go out in chunks while the pass goes on, not once at its end: a pass that
-    // inserts thousands of rows would otherwise leave the other owners' clouds idle until
-    // its last insert (the `launcher-cluster-throughput` bench).
+    // Requests go out while the pass goes on, not once at its end: a pass that inserts
+    // thousands of rows would otherwise leave the other owners' clouds idle until its last
+    // insert (the `launcher-cluster-throughput` bench). One send at a time; what queues
+    // meanwhile goes in the next (a ZooKeeper transaction each), so the batches grow with
+    // the load and a quiet pass's few requests wait for nothing but the pass's end.
     let batch: LaunchRequest[] = [];
-    let sent: Promise<void> = Promise.resolve();
-    const flush = (): void => {
+    let sending: Promise<void> | null = null;
+    let ended = false;
+    const send = (): void => {
+      if (sending !== null || batch.length === 0 || (!ended && batch.length < REQUEST_CHUNK))
+        return;
       const chunk = batch;
       batch = [];
-      if (chunk.length === 0) return;
-      sent = sent.then(async () => {
-        try {
-          await cluster.requestLaunches(chunk);
-        } catch (err) {
-          // The rows stay `building`: their owner's cleanup reaps them after the orphan grace.
-          this.log.error({ err }, 'Cannot request %d launches from their owners', chunk.length);
-        } finally {
-          for (const r of chunk) this.unrequested.delete(key(r.kind, r.id));
-        }
+      sending = this.sendRequests(cluster, chunk).finally(() => {
+        sending = null;
+        send();
       });
     };
     const request = (r: LaunchRequest): void => {
       batch.push(r);
       this.unrequested.add(key(r.kind, r.id));
-      if (batch.length >= REQUEST_CHUNK) flush();
+      send();
     };
     const starter: PassStarter = {
       launch: (spec) => {
@@ -259,8 +260,23 @@ export class ClusterMember implements ClusterHooks {
     try {
       return await run(starter);
     } finally {
-      flush();
-      await sent;
+      ended = true;
+      send();
+      // `sending` is set again by each send's end while a batch is left.
+      const inFlight = (): Promise<void> | null => sending;
+      for (let p = inFlight(); p !== null; p = inFlight()) await p;
+    }
+  }
+
+  /** Writes one batch of launch requests; never rejects (a failure is logged). */
+  private async sendRequests(cluster: Cluster, chunk: readonly LaunchRequest[]): Promise<void> {
+    try {
+      await cluster.requestLaunches(chunk);
+    } catch (err) {
+      // The rows stay `building`: their owner's cleanup reaps them after the orphan grace.
+      this.log.error({ err }, 'Cannot request %d launches from their owners', chunk.length);
+    } finally {
+      for (const r of chunk) this.unrequested.delete(key(r.kind, r.id));
     }
   }
 
@@ -296,9 +312,15 @@ export class ClusterMember implements ClusterHooks {
     const config = this.deps.ctx.config();
     const building = stateCode('building');
     let started = 0;
+    const subs = new Map<number, Awaited<ReturnType<typeof db.subnodes.get>>>();
+    for (const r of requests) if (r.kind === 'subnode') subs.set(r.id, await db.subnodes.get(r.id));
+    // One query for the lot: a leader's pass can hand over thousands at once.
+    const rows = await db.nodes.getMany(
+      requests.map((r) => (r.kind === 'node' ? r.id : (subs.get(r.id)?.nodeId ?? -1))),
+    );
     for (const r of requests) {
-      const sub = r.kind === 'subnode' ? await db.subnodes.get(r.id) : undefined;
-      const row = await db.nodes.get(sub === undefined ? r.id : sub.nodeId);
+      const sub = r.kind === 'subnode' ? subs.get(r.id) : undefined;
+      const row = rows.get(sub === undefined ? r.id : sub.nodeId);
       const isLive =
         r.kind === 'node'
           ? row?.state === building && !this.launching.has(r.id)

@@ -6,6 +6,7 @@ export type {
   ZkCreateMode,
   ZkCreateOptions,
   ZkDeleteOptions,
+  ZkMultiOp,
   ZkStat,
   ZkVersionOptions,
   ZkWatchEvent,

@@ -54,8 +54,21 @@ declare module 'node-zookeeper-client' {
     registerDataWatcher(path: string, watcher: (event: ZkEvent) => void): void;
   }
 
+  /** One result of a committed transaction: `err` is set on the results of a failed one. */
+  export interface TransactionResult {
+    type: number;
+    err?: number;
+  }
+
+  export interface Transaction {
+    create(path: string, data: Buffer, mode: number): Transaction;
+    remove(path: string, version: number): Transaction;
+    commit(callback: (error: ZkException | null, results?: TransactionResult[]) => void): void;
+  }
+
   export interface Client extends EventEmitter {
     readonly connectionManager: ConnectionManager;
+    transaction(): Transaction;
     connect(): void;
     close(): void;
     getState(): ZkState;

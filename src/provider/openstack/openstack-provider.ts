@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { CompiledProvider } from '../../config/index.js';
 import { TASK, taskTimer } from '../../stats/index.js';
 import type { Stats, TaskName } from '../../stats/index.js';
-import { BaseService, TaskQueue, delay, systemClock } from '../../util/index.js';
+import { BaseService, TaskQueue, delay, systemClock, untilAborted } from '../../util/index.js';
 import type { Clock } from '../../util/index.js';
 import type {
   CallOptions,
@@ -100,6 +100,8 @@ export class OpenStackProvider extends BaseService implements Provider {
   private flavors: Promise<NovaFlavor[]> | null = null;
   private networks: Promise<NeutronNetwork[] | null> | null = null;
   private limits: { value: NovaAbsoluteLimits; at: number } | null = null;
+  /** The limits fetch in flight, shared by every caller (see absoluteLimits). */
+  private limitsFetch: Promise<NovaAbsoluteLimits> | null = null;
   private readonly inflight = new Map<symbol, ServerCost>();
   private readonly recent = new Map<string, { cost: ServerCost; at: number }>();
 
@@ -263,13 +265,23 @@ export class OpenStackProvider extends BaseService implements Provider {
     const now = this.clock.now();
     if (!force && this.limits && now - this.limits.at < this.tuning.limitsAgeMs)
       return this.limits.value;
-    const value = await this.task(
-      TASK.novaLimitsGet,
-      (s) => this.nova.getLimits(s ? { signal: s } : {}),
-      o,
-    );
-    this.limits = { value, at: this.clock.now() };
-    return value;
+    // One fetch at a time, shared by every caller that finds the cache stale: hundreds of
+    // creates queued on a provider would otherwise each spend a rate-limited call on it.
+    // It runs without any one caller's signal; each caller stops waiting on its own.
+    if (this.limitsFetch === null) {
+      const fetch = this.task(TASK.novaLimitsGet, (s) =>
+        this.nova.getLimits(s ? { signal: s } : {}),
+      )
+        .then((value) => {
+          this.limits = { value, at: this.clock.now() };
+          return value;
+        })
+        .finally(() => {
+          if (this.limitsFetch === fetch) this.limitsFetch = null;
+        });
+      this.limitsFetch = fetch;
+    }
+    return untilAborted(this.limitsFetch, o.signal);
   }
 
   async getQuota(o: CallOptions = {}): Promise<QuotaInfo> {

@@ -1,7 +1,7 @@
 /**
  * `NodeRepo.createMany` on every SQL backend: the rows of one call go in one transaction,
  * come back in the order given with their own ids and fields, and two callers at once
- * never get the same id.
+ * never get the same id; `getMany` reads them back by id.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, stateCode } from '../../../src/db/index.js';
@@ -51,6 +51,17 @@ for (const backend of inject('sqlBackends')) {
       const ids = batches.flat().map((r) => r.id);
       expect(new Set(ids).size).toBe(30);
       expect(await db.nodes.list({ provider: 'p' })).toHaveLength(30);
+    });
+
+    it('reads many rows back by id with getMany, past one query of 500 ids', async () => {
+      const one = { providerName: 'gm', labelName: 'l', targetName: 't' };
+      const rows = await db.nodes.createMany(Array.from({ length: 520 }, () => one));
+      const ids = [...rows.map((r) => r.id), rows[0]!.id, 999_999_999];
+      const got = await db.nodes.getMany(ids);
+      expect(got.size).toBe(520);
+      for (const r of rows) expect(got.get(r.id)).toEqual(r);
+      expect(got.has(999_999_999)).toBe(false);
+      expect((await db.nodes.getMany([])).size).toBe(0);
     });
   });
 }

@@ -100,6 +100,15 @@ class MemoryNodes implements NodeStore {
     );
   }
 
+  async getMany(ids: readonly number[]): Promise<Map<number, NodeRecord>> {
+    const out = new Map<number, NodeRecord>();
+    for (const id of ids) {
+      const n = await this.get(id);
+      if (n !== undefined) out.set(id, n);
+    }
+    return out;
+  }
+
   async createMany(fields: readonly NewNode[]): Promise<NodeRecord[]> {
     const out: NodeRecord[] = [];
     for (const f of fields) out.push(await this.create(f));

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   putLaunchRequests,
   removeLaunchRequests,
+  REQUEST_MULTI,
   REQUEST_PIPELINE,
 } from '../../../src/cluster/zk-store.js';
 import type { ClusterZk } from '../../../src/cluster/zk-store.js';
 import type { LaunchRequest } from '../../../src/cluster/index.js';
 import { ConnectionLossError, NoNodeError, NodeExistsError } from '../../../src/zk/index.js';
+import type { ZkMultiOp } from '../../../src/zk/index.js';
 
 /**
  * A tree double whose creates and deletes are answered only on `flush()`, like requests
@@ -21,6 +23,7 @@ function pipelineZk() {
     fail,
     maxInFlight: 0,
     calls: 0,
+    multis: 0,
     flush(): void {
       for (const answer of waiting.splice(0)) answer();
     },
@@ -59,6 +62,24 @@ function pipelineZk() {
       later(() => {
         if (!nodes.delete(path)) throw new NoNodeError(path);
       }),
+    // All or nothing, as ZooKeeper's transactions; a failure names the first failing op.
+    multi: (ops: ZkMultiOp[]) =>
+      later(() => {
+        z.multis++;
+        for (const o of ops) {
+          const e = fail.get(o.path);
+          if (e !== undefined) {
+            fail.delete(o.path);
+            throw e;
+          }
+          if (o.op === 'create' && nodes.has(o.path)) throw new NodeExistsError(o.path);
+          if (o.op === 'delete' && !nodes.has(o.path)) throw new NoNodeError(o.path);
+        }
+        for (const o of ops) {
+          if (o.op === 'create') nodes.add(o.path);
+          else nodes.delete(o.path);
+        }
+      }),
     getChildren: (dir: string) =>
       Promise.resolve(
         [...nodes].filter((n) => n.startsWith(`${dir}/`)).map((n) => n.slice(dir.length + 1)),
@@ -82,28 +103,42 @@ const many = (n: number): LaunchRequest[] =>
   Array.from({ length: n }, (_, i) => ({ provider: 'p1', kind: 'node', id: i + 1 }));
 
 describe('launch request queue', () => {
-  it('sends the creates of a large batch pipelined, not one round trip each', async () => {
+  it('sends a large batch in transactions of REQUEST_MULTI, not a create each', async () => {
     const { z, zk } = pipelineZk();
-    await drive(z, putLaunchRequests(zk, many(500)));
-    expect(z.maxInFlight).toBe(REQUEST_PIPELINE);
-    expect([...z.nodes].filter((n) => n.includes('/node-'))).toHaveLength(500);
+    const n = 2 * REQUEST_MULTI + 1;
+    await drive(z, putLaunchRequests(zk, many(n)));
+    expect(z.multis).toBe(3);
+    expect(z.calls).toBe(3);
+    expect([...z.nodes].filter((n) => n.includes('/node-'))).toHaveLength(n);
   });
 
-  it('takes a large queue with pipelined deletes and returns it in kind, id order', async () => {
+  it('takes a large queue in transactions and returns it in kind, id order', async () => {
     const { z, zk } = pipelineZk();
-    const requests = [...many(300), { provider: 'p1', kind: 'subnode' as const, id: 2 }];
+    const requests = [
+      ...many(REQUEST_MULTI + 300),
+      { provider: 'p1', kind: 'subnode' as const, id: 2 },
+    ];
     await drive(z, putLaunchRequests(zk, requests));
-    z.maxInFlight = 0;
+    z.calls = 0;
     const taken = await drive(z, removeLaunchRequests(zk, 'p1'));
-    expect(z.maxInFlight).toBe(REQUEST_PIPELINE);
+    expect(z.calls).toBe(2);
     expect(taken.map((r) => `${r.kind}-${r.id}`)).toEqual(
-      [...many(300).map((r) => `node-${r.id}`), 'subnode-2'].sort((a, b) => {
+      [...many(REQUEST_MULTI + 300).map((r) => `node-${r.id}`), 'subnode-2'].sort((a, b) => {
         const [ka, ia] = a.split('-');
         const [kb, ib] = b.split('-');
         return ka!.localeCompare(kb!) || Number(ia) - Number(ib);
       }),
     );
     expect([...z.nodes].filter((n) => /\/(node|subnode)-/.test(n))).toEqual([]);
+  });
+
+  it('falls back to pipelined single creates when a request of the batch exists', async () => {
+    const { z, zk } = pipelineZk();
+    await drive(z, putLaunchRequests(zk, many(3)));
+    z.maxInFlight = 0;
+    await drive(z, putLaunchRequests(zk, many(300)));
+    expect(z.maxInFlight).toBe(REQUEST_PIPELINE);
+    expect([...z.nodes].filter((n) => n.includes('/node-'))).toHaveLength(300);
   });
 
   it('keeps an existing request once and retries a create cut by a connection loss', async () => {

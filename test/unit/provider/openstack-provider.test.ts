@@ -292,6 +292,15 @@ describe('OpenStackProvider (stubbed clients)', () => {
     expect(cloud.calls.filter((c) => c === 'nova.getLimits')).toHaveLength(2);
   });
 
+  it('asks Nova for the limits once for many creates that find them stale at once', async () => {
+    const { p, cloud } = await setUp({ tuning: { limitsAgeMs: 0 } });
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => p.createServer({ ...REQUEST, name: `s-${i}` })),
+    );
+    expect(cloud.servers.size).toBe(8);
+    expect(cloud.calls.filter((c) => c === 'nova.getLimits').length).toBeLessThanOrEqual(2);
+  });
+
   it('reports quota from the limits and the flavors of the listed servers', async () => {
     const { p } = await setUp();
     await p.createServer(REQUEST);
