@@ -10,6 +10,7 @@ import { BaseService, delay, TaskGroup } from '../util/index.js';
 import type { Service, ServiceState } from '../util/index.js';
 import { NodepoolError } from '../errors.js';
 import { buildConnectTarget, validatePath } from './connect-string.js';
+import { watchConnection } from './connection-watchdog.js';
 import { NodeExistsError, SessionExpiredError, zkErrorFor } from './errors.js';
 import { zkLibrary } from './library.js';
 import { ZkOperations, rawCreate } from './operations.js';
@@ -49,10 +50,12 @@ export interface ZkClientOptions {
 /**
  * The ZooKeeper client Service. `start()` resolves once a session exists and the chroot has
  * been created (with all its levels) when missing. Afterwards reconnection is automatic and
- * unbounded; a session that expires is replaced by a new one. Requests made while
- * disconnected wait for the connection; reads, writes of data and deletes are retried after
- * a connection loss, creates are not (they may have been applied). Watches survive a
- * reconnect but not a lost session (as with Kazoo): re-read after a `lost` event.
+ * unbounded, and a server that stays silent (no handshake answer, no ping reply) is dropped
+ * and reconnected to (`connection-watchdog.ts`); a session that expires is replaced by a new
+ * one. Requests made while disconnected wait for the connection; reads, writes of data and
+ * deletes are retried after a connection loss, creates are not (they may have been applied).
+ * Watches survive a reconnect but not a lost session (as with Kazoo): re-read after a `lost`
+ * event.
  */
 export class ZkClient extends ZkOperations implements Service {
   /** `host:port,...` as sent to the library, without chroot. */
@@ -143,6 +146,7 @@ class ClientService extends BaseService {
   generation = 0;
   sessionId = '';
   private zk: Client | null = null;
+  private stopWatchdog: () => void = () => {};
   private inflight = new Set<(err: Error) => void>();
   private readonly log: Logger;
   private readonly sessionTimeoutMs: number;
@@ -299,6 +303,16 @@ class ClientService extends BaseService {
     zk.on('state', (s: ZkState) => {
       if (this.zk === zk) this.onRawState(zk, s);
     });
+    this.stopWatchdog = watchConnection(zk, {
+      servers: this.hosts.split(',').length,
+      onDrop: ({ phase, silentMs }) =>
+        this.log.warn(
+          { sessionId: this.sessionId, phase, silentMs },
+          phase === 'handshake'
+            ? 'ZooKeeper server accepted the connection but did not answer the handshake; reconnecting'
+            : 'ZooKeeper server sent nothing (not even a ping reply); reconnecting',
+        ),
+    });
     zk.connect();
   }
 
@@ -361,6 +375,7 @@ class ClientService extends BaseService {
   private detach(zk: Client, err: Error): void {
     // Our 'state' listener ignores a client that is no longer `this.zk`.
     this.zk = null;
+    this.stopWatchdog();
     for (const fail of [...this.inflight]) fail(err);
     this.inflight.clear();
     try {

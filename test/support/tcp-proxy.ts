@@ -2,7 +2,8 @@
  * A TCP proxy on 127.0.0.1 that tests can cut: `pause()` drops every connection and refuses
  * new ones until `resume()`. Used to hold a ZooKeeper client off its server, like a network
  * partition. `stall()` keeps every connection open but forwards nothing (a server that hangs)
- * until `resume()`.
+ * until `resume()`. `mute()` drops every connection, then accepts new ones and never answers
+ * them, even after `resume()` (a server that takes a connection and forgets it).
  */
 import net from 'node:net';
 
@@ -10,6 +11,9 @@ import net from 'node:net';
 export class TcpProxy {
   private paused = false;
   private stalled = false;
+  private muted = false;
+  /** Connections accepted while muted (they are read from and never answered). */
+  mutedConnections = 0;
   private readonly sockets = new Set<net.Socket>();
   /** Connections accepted while stalled, connected on `resume()`. */
   private held: Array<{ client: net.Socket; target: { host: string; port: number } }> = [];
@@ -43,6 +47,13 @@ export class TcpProxy {
       client.destroy();
       return;
     }
+    if (this.muted) {
+      this.track(client);
+      this.mutedConnections += 1;
+      client.on('error', () => client.destroy());
+      client.resume();
+      return;
+    }
     if (this.stalled) {
       this.track(client);
       client.pause();
@@ -72,9 +83,20 @@ export class TcpProxy {
     for (const s of this.sockets) s.pause();
   }
 
+  /**
+   * Drops every open connection, then accepts new ones, reads them and never answers nor
+   * closes them (as ZooKeeper 3.8.0 does to a client that connects while it starts up). They
+   * stay that way after `resume()`, which only makes later connections forward again.
+   */
+  mute(): void {
+    this.muted = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
   /** Accepts connections again; after `stall()`, forwards what was held. */
   resume(): void {
     this.paused = false;
+    this.muted = false;
     if (!this.stalled) return;
     this.stalled = false;
     for (const s of this.sockets) s.resume();

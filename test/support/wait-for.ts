@@ -40,3 +40,21 @@ export async function waitFor<T>(
     await delay(options.intervalMs ?? 50);
   }
 }
+
+/**
+ * Resolves or rejects as `promise` does, or rejects after `timeoutMs` with an error naming
+ * `step`, so a test that hangs says where. Not a speed check: give the step ample time.
+ */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, step: string): Promise<T> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      promise,
+      delay(timeoutMs, { signal: timer.signal }).then(() => {
+        throw new Error(`Timed out after ${timeoutMs} ms: ${step}`);
+      }),
+    ]);
+  } finally {
+    timer.abort();
+  }
+}

@@ -94,6 +94,13 @@ export function useZkFixture(address: ZooKeeperAddress | null): ZkFixture {
   return fixture;
 }
 
+/** The TcpProxy between a client made with {@link ZkFixture.proxiedClient} and its server. */
+export function proxyOf(client: ZkClient): TcpProxy {
+  const proxy = proxies.get(client);
+  if (proxy === undefined) throw new Error('not a client from fx.proxiedClient()');
+  return proxy;
+}
+
 /**
  * Expires the session of a client made with {@link ZkFixture.proxiedClient}: the proxy is
  * cut so the client cannot win its session back, a second connection joins the session
@@ -139,8 +146,12 @@ async function closeSessionFromOutside(
     });
     other.connect();
   });
-  await new Promise<void>((resolve) => {
-    other.once('disconnected', () => resolve());
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('second handle did not close')), 10_000);
+    other.once('disconnected', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     other.close();
   });
 }

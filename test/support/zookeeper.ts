@@ -81,7 +81,7 @@ export class ZooKeeperServer implements ZooKeeperAddress {
   ) {}
 
   /**
-   * Starts a server in a new temp dir on a free port and waits until it answers `ruok`.
+   * Starts a server in a new temp dir on a free port and waits until it serves.
    * `tickTimeMs` bounds session timeouts: [2, 120] ticks.
    */
   static async start(options: { tickTimeMs?: number } = {}): Promise<ZooKeeperServer> {
@@ -97,7 +97,7 @@ export class ZooKeeperServer implements ZooKeeperAddress {
       `clientPort=${port}`,
       'clientPortAddress=127.0.0.1',
       'admin.enableServer=false',
-      '4lw.commands.whitelist=ruok,srvr,stat,cons',
+      '4lw.commands.whitelist=ruok,srvr,stat,cons,conf',
       `minSessionTimeout=${2 * tick}`,
       `maxSessionTimeout=${120 * tick}`,
       'maxClientCnxns=0',
@@ -153,14 +153,29 @@ export class ZooKeeperServer implements ZooKeeperAddress {
         resolve();
       }),
     );
+    // `ruok` is answered as soon as the port is bound, before the server serves; ZooKeeper
+    // 3.8.0 neither answers nor closes a client connection made then (a NullPointerException
+    // in its close). `srvr` names the mode only once the server serves.
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) break;
-      if ((await fourLetter(this.port, 'ruok')) === 'imok') return;
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(
+          `ZooKeeper on port ${this.port} exited (${child.exitCode ?? child.signalCode}) before serving; see ${this.dir}/zookeeper.log`,
+        );
+      const out = await fourLetter(this.port, 'srvr');
+      if (out !== null && /^Mode: standalone$/m.test(out)) {
+        // The port was free when picked (or before a restart): make sure no other server took it.
+        const conf = (await fourLetter(this.port, 'conf')) ?? '';
+        const dataDir = /^dataDir=(.*)$/m.exec(conf)?.[1] ?? '(no answer to conf)';
+        if (dataDir.startsWith(path.join(this.dir, 'data'))) return;
+        throw new Error(
+          `Port ${this.port} is served by another ZooKeeper (dataDir ${dataDir}), not the one in ${this.dir}`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(
-      `ZooKeeper on port ${this.port} did not answer within 120 s; see ${this.dir}/zookeeper.log`,
+      `ZooKeeper on port ${this.port} did not serve within 120 s; see ${this.dir}/zookeeper.log`,
     );
   }
 

@@ -47,6 +47,19 @@ if (skip !== null)
   process.stderr.write(`\n*** SKIPPED: nodepoold against the real OpenStack: ${skip} ***\n\n`);
 
 const LABELS = { small: 2, large: 1 };
+/** clouds.yaml `api_timeout` (s): the bound of every cloud call. */
+const API_TIMEOUT_S = 60;
+/**
+ * The launcher's `deleteTimeoutMs` here: how long one deletion waits for its server to leave
+ * Nova's list before it fails (and the next cleanup, every 2 s here, tries it again).
+ */
+const DELETE_TIMEOUT_MS = 180_000;
+/**
+ * What the daemon promises for the drain: a marked node is taken by the next pass or
+ * cleanup run (2 s), its calls before the wait take at most one slow call (`api_timeout`;
+ * they normally take well under a second) and the wait at most `DELETE_TIMEOUT_MS`.
+ */
+const DRAIN_TIMEOUT_MS = DELETE_TIMEOUT_MS + API_TIMEOUT_S * 1000 + 2000;
 
 describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
   let project: RealCloudProject;
@@ -131,7 +144,7 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
         '      project_domain_name: Default',
         `    region_name: ${project.regionName}`,
         '    identity_api_version: 3',
-        '    api_timeout: 60',
+        `    api_timeout: ${API_TIMEOUT_S}`,
         '',
       ].join('\n'),
     );
@@ -180,6 +193,24 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
     return out;
   }
 
+  /** The nodes and servers still there and what the launcher is deleting, for a failed wait. */
+  async function whatIsLeft(): Promise<string> {
+    const now = Date.now();
+    const nodes = (await db.nodes.list()).map(
+      (n) =>
+        `node ${n.id} ${n.state === null ? '?' : stateName(n.state)} for ${Math.round(now / 1000 - (n.stateTime ?? 0))} s, server ${n.externalId}`,
+    );
+    const servers = await provider
+      .listServers()
+      .then((list) => list.map((s) => `server ${s.id} ${s.rawStatus}`))
+      .catch((e: unknown) => [`servers not listed: ${String(e)}`]);
+    const d = launcher?.diagnostics();
+    const deleting = d
+      ? `deleting ${JSON.stringify(d.deletesInFlight)}, crons ${JSON.stringify(d.cronsRunning)}`
+      : '';
+    return [...nodes, ...servers, deleting].join('; ');
+  }
+
   it('fills two labels, replaces a deleted node, and leaves nothing behind when drained', async () => {
     // An image in Glance (any bytes: nothing boots) and its upload record in ZooKeeper.
     const file = path.join(dir, 'e2e-image.qcow2');
@@ -212,7 +243,7 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
       noDeletes: false,
       noLaunches: false,
       stats: createNoopStats(),
-      timing: { intervalMs: 2000 },
+      timing: { intervalMs: 2000, deleteTimeoutMs: DELETE_TIMEOUT_MS },
       providerTuning: { serverListAgeMs: 1000, activePollMs: 1000, deletePollMs: 1000 },
       ssh: redirectSeam(sshd.host, sshd.port, {
         nodepoolDir: path.join(sshd.dir, 'etc-nodepool'),
@@ -258,11 +289,15 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
     });
     for (const n of await db.nodes.list()) await db.nodes.update(n.id, { state: 'delete' });
     launcher.wake();
-    await waitFor(async () => (await db.nodes.list()).length === 0, {
-      timeoutMs: 120_000,
-      intervalMs: 1000,
-      what: 'every node deleted',
-    });
+    try {
+      await waitFor(async () => (await db.nodes.list()).length === 0, {
+        timeoutMs: DRAIN_TIMEOUT_MS,
+        intervalMs: 1000,
+        what: 'every node deleted',
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; left: ${await whatIsLeft()}`, { cause: err });
+    }
     await waitFor(async () => (await provider.listServers()).length === 0, {
       timeoutMs: 60_000,
       intervalMs: 1000,
@@ -270,5 +305,5 @@ describe.skipIf(skip !== null)('nodepoold against the real OpenStack', () => {
     });
     expect(await provider.listServers()).toEqual([]);
     expect((await provider.listFloatingIps?.()) ?? []).toEqual([]);
-  }, 480_000);
+  }, 900_000);
 });
