@@ -12,7 +12,6 @@ import { buildKnexConfig, DEFAULT_POOL_MAX } from './knex-config.js';
 import type { PoolOptions } from './knex-config.js';
 import { JobRepo } from './job-repo.js';
 import { runMigrations } from './migrations.js';
-import { GroupCommit } from './group-commit.js';
 import { NodeRepo } from './node-repo.js';
 import type { RepoContext } from './records.js';
 import { ensureUpstreamSchema } from './schema.js';
@@ -49,8 +48,6 @@ export class Database implements Repos {
   readonly jobs: JobRepo;
   readonly snapshotImages: SnapshotImageRepo;
   private closing: Promise<void> | null = null;
-  /** Groups the pool's single-statement node writes (see group-commit.ts). */
-  private readonly group: GroupCommit;
 
   /** @internal */
   constructor(
@@ -63,21 +60,15 @@ export class Database implements Repos {
     readonly poolMax: number,
     private readonly now: () => number,
   ) {
-    this.group = new GroupCommit(knex);
-    const repos = this.reposFor(knex, this.group);
+    const repos = this.reposFor(knex);
     this.nodes = repos.nodes;
     this.subnodes = repos.subnodes;
     this.jobs = repos.jobs;
     this.snapshotImages = repos.snapshotImages;
   }
 
-  private reposFor(knex: Knex, group?: GroupCommit): Repos {
-    const ctx: RepoContext = {
-      knex,
-      dialect: this.dialect,
-      now: this.now,
-      ...(group === undefined ? {} : { group }),
-    };
+  private reposFor(knex: Knex): Repos {
+    const ctx: RepoContext = { knex, dialect: this.dialect, now: this.now };
     return {
       nodes: new NodeRepo(ctx),
       subnodes: new SubnodeRepo(ctx),
@@ -103,7 +94,7 @@ export class Database implements Repos {
 
   /** Closes the pool after running queries finish. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.group.drain().then(() => this.knex.destroy());
+    this.closing ??= this.knex.destroy();
     return this.closing;
   }
 }

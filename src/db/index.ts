@@ -5,7 +5,6 @@ export { DbUriError } from './errors.js';
 export { buildKnexConfig, DEFAULT_POOL_MAX } from './knex-config.js';
 export type { BuiltKnexConfig, PoolOptions } from './knex-config.js';
 export { Database, openDatabase, acquireDatabase } from './database.js';
-export { GroupCommit, GROUP_COMMIT_MAX } from './group-commit.js';
 export type { DatabaseOptions, DatabaseLease, Repos } from './database.js';
 export type {
   JobStore,

@@ -183,14 +183,8 @@ export class NodeRepo {
       cols.state_time = this.ctx.now();
     }
     if (Object.keys(cols).length === 0) return (await this.get(id)) !== undefined;
-    const n = await this.write((k) => k('node').where('id', id).update(cols));
+    const n = await this.ctx.knex('node').where('id', id).update(cols);
     return Number(n) > 0;
-  }
-
-  /** Runs one write statement, grouped with the writes queued beside it when it can be. */
-  private write<T>(run: (knex: Knex) => Promise<T>): Promise<T> {
-    const group = this.ctx.group;
-    return group === undefined ? run(this.ctx.knex) : group.submit(run);
   }
 
   /**
@@ -219,9 +213,11 @@ export class NodeRepo {
   ): Promise<boolean> {
     if (from.length === 0) return false;
     const cols = { ...toColumns(also), state: stateCode(to), state_time: this.ctx.now() };
-    const n = await this.write((k) =>
-      k('node').where('id', id).whereIn('state', from.map(stateCode)).update(cols),
-    );
+    const n = await this.ctx
+      .knex('node')
+      .where('id', id)
+      .whereIn('state', from.map(stateCode))
+      .update(cols);
     return Number(n) > 0;
   }
 

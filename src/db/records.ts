@@ -2,7 +2,6 @@
  * Row types of upstream's tables, in camelCase, and their mapping to and from columns.
  */
 import type { Knex } from 'knex';
-import type { GroupCommit } from './group-commit.js';
 import type { Dialect } from './dburi.js';
 
 /** One `node` row. `state` is the stored code (see `node-state.ts`); it may be unknown. */
@@ -134,11 +133,6 @@ export interface RepoContext {
   readonly dialect: Dialect;
   /** Current time in whole Unix seconds. */
   readonly now: () => number;
-  /**
-   * Commits single-statement writes that queue together in one transaction (the pool's
-   * repos); absent inside a caller's transaction, where each write runs in it at once.
-   */
-  readonly group?: GroupCommit;
 }
 
 /** Inserts `row` into `table` and returns the new id, on every dialect. */
