@@ -61,6 +61,8 @@ export interface ClusterEnv {
   nodeRows(): Promise<number>;
   /** CPU seconds (user + system) of each daemon so far, by launcher name. */
   cpuSeconds(): Record<string, number>;
+  /** CPU seconds of the fake cloud process so far. */
+  cloudCpuSeconds(): number;
   /** Output of all daemons (a tail, for error messages). */
   output(): string;
   /** Names of daemons that have exited. */
@@ -130,6 +132,16 @@ function procCpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** Busy and total CPU seconds of the whole machine so far (all cores, from /proc/stat). */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1);
+  const ticks = cpu.map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  // idle and iowait
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
 }
 
 /** Starts the fake cloud, the database and the daemons (with no demand yet). */
@@ -269,6 +281,7 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
       },
       cpuSeconds: () =>
         Object.fromEntries(daemons.map((d) => [d.name, procCpuSeconds(d.child.pid ?? 0)])),
+      cloudCpuSeconds: () => procCpuSeconds(cloud.pid),
       output,
       exited: exitedNames,
       stop: stopAll,

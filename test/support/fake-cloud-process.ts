@@ -38,9 +38,12 @@ export class FakeCloudProcess {
   /** Spawns the fake cloud and resolves once it has printed its auth URL. */
   static async start(options: FakeCloudProcessOptions = {}): Promise<FakeCloudProcess> {
     const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    // For a benchmark's profile of the cloud side (`BENCH_CPU_PROF`, as the daemons use).
+    const prof = process.env['BENCH_CPU_PROF'];
     const child = spawn(
       process.execPath,
       [
+        ...(prof === undefined || prof === '' ? [] : ['--cpu-prof', '--cpu-prof-dir', prof]),
         '--import',
         loader,
         path.join(ROOT, 'src/cmd/nodepool-fake-cloud-main.ts'),
