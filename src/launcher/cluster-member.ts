@@ -27,6 +27,7 @@ import type { LaunchSpec } from './node-launcher.js';
 import type { NodeDeleter } from './node-deleter.js';
 import type { PassStarter } from './pass.js';
 import type { LaunchPolicies } from './policies/index.js';
+import { RequestBatches } from './request-batches.js';
 import { recoverProvider } from './startup-recovery.js';
 import type { RecoverySpared } from './startup-recovery.js';
 import { launchSubnode } from './subnode-launcher.js';
@@ -60,12 +61,6 @@ interface ProviderWork {
 }
 
 const key = (kind: LaunchRequest['kind'], id: number): string => `${kind}:${id}`;
-
-/**
- * A leader's pass starts sending launch requests to their owners once this many are queued
- * (and sends the rest when it ends); while one batch is being written the next one grows.
- */
-export const REQUEST_CHUNK = 32;
 
 /** The launcher's side of the cluster contract; see the file comment. */
 export class ClusterMember implements ClusterHooks {
@@ -226,26 +221,11 @@ export class ClusterMember implements ClusterHooks {
     }
     // Requests go out while the pass goes on, not once at its end: a pass that inserts
     // thousands of rows would otherwise leave the other owners' clouds idle until its last
-    // insert (the `launcher-cluster-throughput` bench). One send at a time; what queues
-    // meanwhile goes in the next (a ZooKeeper transaction each), so the batches grow with
-    // the load and a quiet pass's few requests wait for nothing but the pass's end.
-    let batch: LaunchRequest[] = [];
-    let sending: Promise<void> | null = null;
-    let ended = false;
-    const send = (): void => {
-      if (sending !== null || batch.length === 0 || (!ended && batch.length < REQUEST_CHUNK))
-        return;
-      const chunk = batch;
-      batch = [];
-      sending = this.sendRequests(cluster, chunk).finally(() => {
-        sending = null;
-        send();
-      });
-    };
+    // insert (the `launcher-cluster-throughput` bench).
+    const batches = new RequestBatches((batch) => this.sendRequests(cluster, batch));
     const request = (r: LaunchRequest): void => {
-      batch.push(r);
       this.unrequested.add(key(r.kind, r.id));
-      send();
+      batches.add(r);
     };
     const starter: PassStarter = {
       launch: (spec) => {
@@ -260,11 +240,7 @@ export class ClusterMember implements ClusterHooks {
     try {
       return await run(starter);
     } finally {
-      ended = true;
-      send();
-      // `sending` is set again by each send's end while a batch is left.
-      const inFlight = (): Promise<void> | null => sending;
-      for (let p = inFlight(); p !== null; p = inFlight()) await p;
+      await batches.end();
     }
   }
 

@@ -6,7 +6,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Cluster, LaunchRequest } from '../../../src/cluster/index.js';
-import { ClusterMember, REQUEST_CHUNK } from '../../../src/launcher/cluster-member.js';
+import { ClusterMember } from '../../../src/launcher/cluster-member.js';
+import { REQUEST_CHUNK } from '../../../src/launcher/request-batches.js';
 import type { ClusterMemberDeps } from '../../../src/launcher/cluster-member.js';
 import type { LaunchSpec } from '../../../src/launcher/node-launcher.js';
 
