@@ -52,6 +52,11 @@ export interface OpenStackProviderOptions extends ProviderDeps {
   connect?: OpenStackConnector;
 }
 
+/** True for the error a stopped provider's calls fail with (see providerStoppedError). */
+function isStopped(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ERR_PROVIDER_STOPPED';
+}
+
 const DEFAULTS = {
   serverListAgeMs: 5000,
   waitingListAgeMs: 500,
@@ -453,13 +458,29 @@ export class OpenStackProvider extends BaseService implements Provider {
       const ageMs = this.waitingListAge();
       const pollMs = Math.min(this.tuning.activePollMs, ageMs);
       const minStart = seen === Number.NEGATIVE_INFINITY ? this.clock.now() - ageMs : seen + 1e-3;
-      const list = await this.servers.get({ ...o, minStart });
-      seen = Math.max(seen, this.servers.cachedAt ?? seen);
-      const raw = list.find((s) => s.id === id);
-      const info = raw === undefined ? null : ((await this.toInfo([raw], o))[0] ?? null);
-      if (info?.status === 'active') return this.withPublicAddress(info, o);
-      if (info?.status === 'error') throw this.failed(info);
-      if (info) last = `status is ${info.rawStatus}`;
+      let list: NovaServer[] | null = null;
+      try {
+        list = await this.servers.get({ ...o, minStart });
+      } catch (err) {
+        // As upstream: a list that fails is tried again at the next poll, until the
+        // timeout; only a stop (of the caller or of this provider) ends the wait early.
+        if (o.signal?.aborted === true || isStopped(err)) throw err;
+        last = `the last server list failed: ${err instanceof Error ? err.message : String(err)}`;
+        this.log.warn(
+          { err },
+          'Unable to list servers while waiting for server %s in provider %s: will retry',
+          id,
+          this.name,
+        );
+      }
+      if (list !== null) {
+        seen = Math.max(seen, this.servers.cachedAt ?? seen);
+        const raw = list.find((s) => s.id === id);
+        const info = raw === undefined ? null : ((await this.toInfo([raw], o))[0] ?? null);
+        if (info?.status === 'active') return this.withPublicAddress(info, o);
+        if (info?.status === 'error') throw this.failed(info);
+        if (info) last = `status is ${info.rawStatus}`;
+      }
       if (Date.now() >= deadline) {
         throw new ProviderError(
           `Cannot wait for server "${id}" in provider "${this.name}": not ACTIVE after ${o.timeoutMs} ms: ${last}`,

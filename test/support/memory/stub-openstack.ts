@@ -5,7 +5,7 @@
  * shows on the server at once. Calls the tests do not use throw.
  */
 import type { CompiledProvider } from '../../../src/config/index.js';
-import { ResourceNotFoundError } from '../../../src/provider/index.js';
+import { ProviderError, ResourceNotFoundError } from '../../../src/provider/index.js';
 import type {
   GlanceApi,
   NeutronApi,
@@ -56,6 +56,8 @@ export class StubCloud {
   hasNetwork = true;
   /** The status a new server gets (`ERROR` plays a failed boot). */
   createStatus = 'BUILD';
+  /** How many of the next server lists fail with a 503 (a cloud API fault). */
+  failLists = 0;
   /** The session options the provider connected with. */
   session: KeystoneSessionOptions | null = null;
   private next = 1;
@@ -125,6 +127,17 @@ export class StubCloud {
       },
       listServers: () => {
         this.log('nova.listServers');
+        if (this.failLists > 0) {
+          this.failLists--;
+          return Promise.reject(
+            new ProviderError('compute answered 503', {
+              provider: 'stub',
+              service: 'compute',
+              status: 503,
+              code: 'ERR_PROVIDER_SERVER',
+            }),
+          );
+        }
         return Promise.resolve([...this.servers.values()].map((s) => structuredClone(s)));
       },
       deleteServer: (id) => {

@@ -259,6 +259,31 @@ describe('OpenStackProvider (stubbed clients)', () => {
     );
   });
 
+  it('polls on through failing server lists until the server is ACTIVE, as upstream does', async () => {
+    const { p, cloud } = await setUp();
+    const { id } = await p.createServer(REQUEST);
+    cloud.boot(id);
+    cloud.failLists = 3;
+    const info = await p.waitForServer(id, { timeoutMs: 5000 });
+    expect(info.status).toBe('active');
+    expect(cloud.failLists).toBe(0);
+    expect(cloud.calls.filter((c) => c === 'nova.listServers').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('times out naming the failing list when every poll fails, and stops at once on abort', async () => {
+    const { p, cloud } = await setUp();
+    const { id } = await p.createServer(REQUEST);
+    cloud.failLists = 1_000_000;
+    const err = await p.waitForServer(id, { timeoutMs: 30 }).catch((e: unknown) => e);
+    expect((err as ProviderError).code).toBe('ERR_PROVIDER_TIMEOUT');
+    expect((err as Error).message).toContain('the last server list failed: compute answered 503');
+    const stop = new AbortController();
+    stop.abort(new Error('stopping'));
+    await expect(p.waitForServer(id, { timeoutMs: 5000, signal: stop.signal })).rejects.toThrow(
+      'stopping',
+    );
+  });
+
   it('deletes the floating IPs on a server port before the server, and reports a missing server', async () => {
     const { p, cloud } = await setUp();
     const { id } = await p.createServer(REQUEST);
