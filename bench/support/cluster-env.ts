@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,7 @@ import { FakeCloudProcess } from '../../test/support/fake-cloud-process.js';
 import type { SqlBackendInfo } from '../../test/support/sql-backends.js';
 import { createTestDatabase } from '../../test/support/sql-db.js';
 import type { ZooKeeperEnsemble } from '../../test/support/zookeeper-ensemble.js';
+import { procCpuSeconds, requireFreshBuild } from './proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -70,26 +71,6 @@ export interface ClusterEnv {
   stop(): Promise<void>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-function requireFreshBuild(): void {
-  const main = path.join(ROOT, 'dist/cmd/nodepoold-main.js');
-  if (
-    !existsSync(main) ||
-    newestMtime(path.join(ROOT, 'dist')) < newestMtime(path.join(ROOT, 'src'))
-  )
-    throw new Error(
-      'Cannot run the cluster benchmark: dist/ is missing or older than src/: run `npm run build` first',
-    );
-}
-
 function configYaml(o: ClusterEnvOptions, demand: boolean): string {
   const lines = [
     'cron:',
@@ -124,29 +105,9 @@ function configYaml(o: ClusterEnvOptions, demand: boolean): string {
   return lines.join('\n');
 }
 
-function procCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/** Busy and total CPU seconds of the whole machine so far (all cores, from /proc/stat). */
-export function machineCpuSeconds(): { busy: number; total: number } {
-  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1);
-  const ticks = cpu.map(Number);
-  const total = ticks.reduce((a, b) => a + b, 0);
-  // idle and iowait
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return { busy: (total - idle) / 100, total: total / 100 };
-}
-
 /** Starts the fake cloud, the database and the daemons (with no demand yet). */
 export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv> {
-  requireFreshBuild();
+  requireFreshBuild('the cluster benchmark');
   const cleanups: Array<() => Promise<unknown>> = [];
   const stopAll = async (): Promise<void> => {
     for (const step of cleanups.reverse()) {

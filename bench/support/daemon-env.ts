@@ -7,7 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, statSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,7 @@ import { ImageBuilds, ZkClient } from '../../src/zk/index.js';
 import { FakeCloudProcess } from '../../test/support/fake-cloud-process.js';
 import { createTestDatabase } from '../../test/support/sql-db.js';
 import { ZooKeeperServer, zooKeeperUnavailableReason } from '../../test/support/zookeeper.js';
+import { procCpuSeconds, requireFreshBuild } from './proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -71,28 +72,6 @@ export interface DaemonEnv {
   stop(): Promise<void>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Refuses a `dist/` older than `src/`: the shipped daemon is what gets measured. */
-function requireFreshBuild(): void {
-  const main = path.join(ROOT, 'dist/cmd/nodepoold-main.js');
-  if (
-    !existsSync(main) ||
-    newestMtime(path.join(ROOT, 'dist')) < newestMtime(path.join(ROOT, 'src'))
-  ) {
-    throw new Error(
-      'Cannot run the daemon benchmarks: dist/ is missing or older than src/: run `npm run build` first',
-    );
-  }
-}
-
 function configYaml(zk: ZooKeeperServer, o: DaemonEnvOptions, keyPath: string): string {
   const lines = [
     'cron:',
@@ -126,13 +105,6 @@ function configYaml(zk: ZooKeeperServer, o: DaemonEnvOptions, keyPath: string): 
   );
   lines.push('targets:', '  - name: bench-target', '');
   return lines.join('\n');
-}
-
-/** /proc/<pid>/stat utime + stime, in seconds. */
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function procPeakRssMiB(pid: number): number {
@@ -179,7 +151,7 @@ function spawnDaemon(
 export async function startDaemonEnv(o: DaemonEnvOptions): Promise<DaemonEnv> {
   const reason = zooKeeperUnavailableReason();
   if (reason !== null) throw new Error(`Cannot run the daemon benchmarks: ${reason}`);
-  if (o.fakeSsh !== true) requireFreshBuild();
+  if (o.fakeSsh !== true) requireFreshBuild('the daemon benchmarks');
   const cleanups: Array<() => Promise<unknown>> = [];
   const stopAll = async (): Promise<void> => {
     for (const step of cleanups.reverse()) {

@@ -18,6 +18,7 @@
  */
 import type { Cluster, ClusterHooks, LaunchReport, LaunchRequest } from '../cluster/index.js';
 import { stateCode } from '../db/index.js';
+import type { SubnodeRecord } from '../db/index.js';
 import { getLogger } from '../log/index.js';
 import type { TaskGroup } from '../util/index.js';
 import { delay, untilAborted } from '../util/index.js';
@@ -288,7 +289,7 @@ export class ClusterMember implements ClusterHooks {
     const config = this.deps.ctx.config();
     const building = stateCode('building');
     let started = 0;
-    const subs = new Map<number, Awaited<ReturnType<typeof db.subnodes.get>>>();
+    const subs = new Map<number, SubnodeRecord | undefined>();
     for (const r of requests) if (r.kind === 'subnode') subs.set(r.id, await db.subnodes.get(r.id));
     // One query for the lot: a leader's pass can hand over thousands at once.
     const rows = await db.nodes.getMany(
