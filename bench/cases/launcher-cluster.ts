@@ -156,6 +156,11 @@ const clusterThroughput = {
         'daemon CPU % of a core (mean)': cpu.reduce((s, c) => s + c, 0) / cpu.length,
         'daemon CPU % of a core (max)': Math.max(...cpu),
         'fake cloud CPU % of a core (mean)': mean(trials.map((t) => t.cloudPct)),
+        // CPU per call steadies the comparison of two builds: calls/s swings with the machine.
+        'daemons CPU ms per call (all three, mean)': mean(
+          trials.map((t) => (t.cpuPct.reduce((s, c) => s + c, 0) * 10) / t.callsPerS),
+        ),
+        'fake cloud CPU ms per call (mean)': mean(trials.map((t) => (t.cloudPct * 10) / t.callsPerS)),
         // Near 100: the figure is bound by this machine's cores, shared by the daemons, the
         // fake cloud, the ZooKeeper ensemble and the database.
         'machine busy % of all cores (mean)': mean(trials.map((t) => t.machinePct)),

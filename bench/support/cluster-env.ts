@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,10 +143,14 @@ export async function startClusterEnv(o: ClusterEnvOptions): Promise<ClusterEnv>
         externalName: cloudImage.name,
       });
     const names = Array.from({ length: o.launchers }, (_, i) => `bench-l${i + 1}`);
+    // Not beside nodepool.yaml: every daemon watches that directory, and a log written there
+    // would wake all of them at each line (operators keep logs under /var/log).
+    const logDir = path.join(dir, 'logs');
+    await mkdir(logDir);
     const prof = o.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir];
     const daemons: Array<{ name: string; child: ChildProcess; log: string }> = [];
     for (const name of names) {
-      const log = path.join(dir, `${name}.log`);
+      const log = path.join(logDir, `${name}.log`);
       const fd = openSync(log, 'a');
       let child: ChildProcess;
       try {
