@@ -160,7 +160,9 @@ const clusterThroughput = {
         'daemons CPU ms per call (all three, mean)': mean(
           trials.map((t) => (t.cpuPct.reduce((s, c) => s + c, 0) * 10) / t.callsPerS),
         ),
-        'fake cloud CPU ms per call (mean)': mean(trials.map((t) => (t.cloudPct * 10) / t.callsPerS)),
+        'fake cloud CPU ms per call (mean)': mean(
+          trials.map((t) => (t.cloudPct * 10) / t.callsPerS),
+        ),
         // Near 100: the figure is bound by this machine's cores, shared by the daemons, the
         // fake cloud, the ZooKeeper ensemble and the database.
         'machine busy % of all cores (mean)': mean(trials.map((t) => t.machinePct)),

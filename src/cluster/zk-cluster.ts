@@ -78,6 +78,8 @@ export interface ZkClusterOptions {
 export class ZkCluster implements Cluster {
   readonly self: string;
   private readonly client: ZkClient;
+  /** Request directories this member made or found (see putLaunchRequests). */
+  private readonly requestDirs = new Set<string>();
   private readonly log: Logger;
   private readonly retryMs: number;
   private readonly launches: boolean;
@@ -196,7 +198,7 @@ export class ZkCluster implements Cluster {
   }
 
   requestLaunches(requests: readonly LaunchRequest[]): Promise<void> {
-    return putLaunchRequests(this.client, requests);
+    return putLaunchRequests(this.client, requests, this.requestDirs);
   }
 
   takeLaunchRequests(provider: string): Promise<LaunchRequest[]> {

@@ -62,6 +62,9 @@ export const REQUEST_MULTI = 500;
  */
 export const REQUEST_PIPELINE = 64;
 
+/** How many request transactions are in flight at once. */
+export const REQUEST_MULTI_PIPELINE = 8;
+
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
 async function eachPipelined<T>(
   items: readonly T[],
@@ -106,7 +109,8 @@ function putOne(zk: ClusterZk, r: LaunchRequest): Promise<void> {
 }
 
 /**
- * Creates each request znode (with its parents); one that exists already is kept. Requests
+ * Creates each request znode (with its parents; `knownDirs` are the parents already made, kept
+ * up to date); one that exists already is kept. Requests
  * go in transactions of {@link REQUEST_MULTI}; a transaction that fails because one of its
  * znodes exists (a retried batch) or on a connection loss (it may have been applied) is
  * done again one create at a time, which keeps what exists.
@@ -114,18 +118,32 @@ function putOne(zk: ClusterZk, r: LaunchRequest): Promise<void> {
 export async function putLaunchRequests(
   zk: ClusterZk,
   requests: readonly LaunchRequest[],
+  knownDirs: Set<string> = new Set(),
 ): Promise<void> {
-  // The parents first: a transaction cannot make them.
-  for (const provider of new Set(requests.map((r) => r.provider)))
-    await retryOnLoss(zk, () => zk.mkdirp(requestDir(provider)));
-  for (const slice of slices(requests, REQUEST_MULTI)) {
+  // The parents first: a transaction cannot make them. Those made before are not asked
+  // about again (a round trip before each batch); one deleted since fails its transaction,
+  // which is then done one create at a time, parents included.
+  await Promise.all(
+    [...new Set(requests.map((r) => requestDir(r.provider)))]
+      .filter((dir) => !knownDirs.has(dir))
+      .map(async (dir) => {
+        await retryOnLoss(zk, () => zk.mkdirp(dir));
+        knownDirs.add(dir);
+      }),
+  );
+  // The transactions pipelined: the session keeps them in order, and a big batch goes over
+  // in one round trip instead of one per transaction.
+  await eachPipelined(slices(requests, REQUEST_MULTI), REQUEST_MULTI_PIPELINE, async (slice) => {
     try {
       await zk.multi(slice.map((r) => ({ op: 'create', path: requestPath(r) })));
     } catch (err) {
-      if (!(err instanceof NodeExistsError || err instanceof ConnectionLossError)) throw err;
+      const gone = err instanceof NoNodeError;
+      if (!(gone || err instanceof NodeExistsError || err instanceof ConnectionLossError))
+        throw err;
+      if (gone) for (const r of slice) knownDirs.delete(requestDir(r.provider));
       await eachPipelined(slice, REQUEST_PIPELINE, (r) => putOne(zk, r));
     }
-  }
+  });
 }
 
 /** The pending requests of `provider`, by kind then id. */

@@ -9,6 +9,8 @@ import type { NodeState } from './node-state.js';
 import { insertReturningId, toColumns, toNode } from './records.js';
 import type { NodeRecord, RepoContext } from './records.js';
 
+type Row = Record<string, unknown>;
+
 /** Fields of a new node; `state` defaults to `building`. */
 export interface NewNode {
   readonly providerName: string;
@@ -96,21 +98,39 @@ export class NodeRepo {
   async createMany(fields: readonly NewNode[]): Promise<NodeRecord[]> {
     if (fields.length === 0) return [];
     const now = this.ctx.now();
+    const rows = fields.map((f) => {
+      const { state = 'building', ...rest } = f;
+      return { ...toColumns(rest), state: stateCode(state), state_time: now };
+    });
+    if (this.ctx.dialect !== 'mysql') {
+      // One statement that answers with the rows (SQLite >= 3.35, PostgreSQL): a quarter of
+      // the cost of an insert per row and a read back.
+      // Knex writes SQLite's multi-row insert as a compound SELECT, at most 500 terms.
+      const insert = async (knex: Knex | Knex.Transaction): Promise<Row[]> => {
+        const out: Row[] = [];
+        for (let i = 0; i < rows.length; i += 200)
+          out.push(
+            ...((await knex('node')
+              .insert(rows.slice(i, i + 200))
+              .returning('*')) as Row[]),
+          );
+        return out;
+      };
+      const back =
+        rows.length <= 200
+          ? await insert(this.ctx.knex)
+          : await this.ctx.knex.transaction((trx) => insert(trx));
+      return back.map(toNode).sort((a, b) => a.id - b.id);
+    }
+    // MySQL has no RETURNING, and its ids of one multi-row insert need not be consecutive.
     const ids = await this.ctx.knex.transaction(async (trx) => {
       const tx = { ...this.ctx, knex: trx };
       const out: number[] = [];
-      for (const f of fields) {
-        const { state = 'building', ...rest } = f;
-        const row = { ...toColumns(rest), state: stateCode(state), state_time: now };
-        out.push(await insertReturningId(tx, 'node', row));
-      }
+      for (const row of rows) out.push(await insertReturningId(tx, 'node', row));
       return out;
     });
-    const rows = (await this.ctx.knex('node').whereIn('id', ids).select('*')) as Record<
-      string,
-      unknown
-    >[];
-    const byId = new Map(rows.map((r) => [Number(r['id']), toNode(r)]));
+    const read = (await this.ctx.knex('node').whereIn('id', ids).select('*')) as Row[];
+    const byId = new Map(read.map((r) => [Number(r['id']), toNode(r)]));
     return ids.map((id) => {
       const node = byId.get(id);
       if (!node) throw new Error(`Cannot read node ${id} back after inserting it`);

@@ -174,11 +174,13 @@ export class FakeCloud extends BaseService {
   }
 
   protected async doStart(): Promise<void> {
+    let origin: string | undefined;
     const deps = {
       store: this.store,
       lifecycle: this.lifecycle,
       services: this.services,
-      origin: () => this.origin,
+      // Read at the first request (after listen), then kept: it cannot change while running.
+      origin: () => (origin ??= this.origin),
       signal: this.signal,
     };
     const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {

@@ -108,15 +108,26 @@ const MAX_JSON_BYTES = 1024 * 1024;
  * @throws ApiError 400 for invalid JSON, 413 for a body over 1 MiB.
  */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_JSON_BYTES) throw new ApiError(413, 'Request body is larger than 1 MiB');
-    chunks.push(buf);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  // Events, not `for await`: an async iterator per request cost more than the rest of a create.
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JSON_BYTES) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new ApiError(413, 'Request body is larger than 1 MiB'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new ApiError(400, 'The request body was cut short'));
+    });
+  });
   if (text.trim() === '') return null;
   try {
     return JSON.parse(text) as unknown;

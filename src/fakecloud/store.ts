@@ -82,7 +82,11 @@ export class FakeCloudStore {
   readonly subnets = new Map<string, SubnetRecord>();
   readonly ports = new Map<string, PortRecord>();
   readonly floatingIps = new Map<string, FloatingIpRecord>();
-  readonly servers = new Map<string, ServerRecord>();
+  private readonly serverMap = new Map<string, ServerRecord>();
+  /** Every server, by id; added by {@link addServer}, removed by `deleteServer`. */
+  readonly servers: ReadonlyMap<string, ServerRecord> = this.serverMap;
+  /** What each project's servers take, kept as servers come and go (a create checks it). */
+  private readonly used = new Map<string, { instances: number; cores: number; ramMb: number }>();
   readonly keypairs = new Map<string, KeypairRecord>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly calls = new Map<string, number>();
@@ -136,7 +140,8 @@ export class FakeCloudStore {
       this.subnets,
       this.ports,
       this.floatingIps,
-      this.servers,
+      this.serverMap,
+      this.used,
       this.keypairs,
       this.tokens,
       this.calls,
@@ -392,7 +397,8 @@ export class FakeCloudStore {
       }
     }
     for (const p of server.portIds) this.deletePort(p);
-    this.servers.delete(id);
+    this.serverMap.delete(id);
+    this.countUsage(server, -1);
     this.onServersChanged?.();
   }
 
@@ -414,16 +420,23 @@ export class FakeCloudStore {
     return out;
   }
 
-  /** Instances, cores and RAM a project uses. */
+  /** Records a new server. */
+  addServer(server: ServerRecord): void {
+    this.serverMap.set(server.id, server);
+    this.countUsage(server, 1);
+  }
+
+  /** Instances, cores and RAM a project uses (each server priced by its flavor at boot). */
   usage(projectId: string): { instances: number; cores: number; ramMb: number } {
-    const u = { instances: 0, cores: 0, ramMb: 0 };
-    for (const s of this.servers.values()) {
-      if (s.projectId !== projectId) continue;
-      const f = this.flavors.get(s.flavorId);
-      u.instances++;
-      u.cores += f?.vcpus ?? 0;
-      u.ramMb += f?.ram ?? 0;
-    }
-    return u;
+    return { ...(this.used.get(projectId) ?? { instances: 0, cores: 0, ramMb: 0 }) };
+  }
+
+  private countUsage(server: ServerRecord, sign: 1 | -1): void {
+    const f = this.flavors.get(server.flavorId);
+    const u = this.used.get(server.projectId) ?? { instances: 0, cores: 0, ramMb: 0 };
+    u.instances += sign;
+    u.cores += sign * (f?.vcpus ?? 0);
+    u.ramMb += sign * (f?.ram ?? 0);
+    this.used.set(server.projectId, u);
   }
 }

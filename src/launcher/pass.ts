@@ -4,7 +4,12 @@
  * Grouped queries read the state (node and subnode counts; node rows only of labels with
  * subnodes); nothing here waits on the cloud.
  */
-import type { CompiledConfig } from '../config/index.js';
+import type {
+  CompiledConfig,
+  CompiledLabel,
+  CompiledProvider,
+  CompiledTarget,
+} from '../config/index.js';
 import { stateFromCode } from '../db/index.js';
 import type { RepoPorts } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
@@ -90,16 +95,20 @@ async function refreshProviders(
   refreshed: WeakMap<Provider, number>,
 ): Promise<void> {
   const now = Date.now();
-  for (const name of new Set(names)) {
-    const p = ctx.provider(name);
-    if (p === undefined || now - (refreshed.get(p) ?? -Infinity) < ctx.timing.intervalMs) continue;
-    refreshed.set(p, now);
-    try {
-      await p.refresh({ signal: ctx.signal });
-    } catch (err) {
-      ctx.log.warn({ err }, 'Cannot refresh provider %s: launching anyway', name);
-    }
-  }
+  // All at once: each waits on its own provider's queue, and ten providers one after the
+  // other held the first launch of a big pass back by half a second.
+  await Promise.all(
+    [...new Set(names)].map(async (name) => {
+      const p = ctx.provider(name);
+      if (p === undefined || now - (refreshed.get(p) ?? -Infinity) < ctx.timing.intervalMs) return;
+      refreshed.set(p, now);
+      try {
+        await p.refresh({ signal: ctx.signal });
+      } catch (err) {
+        ctx.log.warn({ err }, 'Cannot refresh provider %s: launching anyway', name);
+      }
+    }),
+  );
 }
 
 /** Node rows inserted per transaction by a pass (small, so the first launches start soon). */
@@ -232,6 +241,12 @@ export async function runPass(
     ctx,
     plan.orders.map((o) => o.provider),
   );
+  const todo: Array<{
+    label: CompiledLabel;
+    provider: CompiledProvider;
+    target: CompiledTarget;
+    left: number;
+  }> = [];
   for (const order of plan.orders) {
     // Its limits show no room: the next pass (woken) places this share elsewhere.
     if (full?.has(order.provider)) continue;
@@ -239,19 +254,32 @@ export async function runPass(
     const provider = providers.get(order.provider);
     const target = targets.get(order.target);
     if (!label || !provider || !target) continue;
-    // Rows go in by chunks, each in one transaction; each chunk's launches start at once.
-    for (let done = 0; done < order.count; done += INSERT_CHUNK) {
-      const n = Math.min(INSERT_CHUNK, order.count - done);
+    todo.push({ label, provider, target, left: order.count });
+  }
+  // Rows go in by chunks, each in one transaction, and each chunk's launches start at once.
+  // The orders take turns, a chunk each, so every provider starts launching within the first
+  // few chunks instead of waiting for the orders before it (thousands of rows in a big pass).
+  while (todo.some((o) => o.left > 0)) {
+    for (const o of todo) {
+      if (o.left === 0) continue;
+      const n = Math.min(INSERT_CHUNK, o.left);
+      o.left -= n;
       const rows = await db.nodes.createMany(
         Array.from({ length: n }, () => ({
-          providerName: provider.name,
-          labelName: label.name,
-          targetName: target.name,
-          az: pickAz(provider.availabilityZones),
+          providerName: o.provider.name,
+          labelName: o.label.name,
+          targetName: o.target.name,
+          az: pickAz(o.provider.availabilityZones),
         })),
       );
       for (const row of rows) {
-        deps.starter.launch({ nodeId: row.id, label, provider, target, az: row.az });
+        deps.starter.launch({
+          nodeId: row.id,
+          label: o.label,
+          provider: o.provider,
+          target: o.target,
+          az: row.az,
+        });
         launches++;
       }
     }

@@ -9,7 +9,7 @@ import {
   quotaExceeded,
 } from '../errors.js';
 import { FileReadFailure, SendTimeout, send } from './send.js';
-import type { TlsSettings } from './send.js';
+import type { AnswerHeaders, TlsSettings } from './send.js';
 
 /** Default for `api-timeout` when the provider sets none. */
 export const DEFAULT_API_TIMEOUT_MS = 60_000;
@@ -47,13 +47,13 @@ export interface HttpRequest {
 /** A successful answer. */
 export interface HttpResponse {
   status: number;
-  headers: Headers;
+  headers: AnswerHeaders;
   /** Parsed JSON, or undefined when the body was empty or not JSON. */
   body: unknown;
   requestId?: string;
 }
 
-function requestIdOf(headers: Headers): string | undefined {
+function requestIdOf(headers: AnswerHeaders): string | undefined {
   return headers.get('x-openstack-request-id') ?? headers.get('x-compute-request-id') ?? undefined;
 }
 
@@ -132,7 +132,7 @@ export async function httpRequest(ctx: HttpContext, req: HttpRequest): Promise<H
     body = req.body();
   }
   const opts = { provider: ctx.provider, service: ctx.service };
-  let res: { status: number; headers: Headers };
+  let res: { status: number; headers: AnswerHeaders };
   let text: string;
   try {
     ({ text, ...res } = await send(req.url, {

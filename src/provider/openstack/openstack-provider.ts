@@ -35,7 +35,7 @@ import * as images from './images.js';
 import type { KeystoneSession } from './keystone.js';
 import type { NeutronNetwork } from './neutron.js';
 import type { NovaAbsoluteLimits, NovaCreateServer, NovaFlavor, NovaServer } from './nova.js';
-import { costOf, quotaInfo, quotaShortfall } from './quota.js';
+import { ListedUsageCache, NO_COST, addCost, costOf, quotaInfo, quotaShortfall } from './quota.js';
 import type { ServerCost } from './quota.js';
 import { SharedList } from './shared-list.js';
 import * as snapshots from './snapshots.js';
@@ -107,7 +107,9 @@ export class OpenStackProvider extends BaseService implements Provider {
   private limits: { value: NovaAbsoluteLimits; at: number } | null = null;
   /** The limits fetch in flight, shared by every caller (see absoluteLimits). */
   private limitsFetch: Promise<NovaAbsoluteLimits> | null = null;
-  private readonly inflight = new Map<symbol, ServerCost>();
+  /** The summed cost of the creates in flight (checked against the quota, not answered yet). */
+  private inflightCost: ServerCost = NO_COST;
+  private readonly listedUsage = new ListedUsageCache();
   private readonly recent = new Map<string, { cost: ServerCost; at: number }>();
 
   constructor(
@@ -120,11 +122,14 @@ export class OpenStackProvider extends BaseService implements Provider {
     this.stats = options.stats;
     this.clock = options.clock ?? systemClock;
     this.tuning = { ...DEFAULTS, ...cacheSettings(config), ...options.tuning };
-    // Starts stay `rate` apart as upstream; a few calls may overlap so a slow reply does not
-    // stretch the spacing (upstream's single task thread could not reach its own ceiling).
+    // Starts stay `rate` apart as upstream, on average: a start that a busy machine woke late
+    // lets the next come up to half a `rate` sooner (docs/behaviour.md#rate). A few calls may
+    // overlap, so a slow reply does not stretch the spacing (upstream's single task thread
+    // could not reach its own ceiling).
     this.queue = new TaskQueue({
       name: config.name,
       rateMs: config.rateMs,
+      lateCreditMs: config.rateMs / 2,
       onTaskDone: taskTimer(this.stats, config.name),
       stoppedError: (name) => providerStoppedError(name),
       log: this.log,
@@ -303,12 +308,10 @@ export class OpenStackProvider extends BaseService implements Provider {
     flavors: NovaFlavor[],
     list: NovaServer[],
   ): QuotaInfo {
-    const byId = new Map(flavors.map((f) => [f.id, f]));
-    const listed = new Set(list.map((s) => s.id));
-    const costs = list.map((s) => costOf(byId.get(s.flavor?.id ?? '')));
-    const pending = [...this.inflight.values()];
-    for (const [id, r] of this.recent) if (!listed.has(id)) pending.push(r.cost);
-    return quotaInfo(limits, costs, pending);
+    const listed = this.listedUsage.of(list, flavors);
+    let pending = this.inflightCost;
+    for (const [id, r] of this.recent) if (!listed.ids.has(id)) pending = addCost(pending, r.cost);
+    return quotaInfo(limits, listed.cost, pending);
   }
 
   async listServers(o: CallOptions = {}): Promise<ServerInfo[]> {
@@ -334,7 +337,6 @@ export class OpenStackProvider extends BaseService implements Provider {
     const flavor = await this.findFlavor(req.minRam, req.nameFilter, o);
     const networks = await this.nics(o);
     const cost = costOf(flavor);
-    const reservation = Symbol(req.name);
     if (this.tuning.checkQuota) {
       const [limits, list] = await Promise.all([this.absoluteLimits(o), this.servers.get(o)]);
       // Checked and reserved in one synchronous step, so concurrent creates cannot both pass.
@@ -349,7 +351,7 @@ export class OpenStackProvider extends BaseService implements Provider {
         );
       }
     }
-    this.inflight.set(reservation, cost);
+    this.inflightCost = addCost(this.inflightCost, cost);
     const body: NovaCreateServer = {
       name: req.name,
       imageRef: req.imageId,
@@ -369,7 +371,11 @@ export class OpenStackProvider extends BaseService implements Provider {
       ));
       this.recent.set(id, { cost, at: this.clock.now() });
     } finally {
-      this.inflight.delete(reservation);
+      this.inflightCost = addCost(this.inflightCost, {
+        instances: -cost.instances,
+        cores: -cost.cores,
+        ramMb: -cost.ramMb,
+      });
     }
     // What the create answered, without a GET (as upstream, whose create returned the id
     // alone): the waiter's list shows the server's progress, and ERROR, soon enough, and

@@ -4,7 +4,7 @@
  * nodepool has in flight. Pure functions; the provider supplies the inputs.
  */
 import type { QuotaInfo } from '../driver.js';
-import type { NovaAbsoluteLimits, NovaFlavor } from './nova.js';
+import type { NovaAbsoluteLimits, NovaFlavor, NovaServer } from './nova.js';
 
 /** The resources one server takes. */
 export interface ServerCost {
@@ -18,30 +18,71 @@ export function costOf(flavor: Pick<NovaFlavor, 'vcpus' | 'ram'> | undefined): S
   return { instances: 1, cores: flavor?.vcpus ?? 0, ramMb: flavor?.ram ?? 0 };
 }
 
+/** `a + b`, resource by resource. */
+export function addCost(a: ServerCost, b: ServerCost): ServerCost {
+  return {
+    instances: a.instances + b.instances,
+    cores: a.cores + b.cores,
+    ramMb: a.ramMb + b.ramMb,
+  };
+}
+
+/** The zero cost. */
+export const NO_COST: ServerCost = Object.freeze({ instances: 0, cores: 0, ramMb: 0 });
+
 /**
- * The quota view: limits from Nova, usage = the larger of Nova's own `total*Used` and our
- * count of `servers` (each priced by its flavor), plus `inflight` creates not yet listed.
+ * The quota view: limits from Nova, usage = the larger of Nova's own `total*Used` and `listed`
+ * (the server list, each server priced by its flavor), plus `pending` (creates in flight and
+ * servers created but not listed yet).
  */
 export function quotaInfo(
   limits: NovaAbsoluteLimits,
-  servers: readonly ServerCost[],
-  inflight: readonly ServerCost[],
+  listed: ServerCost,
+  pending: ServerCost,
 ): QuotaInfo {
-  const sum = (list: readonly ServerCost[], k: keyof ServerCost): number =>
-    list.reduce((n, c) => n + c[k], 0);
   const lim = (k: string): number => (typeof limits[k] === 'number' ? limits[k] : -1);
   return {
     maxInstances: lim('maxTotalInstances'),
     maxCores: lim('maxTotalCores'),
     maxRamMb: lim('maxTotalRAMSize'),
     usedInstances:
-      Math.max(limits['totalInstancesUsed'] ?? 0, sum(servers, 'instances')) +
-      sum(inflight, 'instances'),
-    usedCores:
-      Math.max(limits['totalCoresUsed'] ?? 0, sum(servers, 'cores')) + sum(inflight, 'cores'),
-    usedRamMb:
-      Math.max(limits['totalRAMUsed'] ?? 0, sum(servers, 'ramMb')) + sum(inflight, 'ramMb'),
+      Math.max(limits['totalInstancesUsed'] ?? 0, listed.instances) + pending.instances,
+    usedCores: Math.max(limits['totalCoresUsed'] ?? 0, listed.cores) + pending.cores,
+    usedRamMb: Math.max(limits['totalRAMUsed'] ?? 0, listed.ramMb) + pending.ramMb,
   };
+}
+
+/** What one server list holds: its server ids and their summed cost. */
+export interface ListedUsage {
+  ids: ReadonlySet<string>;
+  cost: ServerCost;
+}
+
+/**
+ * The usage of each server list, worked out once per list and flavor list: a list is fetched
+ * every few seconds, but every create checks the quota against it (hundreds a second in a
+ * busy pool, each over thousands of servers).
+ */
+export class ListedUsageCache {
+  private readonly memo = new WeakMap<
+    readonly NovaServer[],
+    { flavors: readonly NovaFlavor[]; usage: ListedUsage }
+  >();
+
+  of(list: readonly NovaServer[], flavors: readonly NovaFlavor[]): ListedUsage {
+    const hit = this.memo.get(list);
+    if (hit !== undefined && hit.flavors === flavors) return hit.usage;
+    const byId = new Map(flavors.map((f) => [f.id, f]));
+    const ids = new Set<string>();
+    let cost = NO_COST;
+    for (const s of list) {
+      ids.add(s.id);
+      cost = addCost(cost, costOf(byId.get(s.flavor?.id ?? '')));
+    }
+    const usage = { ids, cost };
+    this.memo.set(list, { flavors, usage });
+    return usage;
+  }
 }
 
 /**

@@ -43,10 +43,16 @@ export interface TlsSettings {
   key?: string;
 }
 
+/** An answer's headers, looked up by name in any case (what a fetch `Headers` offers). */
+export interface AnswerHeaders {
+  /** The value, several joined with ", ", or null when absent. */
+  get(name: string): string | null;
+}
+
 /** The server's answer, whatever its status. */
 export interface SentAnswer {
   status: number;
-  headers: Headers;
+  headers: AnswerHeaders;
   text: string;
 }
 
@@ -71,13 +77,14 @@ export class SendTimeout extends Error {
   }
 }
 
-function toHeaders(raw: IncomingHttpHeaders): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(raw)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+/** Node's parsed headers behind {@link AnswerHeaders}: a fetch `Headers` per answer cost more. */
+class NodeHeaders implements AnswerHeaders {
+  constructor(private readonly raw: IncomingHttpHeaders) {}
+  get(name: string): string | null {
+    const v = this.raw[name.toLowerCase()];
+    if (v === undefined) return null;
+    return Array.isArray(v) ? v.join(', ') : v;
   }
-  return headers;
 }
 
 function collect(req: http.ClientRequest): Promise<SentAnswer> {
@@ -94,7 +101,7 @@ function collect(req: http.ClientRequest): Promise<SentAnswer> {
       res.once('end', () =>
         resolve({
           status: res.statusCode ?? 0,
-          headers: toHeaders(res.headers),
+          headers: new NodeHeaders(res.headers),
           text: Buffer.concat(chunks).toString('utf8'),
         }),
       );

@@ -96,6 +96,36 @@ describe('runPass', () => {
     expect(w.signals.gaugesChanged).toBe(1);
   });
 
+  it('lets the orders take turns by chunks, so every provider starts launching at once', async () => {
+    const w = await setUp(
+      [
+        { name: 'a', minReady: 40, providers: ['p1'] },
+        { name: 'b', minReady: 20, providers: ['p2'] },
+      ],
+      [
+        { name: 'p1', maxServers: 40 },
+        { name: 'p2', maxServers: 40 },
+      ],
+    );
+    const { launches } = await pass(w);
+    const seq = launches.map((l) => l.provider.name);
+    expect(seq).toHaveLength(60);
+    // Chunks of 16: p1, p2, p1, p2 (the last 4), p1 (the last 8).
+    const runs = seq.reduce<Array<[string, number]>>((acc, p) => {
+      const last = acc[acc.length - 1];
+      if (last?.[0] === p) last[1]++;
+      else acc.push([p, 1]);
+      return acc;
+    }, []);
+    expect(runs).toEqual([
+      ['p1', 16],
+      ['p2', 16],
+      ['p1', 16],
+      ['p2', 4],
+      ['p1', 8],
+    ]);
+  });
+
   it('launches nothing more once the ready and building nodes meet min-ready', async () => {
     const w = await setUp(
       [{ name: 'small', minReady: 2, providers: ['p1'] }],

@@ -6,7 +6,12 @@ import {
   UnauthorizedError,
 } from '../../../src/provider/index.js';
 import { cloudMessage, errorFromStatus } from '../../../src/provider/openstack/http.js';
-import { quotaInfo, quotaShortfall } from '../../../src/provider/openstack/quota.js';
+import {
+  ListedUsageCache,
+  quotaInfo,
+  quotaShortfall,
+} from '../../../src/provider/openstack/quota.js';
+import type { NovaFlavor, NovaServer } from '../../../src/provider/openstack/nova.js';
 import { toServerInfo } from '../../../src/provider/openstack/server-info.js';
 import { glanceBase } from '../../../src/provider/openstack/glance.js';
 import { neutronBase } from '../../../src/provider/openstack/neutron.js';
@@ -159,11 +164,8 @@ describe('quota', () => {
   it('counts listed servers and in-flight creates against the limits', () => {
     const q = quotaInfo(
       { maxTotalInstances: 3, maxTotalCores: -1, maxTotalRAMSize: 4096, totalInstancesUsed: 1 },
-      [
-        { instances: 1, cores: 1, ramMb: 1024 },
-        { instances: 1, cores: 1, ramMb: 1024 },
-      ],
-      [{ instances: 1, cores: 1, ramMb: 1024 }],
+      { instances: 2, cores: 2, ramMb: 2048 },
+      { instances: 1, cores: 1, ramMb: 1024 },
     );
     expect(q).toMatchObject({ maxInstances: 3, usedInstances: 3, usedRamMb: 3072, maxCores: -1 });
     expect(quotaShortfall(q, { instances: 1, cores: 1, ramMb: 512 })).toBe(
@@ -174,6 +176,21 @@ describe('quota', () => {
       'the RAM quota of 4096 MB would be exceeded: 3072 MB in use, 2048 MB more needed',
     );
     expect(quotaShortfall(roomy, { instances: 1, cores: 8, ramMb: 1024 })).toBeNull();
+  });
+  it("works out a list's usage once, and again for a new list or new flavors", () => {
+    const cache = new ListedUsageCache();
+    const flavors = [{ id: 'f1', name: 'small', vcpus: 2, ram: 1024 }] as NovaFlavor[];
+    const list = [
+      { id: 'a', flavor: { id: 'f1' } },
+      { id: 'b', flavor: { id: 'gone' } },
+    ] as NovaServer[];
+    const first = cache.of(list, flavors);
+    expect(first.cost).toEqual({ instances: 2, cores: 2, ramMb: 1024 });
+    expect([...first.ids]).toEqual(['a', 'b']);
+    expect(cache.of(list, flavors)).toBe(first);
+    const bigger = [{ id: 'f1', name: 'small', vcpus: 4, ram: 2048 }] as NovaFlavor[];
+    expect(cache.of(list, bigger).cost).toEqual({ instances: 2, cores: 4, ramMb: 2048 });
+    expect(cache.of([...list, { id: 'c' } as NovaServer], bigger).cost.instances).toBe(3);
   });
 });
 

@@ -220,6 +220,70 @@ describe('TaskQueue', () => {
     await q.stop();
   });
 
+  describe('with a late credit', () => {
+    /** A clock whose every sleep wakes `lateMs` after it was due, as on a busy machine. */
+    function lateClock(lateMs: number): Clock & { t: number } {
+      const c = {
+        t: 1000,
+        now: () => c.t,
+        async sleep(ms: number) {
+          await Promise.resolve();
+          c.t += ms + lateMs;
+        },
+      };
+      return c;
+    }
+
+    async function gapsOf(o: {
+      lateMs: number;
+      creditMs: number;
+      calls: number;
+    }): Promise<number[]> {
+      const q = new TaskQueue({
+        name: 'p',
+        rateMs: 10,
+        lateCreditMs: o.creditMs,
+        clock: lateClock(o.lateMs),
+        maxInFlight: 8,
+      });
+      await q.start();
+      await Promise.all(
+        Array.from({ length: o.calls }, (_, i) => q.submit(`T${i}`, async () => i)),
+      );
+      await q.stop();
+      const starts = q.recentStarts().map((s) => s.at);
+      return starts.slice(1).map((t, i) => t - starts[i]!);
+    }
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+    it('keeps the rate on average when timers fire late, never closer than rate less the credit', async () => {
+      // Strict spacing: every late wake-up is lost.
+      expect(mean(await gapsOf({ lateMs: 3, creditMs: 0, calls: 100 }))).toBeCloseTo(13, 5);
+      const gaps = await gapsOf({ lateMs: 3, creditMs: 5, calls: 100 });
+      expect(mean(gaps)).toBeLessThan(10.1);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(5);
+    });
+
+    it('makes up for no more than the credit', async () => {
+      // 8 ms late each time, 5 ms made up: 13 ms apart on average.
+      const gaps = await gapsOf({ lateMs: 8, creditMs: 5, calls: 50 });
+      expect(mean(gaps.slice(1))).toBeCloseTo(13, 5);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(5);
+    });
+
+    it('earns nothing while the queue is idle: a call after a pause waits a whole rate', async () => {
+      const clock = fakeClock();
+      const q = new TaskQueue({ name: 'p', rateMs: 10, lateCreditMs: 5, clock });
+      await q.start();
+      await q.submit('A', async () => 'a');
+      clock.t += 1000;
+      await Promise.all([q.submit('B', async () => 'b'), q.submit('C', async () => 'c')]);
+      const [, b, c] = q.recentStarts().map((s) => s.at);
+      expect(c! - b!).toBe(10);
+      await q.stop();
+    });
+  });
+
   it('waits out a sub-millisecond remainder in event-loop turns, not a 1 ms sleep', async () => {
     const clock = {
       t: 1000,
