@@ -287,13 +287,19 @@ export class ClusterMember implements ClusterHooks {
   async takeRequests(): Promise<number> {
     const cluster = this.deps.cluster();
     if (cluster === null) return 0;
-    let started = 0;
-    for (const provider of cluster.ownedProviders()) {
-      const requests = await cluster.takeLaunchRequests(provider);
-      started += await this.startRequests(requests);
-    }
+    // Every owned provider's requests taken at once (a round trip or two each), then started
+    // together: one read of their rows. What was taken is started even when another
+    // provider's take failed (its requests stay for the next pass; the failure is thrown).
+    const taken = await Promise.allSettled(
+      cluster.ownedProviders().map((provider) => cluster.takeLaunchRequests(provider)),
+    );
+    const started = await this.startRequests(
+      taken.flatMap((t) => (t.status === 'fulfilled' ? t.value : [])),
+    );
+    const failed = taken.find((t) => t.status === 'rejected');
     // The leader inserted these rows; this owner sends its providers' gauges.
     if (started > 0) this.deps.ctx.gaugesChanged();
+    if (failed !== undefined) throw failed.reason;
     return started;
   }
 

@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Cluster, LaunchRequest } from '../../../src/cluster/index.js';
+import { stateCode } from '../../../src/db/index.js';
 import { ClusterMember } from '../../../src/launcher/cluster-member.js';
 import { MAX_REQUEST_BATCH, REQUEST_CHUNK } from '../../../src/launcher/request-batches.js';
 import type { ClusterMemberDeps } from '../../../src/launcher/cluster-member.js';
@@ -111,5 +112,53 @@ describe('a leader handing launches to other owners', () => {
     expect(sparedMidPass).toBe(true);
     expect(sent).toHaveLength(1);
     expect((await m.spared(['p2'])).node(1)).toBe(false);
+  });
+});
+
+describe('an owner taking its launch requests', () => {
+  it("starts what it took from every provider even when one provider's take fails, then reports the failure", async () => {
+    const node = (id: number, provider: string) => ({
+      id,
+      providerName: provider,
+      labelName: 'l',
+      targetName: 't',
+      state: stateCode('building'),
+      az: null,
+    });
+    const cluster = {
+      isLeader: () => false,
+      owns: () => true,
+      ownedProviders: () => ['p1', 'p2', 'p3'],
+      fenceSignal: () => new AbortController().signal,
+      takeLaunchRequests: (p: string) =>
+        p === 'p2'
+          ? Promise.reject(new Error('ZooKeeper hiccup'))
+          : Promise.resolve([{ provider: p, kind: 'node', id: p === 'p1' ? 1 : 3 }]),
+    } as unknown as Cluster;
+    const spawned: string[] = [];
+    const deps = {
+      ctx: {
+        log: pino({ level: 'silent' }),
+        gaugesChanged: () => {},
+        db: () => ({
+          nodes: {
+            getMany: async (ids: number[]) =>
+              new Map(ids.map((id) => [id, node(id, id === 1 ? 'p1' : 'p3')])),
+          },
+        }),
+        config: () => ({
+          labels: [{ name: 'l' }],
+          providers: [{ name: 'p1' }, { name: 'p3' }],
+          targets: [{ name: 't' }],
+        }),
+      },
+      cluster: () => cluster,
+      tasks: { spawn: (name: string) => void spawned.push(name) },
+      stopSignal: new AbortController().signal,
+    } as unknown as ClusterMemberDeps;
+    const m = new ClusterMember(deps);
+    await expect(m.takeRequests()).rejects.toThrow('ZooKeeper hiccup');
+    expect(spawned.sort()).toEqual(['launch node 1', 'launch node 3']);
+    expect([...m.launching].sort()).toEqual([1, 3]);
   });
 });
