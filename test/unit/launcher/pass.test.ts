@@ -99,18 +99,18 @@ describe('runPass', () => {
   it('lets the orders take turns by chunks, so every provider starts launching at once', async () => {
     const w = await setUp(
       [
-        { name: 'a', minReady: 40, providers: ['p1'] },
-        { name: 'b', minReady: 20, providers: ['p2'] },
+        { name: 'a', minReady: 150, providers: ['p1'] },
+        { name: 'b', minReady: 70, providers: ['p2'] },
       ],
       [
-        { name: 'p1', maxServers: 40 },
-        { name: 'p2', maxServers: 40 },
+        { name: 'p1', maxServers: 150 },
+        { name: 'p2', maxServers: 150 },
       ],
     );
     const { launches } = await pass(w);
     const seq = launches.map((l) => l.provider.name);
-    expect(seq).toHaveLength(60);
-    // Chunks of 16: p1, p2, p1, p2 (the last 4), p1 (the last 8).
+    expect(seq).toHaveLength(220);
+    // Chunks of 64: p1, p2, p1, p2 (the last 6), p1 (the last 22).
     const runs = seq.reduce<Array<[string, number]>>((acc, p) => {
       const last = acc[acc.length - 1];
       if (last?.[0] === p) last[1]++;
@@ -118,11 +118,11 @@ describe('runPass', () => {
       return acc;
     }, []);
     expect(runs).toEqual([
-      ['p1', 16],
-      ['p2', 16],
-      ['p1', 16],
-      ['p2', 4],
-      ['p1', 8],
+      ['p1', 64],
+      ['p2', 64],
+      ['p1', 64],
+      ['p2', 6],
+      ['p1', 22],
     ]);
   });
 
