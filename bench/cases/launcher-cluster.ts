@@ -21,7 +21,7 @@ const mean = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0) / 
 const LAUNCHERS = 3;
 const TRIALS = Number(process.env['BENCH_CLUSTER_TRIALS'] ?? 3);
 /** launcher-throughput's median on a quiet machine (docs/performance.md). */
-const ONE_LAUNCHER = 984;
+const ONE_LAUNCHER = 1000;
 
 const PROVIDERS = Array.from({ length: 10 }, (_, i) => ({
   name: `p${i}`,

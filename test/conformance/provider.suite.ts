@@ -184,15 +184,18 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
       expect(p.keystone?.authCount).toBe(2);
     });
 
-    it('starts calls at least rate apart, in submission order', async () => {
+    it('starts calls rate apart on average, never closer than half a rate, in submission order', async () => {
       const rateMs = 150;
       const p = await start({ rateMs });
       await Promise.all([p.listImages(), p.listFlavors(), p.getQuota(), p.listImages()]);
       const starts = p.queue.recentStarts();
       expect(starts.length).toBeGreaterThanOrEqual(4);
+      // A late start lets the next come up to half a rate sooner (docs/behaviour.md#rate).
       for (let i = 1; i < starts.length; i++) {
-        expect(starts[i]!.at - starts[i - 1]!.at).toBeGreaterThanOrEqual(rateMs - 1);
+        expect(starts[i]!.at - starts[i - 1]!.at).toBeGreaterThanOrEqual(rateMs / 2 - 1);
       }
+      const span = starts.at(-1)!.at - starts[0]!.at;
+      expect(span).toBeGreaterThanOrEqual((starts.length - 1) * rateMs - rateMs / 2 - 1);
       expect(starts[0]!.task).toBe('ImageGetImages');
       const faults = target().faults;
       if (faults?.calls) {
@@ -201,7 +204,7 @@ export function providerConformanceSuite(label: string, target: () => ProviderSu
           .filter((c) => !c.path.includes('/auth/') && !c.path.endsWith('/tokens'));
         const last = calls.slice(-starts.length);
         for (let i = 1; i < last.length; i++)
-          expect(last[i]!.at - last[i - 1]!.at).toBeGreaterThanOrEqual(rateMs - 20);
+          expect(last[i]!.at - last[i - 1]!.at).toBeGreaterThanOrEqual(rateMs / 2 - 20);
       }
     });
 
