@@ -11,6 +11,9 @@ import type { NodeRecord, RepoContext } from './records.js';
 
 type Row = Record<string, unknown>;
 
+/** Rows per multi-row insert: knex writes SQLite's as a compound SELECT, at most 500 terms. */
+const ROWS_PER_INSERT = 200;
+
 /** Fields of a new node; `state` defaults to `building`. */
 export interface NewNode {
   readonly providerName: string;
@@ -105,19 +108,18 @@ export class NodeRepo {
     if (this.ctx.dialect !== 'mysql') {
       // One statement that answers with the rows (SQLite >= 3.35, PostgreSQL): a quarter of
       // the cost of an insert per row and a read back.
-      // Knex writes SQLite's multi-row insert as a compound SELECT, at most 500 terms.
       const insert = async (knex: Knex | Knex.Transaction): Promise<Row[]> => {
         const out: Row[] = [];
-        for (let i = 0; i < rows.length; i += 200)
+        for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
           out.push(
             ...((await knex('node')
-              .insert(rows.slice(i, i + 200))
+              .insert(rows.slice(i, i + ROWS_PER_INSERT))
               .returning('*')) as Row[]),
           );
         return out;
       };
       const back =
-        rows.length <= 200
+        rows.length <= ROWS_PER_INSERT
           ? await insert(this.ctx.knex)
           : await this.ctx.knex.transaction((trx) => insert(trx));
       return back.map(toNode).sort((a, b) => a.id - b.id);

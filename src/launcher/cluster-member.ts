@@ -21,7 +21,7 @@ import { stateCode } from '../db/index.js';
 import type { SubnodeRecord } from '../db/index.js';
 import { getLogger } from '../log/index.js';
 import type { TaskGroup } from '../util/index.js';
-import { delay, untilAborted } from '../util/index.js';
+import { delay, nextTurn, untilAborted } from '../util/index.js';
 import type { LauncherContext } from './context.js';
 import { launchNode } from './node-launcher.js';
 import type { LaunchSpec } from './node-launcher.js';
@@ -250,12 +250,11 @@ export class ClusterMember implements ClusterHooks {
     try {
       return await run(starter);
     } finally {
-      const sent = batches.end();
       // The requests go over before thousands of launch starts hold the event loop.
       await batches.handedOver();
-      await new Promise((resolve) => setImmediate(resolve));
+      await nextTurn();
       for (const start of local) start();
-      await sent;
+      await batches.end();
     }
   }
 

@@ -13,6 +13,7 @@ import type {
 import { stateFromCode } from '../db/index.js';
 import type { RepoPorts } from '../db/index.js';
 import type { Provider } from '../provider/index.js';
+import { nextTurn } from '../util/index.js';
 import { planLaunches, subnodeDeficits } from './allocation/index.js';
 import type { AllocationHistory, NodeCount, SubnodeStatus } from './allocation/index.js';
 import type { LauncherContext } from './context.js';
@@ -259,7 +260,7 @@ export async function runPass(
     if (!label || !provider || !target) continue;
     todo.push({ label, provider, target, left: order.count });
   }
-  // Rows go in by chunks, each in one transaction, and each chunk's launches start at once.
+  // Rows go in by chunks, each one statement, and each chunk's launches start at once.
   // The orders take turns, a chunk each, so every provider starts launching within the first
   // few chunks instead of waiting for the orders before it (thousands of rows in a big pass).
   let turnAt = performance.now();
@@ -270,7 +271,7 @@ export async function runPass(
       // milliseconds lets the launch requests already handed to the other owners go over
       // while a pass of thousands of rows goes on.
       if (performance.now() - turnAt > PASS_SLICE_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         turnAt = performance.now();
       }
       const n = Math.min(INSERT_CHUNK, o.left);

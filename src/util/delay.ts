@@ -31,6 +31,15 @@ export function delay(ms: number, options: DelayOptions = {}): Promise<void> {
 }
 
 /**
+ * Resolves after the current turn of the event loop: I/O and timers that are due run first.
+ * For long synchronous stretches (an embedded database answers without a turn) that must let
+ * other work through now and then.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
  * Runs `fn` after `ms` unless cancelled; returns the cancel function. For watchdogs and
  * debounces owned by a Service, which must call the cancel function on stop.
  */

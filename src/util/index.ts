@@ -1,4 +1,4 @@
-export { delay, schedule } from './delay.js';
+export { delay, nextTurn, schedule } from './delay.js';
 export { onAbort, untilAborted } from './abort.js';
 export { keepAlive } from './keep-alive.js';
 export type { DelayOptions } from './delay.js';

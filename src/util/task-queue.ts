@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { illegalStateError } from '../errors.js';
 import { onAbort } from './abort.js';
-import { delay } from './delay.js';
+import { delay, nextTurn } from './delay.js';
 import { BaseService } from './service.js';
 
 /** Time source of the queue; tests pass a fake one. */
@@ -29,20 +29,20 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: (ms, options) => delay(ms, options),
-  turn: () => new Promise<void>((resolve) => setImmediate(resolve)),
+  turn: nextTurn,
 };
 
 /** Options of {@link TaskQueue}. */
 export interface TaskQueueOptions {
   /** Provider (or Jenkins target) name, for logs and the default stopped error. */
   name: string;
-  /** Minimum time between the starts of two calls. */
+  /** Time between the starts of two calls (less a late start's credit, see `lateCreditMs`). */
   rateMs: number;
   /**
    * How much of a start's lateness the next start makes up for: it may come up to this much
    * sooner than `rateMs` after a late start (never sooner than `rateMs - lateCreditMs`, and
    * only for lateness while the call was waiting to start, not for an idle queue). Over any
-   * period the starts then stay within one `rateMs` each plus one, as with no credit, but a
+   * period of length T there are at most (T + lateCreditMs) / rateMs + 1 starts, yet a
    * machine whose timers fire a few milliseconds late still reaches `1 / rate`. 0 is upstream's
    * strict spacing, whose busy launcher lost a tenth or more of its calls to late timers.
    * @default 0

@@ -35,7 +35,15 @@ import * as images from './images.js';
 import type { KeystoneSession } from './keystone.js';
 import type { NeutronNetwork } from './neutron.js';
 import type { NovaAbsoluteLimits, NovaCreateServer, NovaFlavor, NovaServer } from './nova.js';
-import { ListedUsageCache, NO_COST, addCost, costOf, quotaInfo, quotaShortfall } from './quota.js';
+import {
+  ListedUsageCache,
+  NO_COST,
+  addCost,
+  costOf,
+  quotaInfo,
+  quotaShortfall,
+  subtractCost,
+} from './quota.js';
 import type { ServerCost } from './quota.js';
 import { SharedList } from './shared-list.js';
 import * as snapshots from './snapshots.js';
@@ -371,11 +379,7 @@ export class OpenStackProvider extends BaseService implements Provider {
       ));
       this.recent.set(id, { cost, at: this.clock.now() });
     } finally {
-      this.inflightCost = addCost(this.inflightCost, {
-        instances: -cost.instances,
-        cores: -cost.cores,
-        ramMb: -cost.ramMb,
-      });
+      this.inflightCost = subtractCost(this.inflightCost, cost);
     }
     // What the create answered, without a GET (as upstream, whose create returned the id
     // alone): the waiter's list shows the server's progress, and ERROR, soon enough, and

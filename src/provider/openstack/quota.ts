@@ -1,7 +1,8 @@
 /**
  * Quota arithmetic (an improvement over 0.4.0, which never looked at cloud quota): the cloud's
  * absolute limits against what the project uses, counted from the server list plus creates
- * nodepool has in flight. Pure functions; the provider supplies the inputs.
+ * nodepool has in flight. Pure functions and a memo of each server list's usage; the provider
+ * supplies the inputs.
  */
 import type { QuotaInfo } from '../driver.js';
 import type { NovaAbsoluteLimits, NovaFlavor, NovaServer } from './nova.js';
@@ -25,6 +26,11 @@ export function addCost(a: ServerCost, b: ServerCost): ServerCost {
     cores: a.cores + b.cores,
     ramMb: a.ramMb + b.ramMb,
   };
+}
+
+/** `a - b`, resource by resource. */
+export function subtractCost(a: ServerCost, b: ServerCost): ServerCost {
+  return addCost(a, { instances: -b.instances, cores: -b.cores, ramMb: -b.ramMb });
 }
 
 /** The zero cost. */
