@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import type { ParsedDbUri } from './dburi.js';
 import { DbUriError } from './errors.js';
+import { sqliteClient } from './sqlite-client.js';
 
 /** Pool and driver settings that do not come from the dburi. */
 export interface PoolOptions {
@@ -121,7 +122,8 @@ export function buildKnexConfig(p: ParsedDbUri, options: PoolOptions = {}): Buil
       filename,
       ignoredOptions: ignored,
       config: {
-        client: 'better-sqlite3',
+        // better-sqlite3, waiting for another process's lock without holding the event loop.
+        client: sqliteClient(busy) as unknown as Knex.Config['client'],
         connection: { filename },
         useNullAsDefault: true,
         // better-sqlite3 is synchronous: more than one connection per process adds no
@@ -134,8 +136,11 @@ export function buildKnexConfig(p: ParsedDbUri, options: PoolOptions = {}): Buil
             done: (err: Error | null, conn: unknown) => void,
           ) {
             try {
+              // The switch to WAL waits for the other processes like any statement ...
               conn.pragma(`busy_timeout = ${busy}`);
               if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
+              // ... but the statements do not sleep in SQLite: sqlite-client.ts waits for them.
+              conn.pragma('busy_timeout = 0');
               done(null, conn);
             } catch (err) {
               done(err as Error, conn);
