@@ -16,11 +16,14 @@ import {
   decodeMember,
   decodeReport,
   decodeSegment,
-  parseRequestName,
+  parseRequestRun,
   requestDir,
-  requestPath,
+  requestRuns,
+  runPath,
+  runRequests,
   sortElection,
 } from './znodes.js';
+import type { RequestRun } from './znodes.js';
 
 /** The client calls the cluster tree needs (a ZkClient, or a test double of it). */
 export type ClusterZk = Pick<
@@ -52,7 +55,8 @@ export async function dataOrNull(zk: ClusterZk, path: string): Promise<Buffer | 
  * Request znodes written or deleted per ZooKeeper transaction (`multi`): one round trip and
  * one log write for the lot, where one create each cost the ensemble a write per launch and
  * the owners' clouds sat idle while thousands went over (the `launcher-cluster-throughput`
- * bench). Well under the 1 MB packet limit at about 80 bytes an op.
+ * bench). Well under the 1 MB packet limit at about 80 bytes an op. Each znode names a run of
+ * consecutive ids (znodes.ts), so a pass of thousands of rows writes a few dozen.
  */
 export const REQUEST_MULTI = 500;
 
@@ -98,10 +102,10 @@ async function retryOnLoss(zk: ClusterZk, fn: () => Promise<void>): Promise<void
 }
 
 /** Creates one request znode; one that exists already is kept (an applied create). */
-function putOne(zk: ClusterZk, r: LaunchRequest): Promise<void> {
+function putOne(zk: ClusterZk, r: RequestRun): Promise<void> {
   return retryOnLoss(zk, async () => {
     try {
-      await zk.create(requestPath(r), { makeParents: true });
+      await zk.create(runPath(r), { makeParents: true });
     } catch (err) {
       if (!(err instanceof NodeExistsError)) throw err;
     }
@@ -109,22 +113,23 @@ function putOne(zk: ClusterZk, r: LaunchRequest): Promise<void> {
 }
 
 /**
- * Creates each request znode (with its parents; `knownDirs` are the parents already made, kept
- * up to date); one that exists already is kept. Requests
- * go in transactions of {@link REQUEST_MULTI}; a transaction that fails because one of its
- * znodes exists (a retried batch) or on a connection loss (it may have been applied) is
- * done again one create at a time, which keeps what exists.
+ * Creates the request znodes of `requests`, a znode per run of consecutive ids (with its
+ * parents; `knownDirs` are the parents already made, kept up to date); one that exists already
+ * is kept. The znodes go in transactions of {@link REQUEST_MULTI}; a transaction that fails
+ * because one of its znodes exists (a retried batch) or on a connection loss (it may have been
+ * applied) is done again one create at a time, which keeps what exists.
  */
 export async function putLaunchRequests(
   zk: ClusterZk,
   requests: readonly LaunchRequest[],
   knownDirs: Set<string> = new Set(),
 ): Promise<void> {
+  const runs = requestRuns(requests);
   // The parents first: a transaction cannot make them. Those made before are not asked
   // about again (a round trip before each batch); one deleted since fails its transaction,
   // which is then done one create at a time, parents included.
   await Promise.all(
-    [...new Set(requests.map((r) => requestDir(r.provider)))]
+    [...new Set(runs.map((r) => requestDir(r.provider)))]
       .filter((dir) => !knownDirs.has(dir))
       .map(async (dir) => {
         await retryOnLoss(zk, () => zk.mkdirp(dir));
@@ -133,9 +138,9 @@ export async function putLaunchRequests(
   );
   // The transactions pipelined: the session keeps them in order, and a big batch goes over
   // in one round trip instead of one per transaction.
-  await eachPipelined(slices(requests, REQUEST_MULTI), REQUEST_MULTI_PIPELINE, async (slice) => {
+  await eachPipelined(slices(runs, REQUEST_MULTI), REQUEST_MULTI_PIPELINE, async (slice) => {
     try {
-      await zk.multi(slice.map((r) => ({ op: 'create', path: requestPath(r) })));
+      await zk.multi(slice.map((r) => ({ op: 'create', path: runPath(r) })));
     } catch (err) {
       const gone = err instanceof NoNodeError;
       if (!(gone || err instanceof NodeExistsError || err instanceof ConnectionLossError))
@@ -146,17 +151,22 @@ export async function putLaunchRequests(
   });
 }
 
+/** The request znodes of `provider`, by kind then first id. */
+async function readRuns(zk: ClusterZk, provider: string): Promise<RequestRun[]> {
+  const out: RequestRun[] = [];
+  for (const child of await childrenOrNone(zk, requestDir(provider))) {
+    const r = parseRequestRun(provider, child);
+    if (r !== null) out.push(r);
+  }
+  return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.first - b.first);
+}
+
 /** The pending requests of `provider`, by kind then id. */
 export async function readLaunchRequests(
   zk: ClusterZk,
   provider: string,
 ): Promise<LaunchRequest[]> {
-  const out: LaunchRequest[] = [];
-  for (const child of await childrenOrNone(zk, requestDir(provider))) {
-    const r = parseRequestName(provider, child);
-    if (r !== null) out.push(r);
-  }
-  return out.sort((a, b) => a.kind.localeCompare(b.kind) || a.id - b.id);
+  return (await readRuns(zk, provider)).flatMap(runRequests);
 }
 
 /**
@@ -169,11 +179,11 @@ export async function removeLaunchRequests(
   zk: ClusterZk,
   provider: string,
 ): Promise<LaunchRequest[]> {
-  const pending = await readLaunchRequests(zk, provider);
-  const won = new Set<LaunchRequest>();
+  const pending = await readRuns(zk, provider);
+  const won = new Set<RequestRun>();
   for (const slice of slices(pending, REQUEST_MULTI)) {
     try {
-      await zk.multi(slice.map((r) => ({ op: 'delete', path: requestPath(r) })));
+      await zk.multi(slice.map((r) => ({ op: 'delete', path: runPath(r) })));
       for (const r of slice) won.add(r);
       continue;
     } catch (err) {
@@ -184,7 +194,7 @@ export async function removeLaunchRequests(
     }
     await eachPipelined(slice, REQUEST_PIPELINE, async (r) => {
       try {
-        await zk.delete(requestPath(r));
+        await zk.delete(runPath(r));
         won.add(r);
       } catch (err) {
         if (!(err instanceof NoNodeError)) throw err;
@@ -192,7 +202,7 @@ export async function removeLaunchRequests(
     });
   }
   // In the order read (kind, then id), whatever order the deletes were answered in.
-  return pending.filter((r) => won.has(r));
+  return pending.filter((r) => won.has(r)).flatMap(runRequests);
 }
 
 /**

@@ -5,7 +5,8 @@
  *   /nodepool/launcher/members/<name>          ephemeral; {"name","host","pid","since"}
  *   /nodepool/launcher/election/e-<token>-<seq> ephemeral sequential; data: the member name
  *   /nodepool/launcher/owners/<provider>       ephemeral; {"name"}: the provider's claim
- *   /nodepool/launcher/requests/<provider>/<kind>-<id>  persistent, empty: a launch request
+ *   /nodepool/launcher/requests/<provider>/<kind>-<id>[-<last>]  persistent, empty: launch
+ *                                              requests, one id or a run of consecutive ids
  *   /nodepool/launcher/reports/r-<seq>         persistent sequential; a LaunchReport (JSON)
  *   (/nodepool/launcher/events belongs to src/zk/launcher-events.ts, the wake-up channel)
  *
@@ -41,16 +42,72 @@ export const memberPath = (name: string): string => `${MEMBERS_DIR}/${encodeSegm
 export const ownerPath = (provider: string): string => `${OWNERS_DIR}/${encodeSegment(provider)}`;
 export const requestDir = (provider: string): string =>
   `${REQUESTS_DIR}/${encodeSegment(provider)}`;
-export const requestPath = (r: LaunchRequest): string =>
-  `${requestDir(r.provider)}/${r.kind}-${r.id}`;
+/**
+ * Launch requests of one provider and kind whose ids run without a gap, `first` to `last`: one
+ * znode (a pass inserts rows by chunks, so most of a chunk's requests are one run). The run
+ * is taken whole, by whoever deletes its znode.
+ */
+export interface RequestRun {
+  readonly provider: string;
+  readonly kind: LaunchRequest['kind'];
+  readonly first: number;
+  readonly last: number;
+}
 
-/** Parses a request znode name (`node-12`, `subnode-3`); null for anything else. */
-export function parseRequestName(provider: string, child: string): LaunchRequest | null {
-  const m = /^(node|subnode)-([0-9]+)$/.exec(child);
+/** The most ids one run znode may name; a longer run is split, a longer name ignored. */
+export const MAX_RUN_IDS = 1000;
+
+/** `requests` as runs of consecutive ids per provider and kind, in provider, kind, id order. */
+export function requestRuns(requests: readonly LaunchRequest[]): RequestRun[] {
+  const sorted = [...requests].sort(
+    (a, b) => a.provider.localeCompare(b.provider) || a.kind.localeCompare(b.kind) || a.id - b.id,
+  );
+  const runs: RequestRun[] = [];
+  let run: { provider: string; kind: LaunchRequest['kind']; first: number; last: number } | null =
+    null;
+  for (const r of sorted) {
+    if (
+      run !== null &&
+      run.provider === r.provider &&
+      run.kind === r.kind &&
+      r.id <= run.last + 1 &&
+      r.id - run.first < MAX_RUN_IDS
+    ) {
+      run.last = Math.max(run.last, r.id);
+      continue;
+    }
+    if (run !== null) runs.push(run);
+    run = { provider: r.provider, kind: r.kind, first: r.id, last: r.id };
+  }
+  if (run !== null) runs.push(run);
+  return runs;
+}
+
+/** The znode of a run: `node-12` for one id, `node-12-75` for ids 12 to 75. */
+export const runPath = (r: RequestRun): string =>
+  `${requestDir(r.provider)}/${r.kind}-${r.first}${r.last === r.first ? '' : `-${r.last}`}`;
+
+/** The requests a run names, in id order. */
+export function runRequests(r: RequestRun): LaunchRequest[] {
+  return Array.from({ length: r.last - r.first + 1 }, (_, i) => ({
+    provider: r.provider,
+    kind: r.kind,
+    id: r.first + i,
+  }));
+}
+
+/**
+ * Parses a request znode name (`node-12`, `subnode-3`, `node-12-75`); null for anything else,
+ * a run backwards or longer than {@link MAX_RUN_IDS} included.
+ */
+export function parseRequestRun(provider: string, child: string): RequestRun | null {
+  const m = /^(node|subnode)-([0-9]+)(?:-([0-9]+))?$/.exec(child);
   if (m === null) return null;
-  const id = Number(m[2]);
-  if (!Number.isSafeInteger(id)) return null;
-  return { provider, kind: m[1] as LaunchRequest['kind'], id };
+  const first = Number(m[2]);
+  const last = m[3] === undefined ? first : Number(m[3]);
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) return null;
+  if (last < first || last - first >= MAX_RUN_IDS) return null;
+  return { provider, kind: m[1] as LaunchRequest['kind'], first, last };
 }
 
 /** The election node prefix of one ZkCluster instance; the server appends 10 digits. */

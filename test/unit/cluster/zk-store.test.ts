@@ -7,6 +7,7 @@ import {
 } from '../../../src/cluster/zk-store.js';
 import type { ClusterZk } from '../../../src/cluster/zk-store.js';
 import type { LaunchRequest } from '../../../src/cluster/index.js';
+import { MAX_RUN_IDS, parseRequestRun, requestRuns } from '../../../src/cluster/znodes.js';
 import { ConnectionLossError, NoNodeError, NodeExistsError } from '../../../src/zk/index.js';
 import type { ZkMultiOp } from '../../../src/zk/index.js';
 
@@ -99,8 +100,16 @@ async function drive<T>(z: { flush(): void }, p: Promise<T>): Promise<T> {
   return out;
 }
 
+/** `n` requests with gaps between their ids (1, 3, 5 ...): a znode each. */
 const many = (n: number): LaunchRequest[] =>
-  Array.from({ length: n }, (_, i) => ({ provider: 'p1', kind: 'node', id: i + 1 }));
+  Array.from({ length: n }, (_, i) => ({ provider: 'p1', kind: 'node', id: 2 * i + 1 }));
+
+/** `n` requests with consecutive ids from `from`: runs. */
+const run = (n: number, from = 1, provider = 'p1'): LaunchRequest[] =>
+  Array.from({ length: n }, (_, i) => ({ provider, kind: 'node', id: from + i }));
+
+const names = (z: { nodes: Set<string> }): string[] =>
+  [...z.nodes].filter((n) => /\/(node|subnode)-/.test(n)).map((n) => n.split('/').pop()!);
 
 describe('launch request queue', () => {
   it('sends a large batch in transactions of REQUEST_MULTI, not a create each', async () => {
@@ -144,7 +153,7 @@ describe('launch request queue', () => {
   it('keeps an existing request once and retries a create cut by a connection loss', async () => {
     const { z, zk } = pipelineZk();
     await drive(z, putLaunchRequests(zk, many(3)));
-    const lost = `${[...z.nodes].find((n) => n.endsWith('/node-3'))!.slice(0, -'/node-3'.length)}/node-4`;
+    const lost = `${[...z.nodes].find((n) => n.endsWith('/node-5'))!.slice(0, -'/node-5'.length)}/node-7`;
     z.fail.set(lost, new ConnectionLossError(lost));
     await drive(z, putLaunchRequests(zk, many(4)));
     expect([...z.nodes].filter((n) => n.includes('/node-'))).toHaveLength(4);
@@ -153,10 +162,66 @@ describe('launch request queue', () => {
   it('does not return a request another taker deleted first', async () => {
     const { z, zk } = pipelineZk();
     await drive(z, putLaunchRequests(zk, many(5)));
-    const gone = [...z.nodes].find((n) => n.endsWith('/node-2'))!;
+    const gone = [...z.nodes].find((n) => n.endsWith('/node-3'))!;
     const taking = removeLaunchRequests(zk, 'p1');
     z.nodes.delete(gone); // another member's delete lands first
     const taken = await drive(z, taking);
-    expect(taken.map((r) => r.id)).toEqual([1, 3, 4, 5]);
+    expect(taken.map((r) => r.id)).toEqual([1, 5, 7, 9]);
+  });
+});
+
+describe('runs of launch requests', () => {
+  it('writes consecutive ids as one znode per run and takes them back whole', async () => {
+    const { z, zk } = pipelineZk();
+    const requests = [
+      ...run(64, 101),
+      ...run(3, 1),
+      { provider: 'p1', kind: 'subnode' as const, id: 7 },
+      ...run(2, 500, 'p2'),
+    ];
+    await drive(z, putLaunchRequests(zk, requests));
+    expect(z.multis).toBe(1);
+    expect(names(z).sort()).toEqual(['node-1-3', 'node-101-164', 'node-500-501', 'subnode-7']);
+    const taken = await drive(z, removeLaunchRequests(zk, 'p1'));
+    expect(taken.map((r) => `${r.kind}-${r.id}`)).toEqual([
+      'node-1',
+      'node-2',
+      'node-3',
+      ...run(64, 101).map((r) => `node-${r.id}`),
+      'subnode-7',
+    ]);
+    expect(names(z)).toEqual(['node-500-501']);
+  });
+
+  it('splits a run longer than MAX_RUN_IDS and keeps a repeated id once', async () => {
+    expect(requestRuns([...run(MAX_RUN_IDS * 2 + 5), ...run(3)])).toEqual([
+      { provider: 'p1', kind: 'node', first: 1, last: MAX_RUN_IDS },
+      { provider: 'p1', kind: 'node', first: MAX_RUN_IDS + 1, last: 2 * MAX_RUN_IDS },
+      { provider: 'p1', kind: 'node', first: 2 * MAX_RUN_IDS + 1, last: 2 * MAX_RUN_IDS + 5 },
+    ]);
+  });
+
+  it('reads single ids, runs, and ignores any other name', () => {
+    expect(parseRequestRun('p', 'node-12')).toEqual({
+      provider: 'p',
+      kind: 'node',
+      first: 12,
+      last: 12,
+    });
+    expect(parseRequestRun('p', 'subnode-3-5')).toEqual({
+      provider: 'p',
+      kind: 'subnode',
+      first: 3,
+      last: 5,
+    });
+    for (const bad of [
+      'node-5-3',
+      `node-1-${MAX_RUN_IDS + 1}`,
+      'node-1-2-3',
+      'node-x',
+      'job-1',
+      'node-99999999999999999999',
+    ])
+      expect(parseRequestRun('p', bad), bad).toBeNull();
   });
 });
