@@ -11,8 +11,29 @@ import type { NodeRecord, RepoContext } from './records.js';
 
 type Row = Record<string, unknown>;
 
-/** Rows per multi-row insert: knex writes SQLite's as a compound SELECT, at most 500 terms. */
+/** Rows per multi-row insert (SQLite binds at most 32,766 values in a statement). */
 const ROWS_PER_INSERT = 200;
+
+/**
+ * Inserts `rows` into `node` in one statement that answers with them (SQLite >= 3.35,
+ * PostgreSQL). Rows with the same columns (a pass's) go as one `VALUES` list written here:
+ * knex builds SQLite's multi-row insert as a compound SELECT, which cost more to compile than
+ * the statement took to run. The column names are ours (records.ts), never input.
+ */
+async function insertReturningAll(knex: Knex | Knex.Transaction, rows: Row[]): Promise<Row[]> {
+  const cols = Object.keys(rows[0] ?? {});
+  const same = rows.every(
+    (r) => Object.keys(r).length === cols.length && cols.every((c) => c in r),
+  );
+  if (!same || cols.length === 0) return (await knex('node').insert(rows).returning('*')) as Row[];
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const sql = `INSERT INTO node (${cols.join(', ')}) VALUES ${rows.map(() => tuple).join(', ')} RETURNING *`;
+  const answer = (await knex.raw(
+    sql,
+    rows.flatMap((r) => cols.map((c) => r[c] as Knex.Value)),
+  )) as Row[] | { rows: Row[] };
+  return Array.isArray(answer) ? answer : answer.rows;
+}
 
 /** Fields of a new node; `state` defaults to `building`. */
 export interface NewNode {
@@ -111,11 +132,7 @@ export class NodeRepo {
       const insert = async (knex: Knex | Knex.Transaction): Promise<Row[]> => {
         const out: Row[] = [];
         for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
-          out.push(
-            ...((await knex('node')
-              .insert(rows.slice(i, i + ROWS_PER_INSERT))
-              .returning('*')) as Row[]),
-          );
+          out.push(...(await insertReturningAll(knex, rows.slice(i, i + ROWS_PER_INSERT))));
         return out;
       };
       const back =
