@@ -39,6 +39,7 @@ import {
   ListedUsageCache,
   NO_COST,
   addCost,
+  RecentCreates,
   costOf,
   quotaInfo,
   quotaShortfall,
@@ -118,7 +119,7 @@ export class OpenStackProvider extends BaseService implements Provider {
   /** The summed cost of the creates in flight (checked against the quota, not answered yet). */
   private inflightCost: ServerCost = NO_COST;
   private readonly listedUsage = new ListedUsageCache();
-  private readonly recent = new Map<string, { cost: ServerCost; at: number }>();
+  private readonly recent = new RecentCreates();
 
   constructor(
     readonly config: CompiledProvider,
@@ -213,7 +214,7 @@ export class OpenStackProvider extends BaseService implements Provider {
       this.nova.listServers(s ? { signal: s } : {}),
     );
     // Servers we created before this list started are now either in it or gone.
-    for (const [id, r] of this.recent) if (r.at <= startedAt) this.recent.delete(id);
+    this.recent.forgetUntil(startedAt);
     return list;
   }
 
@@ -317,9 +318,7 @@ export class OpenStackProvider extends BaseService implements Provider {
     list: NovaServer[],
   ): QuotaInfo {
     const listed = this.listedUsage.of(list, flavors);
-    let pending = this.inflightCost;
-    for (const [id, r] of this.recent) if (!listed.ids.has(id)) pending = addCost(pending, r.cost);
-    return quotaInfo(limits, listed.cost, pending);
+    return quotaInfo(limits, listed.cost, addCost(this.inflightCost, this.recent.unlisted(listed)));
   }
 
   async listServers(o: CallOptions = {}): Promise<ServerInfo[]> {
@@ -377,7 +376,7 @@ export class OpenStackProvider extends BaseService implements Provider {
         (s) => this.nova.createServer(body, s ? { signal: s } : {}),
         o,
       ));
-      this.recent.set(id, { cost, at: this.clock.now() });
+      this.recent.add(id, cost, this.clock.now());
     } finally {
       this.inflightCost = subtractCost(this.inflightCost, cost);
     }
@@ -461,13 +460,16 @@ export class OpenStackProvider extends BaseService implements Provider {
   async waitForServer(id: string, o: WaitOptions): Promise<ServerInfo> {
     const deadline = Date.now() + o.timeoutMs;
     let last = 'not listed yet';
-    // The start of the newest list seen: each poll asks for a newer one, and shares one
-    // that is in flight, so a slow list is never overlapped by the next.
+    // The start of the newest list seen. A poll takes any list younger than the waiting age
+    // (every waiter of the provider shares one fetch per age, however many poll); once the
+    // list seen is older, it asks for a newer one and shares one that is in flight, so a slow
+    // list is never overlapped by the next.
     let seen = Number.NEGATIVE_INFINITY;
     for (;;) {
       const ageMs = this.waitingListAge();
       const pollMs = Math.min(this.tuning.activePollMs, ageMs);
-      const minStart = seen === Number.NEGATIVE_INFINITY ? this.clock.now() - ageMs : seen + 1e-3;
+      const fresh = this.clock.now() - ageMs;
+      const minStart = seen === Number.NEGATIVE_INFINITY ? fresh : Math.min(fresh, seen + 1e-3);
       let list: NovaServer[] | null = null;
       try {
         list = await this.servers.get({ ...o, minStart });

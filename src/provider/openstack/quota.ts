@@ -108,3 +108,46 @@ export function quotaShortfall(q: QuotaInfo, want: ServerCost): string | null {
   }
   return null;
 }
+
+/**
+ * Servers created lately, which a server list may not show yet: their summed cost outside
+ * a list is counted as in use. The sum is kept per list as creates are answered, not summed
+ * anew at every quota check: each create checks the quota, and a provider creating 100
+ * servers a second holds hundreds of recent ones between two lists.
+ */
+export class RecentCreates {
+  private readonly byId = new Map<string, { cost: ServerCost; at: number }>();
+  /** The cost of the recent servers missing from the list whose ids are `ids`. */
+  private memo: { ids: ReadonlySet<string>; cost: ServerCost } | null = null;
+
+  /** A server created at clock time `at`. */
+  add(id: string, cost: ServerCost, at: number): void {
+    this.delete(id);
+    this.byId.set(id, { cost, at });
+    if (this.memo !== null && !this.memo.ids.has(id))
+      this.memo = { ids: this.memo.ids, cost: addCost(this.memo.cost, cost) };
+  }
+
+  delete(id: string): void {
+    if (this.byId.delete(id)) this.memo = null;
+  }
+
+  /** Forgets the servers created at or before `t` (a list started after `t` shows them, or they are gone). */
+  forgetUntil(t: number): void {
+    for (const [id, r] of this.byId) if (r.at <= t) this.delete(id);
+  }
+
+  /** The summed cost of the recent servers that `listed` does not show. */
+  unlisted(listed: ListedUsage): ServerCost {
+    if (this.memo?.ids !== listed.ids) {
+      let cost = NO_COST;
+      for (const [id, r] of this.byId) if (!listed.ids.has(id)) cost = addCost(cost, r.cost);
+      this.memo = { ids: listed.ids, cost };
+    }
+    return this.memo.cost;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}

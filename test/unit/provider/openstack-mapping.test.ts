@@ -8,6 +8,7 @@ import {
 import { cloudMessage, errorFromStatus } from '../../../src/provider/openstack/http.js';
 import {
   ListedUsageCache,
+  RecentCreates,
   quotaInfo,
   quotaShortfall,
 } from '../../../src/provider/openstack/quota.js';
@@ -191,6 +192,32 @@ describe('quota', () => {
     const bigger = [{ id: 'f1', name: 'small', vcpus: 4, ram: 2048 }] as NovaFlavor[];
     expect(cache.of(list, bigger).cost).toEqual({ instances: 2, cores: 4, ramMb: 2048 });
     expect(cache.of([...list, { id: 'c' } as NovaServer], bigger).cost.instances).toBe(3);
+  });
+});
+
+describe('RecentCreates', () => {
+  const one = { instances: 1, cores: 2, ramMb: 1024 };
+  it('sums the recent servers a list does not show, and keeps the sum as creates come', () => {
+    const cache = new ListedUsageCache();
+    const flavors = [{ id: 'f1', name: 'small', vcpus: 2, ram: 1024 }] as NovaFlavor[];
+    const list = cache.of([{ id: 'a', flavor: { id: 'f1' } }] as NovaServer[], flavors);
+    const recent = new RecentCreates();
+    recent.add('a', one, 10);
+    recent.add('b', one, 11);
+    expect(recent.unlisted(list)).toEqual(one);
+    recent.add('c', one, 12);
+    recent.add('c', one, 12); // the same server again counts once
+    expect(recent.unlisted(list)).toEqual({ instances: 2, cores: 4, ramMb: 2048 });
+    recent.delete('b');
+    expect(recent.unlisted(list)).toEqual(one);
+    const newer = cache.of(
+      [{ id: 'a' }, { id: 'c' }].map((s) => ({ ...s, flavor: { id: 'f1' } })) as NovaServer[],
+      flavors,
+    );
+    expect(recent.unlisted(newer)).toEqual({ instances: 0, cores: 0, ramMb: 0 });
+    recent.forgetUntil(11);
+    expect(recent.size).toBe(1);
+    expect(recent.unlisted(list)).toEqual(one);
   });
 });
 

@@ -259,6 +259,25 @@ describe('OpenStackProvider (stubbed clients)', () => {
     );
   });
 
+  it('lets waiters share one server list per waiting age, however often they poll', async () => {
+    const { p, cloud } = await setUp({
+      tuning: { serverListAgeMs: 60_000, waitingListAgeMs: 200, activePollMs: 10 },
+    });
+    const ids = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await p.createServer({ ...REQUEST, name: `small-p1-${10 + i}` })).id);
+    const lists = (): number => cloud.calls.filter((c) => c === 'nova.listServers').length;
+    const before = lists();
+    // Five servers that stay in BUILD, each polled every 10 ms for 700 ms.
+    const waits = await Promise.all(
+      ids.map((id) => p.waitForServer(id, { timeoutMs: 700 }).catch((e: unknown) => e)),
+    );
+    for (const err of waits) expect((err as ProviderError).code).toBe('ERR_PROVIDER_TIMEOUT');
+    // One list per 200 ms (about 4), not one per poll (about 70).
+    expect(lists() - before).toBeGreaterThanOrEqual(2);
+    expect(lists() - before).toBeLessThanOrEqual(6);
+  });
+
   it('polls on through failing server lists until the server is ACTIVE, as upstream does', async () => {
     const { p, cloud } = await setUp();
     const { id } = await p.createServer(REQUEST);
